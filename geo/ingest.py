@@ -1,0 +1,431 @@
+"""Load files into the store: discover, read, stage, locate, write.
+
+The pipeline is columnar end to end. Files are read in parallel (pyarrow), all files
+of one kind are staged by one SQL statement (DuckDB), every row is placed by
+``geo.locate.locate`` once per distinct coordinate, and then each file is written in
+its own transaction (``geo.store.Store.write``). Every input row ends up either
+stored or in the rejection report with a reason: ``rows_read == rows_stored +
+rows_rejected`` always.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from geo.boundaries import Area
+from geo.constants import SOURCE_POLICE, SOURCE_STOP_SEARCH
+from geo.errors import HotspotsError, SchemaError
+from geo.locate import LOCATE_REASONS, locate
+from geo.readers import police
+from geo.readers.common import FileSource, RawTable, discover, read_table
+from geo.schema import INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
+from geo.store import LoadUnit, Store
+
+__all__ = ["IngestReport", "ingest_police", "ingest_units"]
+
+Progress = Callable[[float, str], None]
+
+#: Rows of a file's coordinates that must look like metres (or swapped) before the
+#: whole file is refused rather than row by row: a wrong mapping, not bad rows.
+WHOLE_FILE_SHARE = 0.5
+
+
+@dataclass
+class IngestReport:
+    """What a load did, file by file and in total. ``to_dict()`` is the CLI's JSON."""
+
+    files: list[dict] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f["rows_read"] for f in self.files)
+
+    @property
+    def rows_stored(self) -> int:
+        return sum(f["rows_stored"] for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f["rows_rejected"] for f in self.files)
+
+    @property
+    def rejected_by_reason(self) -> dict[str, int]:
+        total: Counter = Counter()
+        for f in self.files:
+            total.update(f["rejected_by_reason"])
+        return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def months(self) -> list[str]:
+        return sorted({m for f in self.files for m in f["months"]})
+
+    @property
+    def failed(self) -> list[dict]:
+        return [f for f in self.files if f["status"] == "failed"]
+
+    def to_dict(self) -> dict:
+        return {
+            "files": len(self.files),
+            "files_failed": len(self.failed),
+            "rows_read": self.rows_read,
+            "rows_stored": self.rows_stored,
+            "rows_rejected": self.rows_rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "months": self.months,
+            "file_report": self.files,
+        }
+
+
+def _sha256(src: FileSource) -> str:
+    return hashlib.sha256(src.read_bytes()).hexdigest()
+
+
+def _empty_rejections() -> pa.Table:
+    types = {"INTEGER": pa.int32(), "DATE": pa.date32()}
+    return pa.table({c.name: pa.array([], type=types.get(c.sql_type, pa.string())) for c in REJECTION_COLUMNS})
+
+
+def _failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, raw: RawTable | None) -> LoadUnit:
+    """A file refused whole: each of its rows is listed with reason file_rejected."""
+    n = raw.table.num_rows if raw is not None else 0
+    rows = raw.table.column("_row") if raw is not None else pa.array([], pa.int32())
+    reason = REASONS["file_rejected"]
+    rej = pa.table({
+        "source": pa.array([source] * n, pa.string()), "force": pa.nulls(n, pa.string()),
+        "month": pa.nulls(n, pa.date32()), "file": pa.array([src.name] * n, pa.string()),
+        "row": rows.cast(pa.int32()), "column": pa.array([getattr(err, "column", None)] * n, pa.string()),
+        "value": pa.nulls(n, pa.string()), "reason": pa.array(["file_rejected"] * n, pa.string()),
+        "message": pa.array([f"{reason.message} {err.message}"] * n, pa.string()),
+        "fix": pa.array([err.fix or reason.fix] * n, pa.string()),
+    })
+    parts = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
+                      "month": pa.array([], pa.date32())})
+    return LoadUnit(file=src.name, file_key=src.basename, kind=kind, source=source, mode="replace",
+                    rows_read=n, rejections=rej, partitions=parts, error=str(err))
+
+
+def _file_entry(unit: LoadUnit, written: dict | None) -> dict:
+    by_reason = Counter(unit.rejections.column("reason").to_pylist()) if unit.rejections.num_rows else Counter()
+    months: set[str] = set()
+    if unit.incidents is not None and unit.incidents.num_rows:
+        months = {m.strftime("%Y-%m") for m in unit.incidents.column("month").unique().to_pylist()}
+    if unit.outcomes is not None and unit.outcomes.num_rows:
+        months = {m.strftime("%Y-%m") for m in unit.outcomes.column("month").unique().to_pylist()}
+    stored = written["rows_stored"] if written else 0
+    return {
+        "file": unit.file, "kind": unit.kind, "status": "failed" if unit.error else "loaded",
+        "rows_read": unit.rows_read, "rows_stored": stored,
+        "rows_rejected": unit.rejections.num_rows, "rejected_by_reason": dict(by_reason),
+        "months": sorted(months), "error": unit.error, "notes": unit.notes,
+    }
+
+
+def ingest_units(units: Iterable[LoadUnit], store: Store, progress: Progress | None = None,
+                 total: int | None = None) -> IngestReport:
+    """Write staged files to the store, one transaction each, and report."""
+    report = IngestReport()
+    units = list(units)
+    total = total or len(units)
+    for i, unit in enumerate(units):
+        written = store.write(unit)
+        report.files.append(_file_entry(unit, written))
+        if progress:
+            progress(0.5 + 0.5 * (i + 1) / max(total, 1), f"Stored {unit.file}")
+    return report
+
+
+def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tuple[FileSource, RawTable | None, str | None, HotspotsError | None]]:
+    """Read every file (threads: pyarrow releases the GIL) and say what kind each is."""
+    kind_of: dict[str, str] = {}
+
+    def looks(cells: list[str], key: str) -> bool:
+        k = police.sniff_kind(cells)
+        if k:
+            kind_of[key] = k
+        return k is not None
+
+    def one(src: FileSource):
+        try:
+            raw = read_table(src, lambda cells: looks(cells, src.name), "a police.uk CSV (street, outcomes or stop and search)")
+            return src, raw, kind_of.get(src.name), None
+        except HotspotsError as err:
+            return src, None, None, err
+
+    out = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for i, res in enumerate(pool.map(one, sources)):
+            out.append(res)
+            if progress:
+                progress(0.25 * (i + 1) / max(len(sources), 1), f"Read {res[0].name}")
+    return out
+
+
+def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTable]) -> tuple[pa.Table, list[int]]:
+    """Run the kind's SQL over all its files at once; returns the staged rows."""
+    tables, members = [], []
+    for i, raw in enumerate(raws):
+        cols = police.match_columns_for(raw, kind)
+        t = raw.table
+        arrays = {key: (t.column(col) if col else pa.nulls(t.num_rows, pa.string())) for key, col in cols.items()}
+        arrays["_row"] = t.column("_row")
+        arrays["_member"] = pa.array(np.full(t.num_rows, i, dtype=np.int32))
+        tables.append(pa.table(arrays))
+        members.append({"_member": i, "basename": raw.source.basename,
+                        "file_force": police.force_from_filename(raw.source.basename)})
+    raw_all = pa.concat_tables(tables) if tables else None
+    con.register("raw", raw_all)
+    con.register("members", pa.Table.from_pylist(members, schema=pa.schema(
+        [("_member", pa.int32()), ("basename", pa.string()), ("file_force", pa.string())])))
+    staged = con.sql(kind.sql).to_arrow_table()
+    con.unregister("raw")
+    con.unregister("members")
+    return staged, list(range(len(raws)))
+
+
+def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None = None,
+                  progress: Progress | None = None) -> IngestReport:
+    """Load police.uk files: street-level, outcomes and stop-and-search CSVs.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders (searched recursively) and bulk-download zips, in any mix.
+    store : Store
+    area : Area, optional
+        With an area boundary, points outside it are rejected (exact test); without
+        one, points far outside the bulk of each file's points are (see
+        ``geo.locate.far_outside``).
+    progress : callable, optional
+        ``progress(fraction, message)``.
+
+    Returns
+    -------
+    IngestReport
+    """
+    sources = discover(paths)
+    read = _read_all(sources, progress)
+    units: list[LoadUnit] = []
+    by_kind: dict[str, list[RawTable]] = {}
+    for src, raw, kind, err in read:
+        if err is not None:
+            units.append(_failed_unit(src, "unknown", SOURCE_POLICE, err, None))
+        else:
+            by_kind.setdefault(kind, []).append(raw)
+    con = duckdb.connect()
+    try:
+        for kind_name, raws in by_kind.items():
+            kind = police.KINDS[kind_name]
+            good: list[RawTable] = []
+            for raw in raws:
+                try:
+                    police.match_columns_for(raw, kind)
+                    good.append(raw)
+                except HotspotsError as err:
+                    units.append(_failed_unit(raw.source, kind_name, _source_of(kind_name), err, raw))
+            if not good:
+                continue
+            staged, _ = _stage(con, kind, good)
+            if kind.incident:
+                units.extend(_incident_units(staged, good, kind_name, area))
+            else:
+                units.extend(_outcome_units(staged, good))
+            if progress:
+                progress(0.5, f"Checked {len(good)} {kind_name.replace('_', ' ')} file(s)")
+    finally:
+        con.close()
+    order = {s.name: i for i, s in enumerate(sources)}
+    units.sort(key=lambda u: order.get(u.file, 0))
+    return ingest_units(units, store, progress)
+
+
+def _source_of(kind_name: str) -> str:
+    return SOURCE_STOP_SEARCH if kind_name == police.STOP_SEARCH else SOURCE_POLICE
+
+
+def check_coordinate_kind(x: np.ndarray, y: np.ndarray, is_bng: bool, file: str,
+                          x_name: str, y_name: str) -> None:
+    """Refuse a file whose coordinates are mostly of the wrong kind (a mapping error).
+
+    Raises
+    ------
+    SchemaError
+        BNG metres in longitude/latitude columns, degrees in easting/northing columns,
+        or longitude and latitude swapped, in more than half of the rows.
+    """
+    ok = np.isfinite(x) & np.isfinite(y)
+    if ok.sum() == 0:
+        return
+    xs, ys = x[ok], y[ok]
+    share = lambda m: float(np.mean(m))  # noqa: E731
+    if not is_bng:
+        metres = (np.abs(xs) > 180) | (np.abs(ys) > 90)
+        if share(metres) > WHOLE_FILE_SHARE:
+            i = int(np.argmax(metres))
+            raise SchemaError(
+                "the longitude/latitude columns hold British National Grid metres, not degrees "
+                f"(e.g. {xs[i]:.0f}, {ys[i]:.0f}).", file=file, column=x_name, value=f"{xs[i]:.0f}",
+                fix="Map these columns as easting and northing (in the column mapping), not longitude and latitude.")
+        from geo.crs import looks_swapped
+        swapped = looks_swapped(xs, ys)
+        if share(swapped) > WHOLE_FILE_SHARE:
+            i = int(np.argmax(swapped))
+            raise SchemaError(
+                f"longitude and latitude are swapped in most rows (e.g. {x_name} = {xs[i]}, {y_name} = {ys[i]}).",
+                file=file, column=x_name, value=str(xs[i]),
+                fix=f"Swap the two columns: '{x_name}' must hold longitude (about -6 to 2 in England and Wales).")
+    else:
+        degrees = (np.abs(xs) <= 180) & (np.abs(ys) <= 90)
+        if share(degrees) > WHOLE_FILE_SHARE:
+            i = int(np.argmax(degrees))
+            raise SchemaError(
+                f"the easting/northing columns hold degrees, not metres (e.g. {xs[i]}, {ys[i]}).",
+                file=file, column=x_name, value=str(xs[i]),
+                fix="Map these columns as longitude and latitude, not easting and northing.")
+
+
+def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area: Area | None,
+                    is_bng: bool = False, coord_names=("Longitude", "Latitude"), mode: str = "replace",
+                    source: str | None = None) -> list[LoadUnit]:
+    """Place staged rows and cut them into one LoadUnit per file."""
+    member = staged.column("_member").to_numpy()
+    x = staged.column("x").to_numpy(zero_copy_only=False).astype(np.float64)
+    y = staged.column("y").to_numpy(zero_copy_only=False).astype(np.float64)
+    reader_reason = staged.column("reason").is_valid().to_numpy(zero_copy_only=False)
+    x = np.where(reader_reason, np.nan, x)
+    y = np.where(reader_reason, np.nan, y)
+    units: list[LoadUnit] = []
+    refused: dict[int, HotspotsError] = {}
+    for i, raw in enumerate(raws):
+        rows = member == i
+        try:
+            check_coordinate_kind(x[rows], y[rows], is_bng, raw.source.name, *coord_names)
+        except HotspotsError as err:
+            refused[i] = err
+            x[rows] = np.nan
+            y[rows] = np.nan
+    loc = locate(x, y, is_bng=is_bng, groups=member, area=area)
+    reason_codes = np.array(LOCATE_REASONS, dtype=object)[loc.reason]
+    reason = np.where(reader_reason, np.asarray(staged.column("reason").to_pylist(), dtype=object), reason_codes)
+    # the column and value at fault for the locate reasons
+    lr = loc.reason > 0
+    col = np.asarray(staged.column("reason_column").to_pylist(), dtype=object)
+    val = np.asarray(staged.column("reason_value").to_pylist(), dtype=object)
+    col[lr] = f"{coord_names[0]}, {coord_names[1]}"
+    val[lr] = [f"{a}, {b}" for a, b in zip(x[lr], y[lr])]
+    placed = np.array([r is None for r in reason])
+    full = staged.append_column("lon", pa.array(loc.lon)).append_column("lat", pa.array(loc.lat)) \
+        .append_column("easting", pa.array(loc.easting)).append_column("northing", pa.array(loc.northing)) \
+        .append_column("h3_11", pa.array(loc.h3_11))
+    src_kind = source or _source_of(kind_name)
+    order = np.argsort(member, kind="stable")
+    bounds = np.searchsorted(member[order], np.arange(len(raws) + 1))
+    for i, raw in enumerate(raws):
+        idx = order[bounds[i]:bounds[i + 1]]
+        if i in refused:
+            units.append(_failed_unit(raw.source, kind_name, src_kind, refused[i], raw))
+            continue
+        units.append(_unit_from_rows(raw, full, idx, placed, reason, col, val, kind_name, src_kind, mode))
+    return units
+
+
+def _unit_from_rows(raw, full, idx, placed, reason, col, val, kind_name, source, mode) -> LoadUnit:
+    ok = idx[placed[idx]]
+    bad = idx[~placed[idx]]
+    names = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id")]
+    file_name = raw.source.name
+    incidents = full.take(pa.array(ok)).select([n for n in names if n not in ("source_file",)])
+    incidents = incidents.append_column("source_file", pa.array([file_name] * len(ok), pa.string()))
+    rej = _rejections(full.take(pa.array(bad)), reason[bad], col[bad], val[bad], file_name, source)
+    rej = _append_ragged(rej, raw, source)
+    parts = _partitions(full.take(pa.array(idx)).select(["source", "force", "month"]))
+    return LoadUnit(file=file_name, file_key=raw.source.basename, kind=kind_name, source=source, mode=mode,
+                    rows_read=raw.table.num_rows + len(raw.ragged), rejections=rej, partitions=parts,
+                    incidents=incidents, notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else []))
+
+
+def _partitions(rows: pa.Table) -> pa.Table:
+    """Distinct (source, force, month) of a file's rows with a readable month."""
+    rows = rows.filter(pc.is_valid(rows.column("month")))
+    return rows.group_by(["source", "force", "month"]).aggregate([]).select(["source", "force", "month"])
+
+
+def _rejections(rows: pa.Table, reason, column, value, file_name: str, source: str) -> pa.Table:
+    n = rows.num_rows
+    messages, fixes = [], []
+    for code, v in zip(reason, value):
+        r = REASONS[code]
+        msg = r.message
+        if code == "unknown_category" and v is not None:
+            msg = _unknown_category_message(str(v))
+        messages.append(msg)
+        fixes.append(r.fix)
+    return pa.table({
+        "source": pa.array([source] * n, pa.string()),
+        "force": rows.column("force").cast(pa.string()),
+        "month": rows.column("month").cast(pa.date32()),
+        "file": pa.array([file_name] * n, pa.string()),
+        "row": rows.column("source_row").cast(pa.int32()),
+        "column": pa.array(list(column), pa.string()),
+        "value": pa.array([None if v is None else str(v) for v in value], pa.string()),
+        "reason": pa.array(list(reason), pa.string()),
+        "message": pa.array(messages, pa.string()),
+        "fix": pa.array(fixes, pa.string()),
+    })
+
+
+def _append_ragged(rej: pa.Table, raw: RawTable, source: str) -> pa.Table:
+    if not raw.ragged:
+        return rej
+    n = len(raw.ragged)
+    extra = pa.table({
+        "source": pa.array([source] * n, pa.string()), "force": pa.nulls(n, pa.string()),
+        "month": pa.nulls(n, pa.date32()), "file": pa.array([raw.source.name] * n, pa.string()),
+        "row": pa.array([r for r, _ in raw.ragged], pa.int32()), "column": pa.nulls(n, pa.string()),
+        "value": pa.array([t[:200] for _, t in raw.ragged], pa.string()),
+        "reason": pa.array(["bad_row"] * n, pa.string()),
+        "message": pa.array([REASONS["bad_row"].message] * n, pa.string()),
+        "fix": pa.array([REASONS["bad_row"].fix] * n, pa.string()),
+    })
+    return pa.concat_tables([rej, extra])
+
+
+def _unknown_category_message(value: str) -> str:
+    import difflib
+
+    from geo.constants import POLICE_CATEGORIES
+    close = difflib.get_close_matches(value, POLICE_CATEGORIES, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else "."
+    return f"'{value}' is not one of the 14 police.uk crime types{hint}"
+
+
+def _outcome_units(staged: pa.Table, raws: list[RawTable]) -> list[LoadUnit]:
+    member = staged.column("_member").to_numpy()
+    reason = np.asarray(staged.column("reason").to_pylist(), dtype=object)
+    placed = np.array([r is None for r in reason])
+    col = np.asarray(staged.column("reason_column").to_pylist(), dtype=object)
+    val = np.asarray(staged.column("reason_value").to_pylist(), dtype=object)
+    units = []
+    for i, raw in enumerate(raws):
+        idx = np.flatnonzero(member == i)
+        ok, bad = idx[placed[idx]], idx[~placed[idx]]
+        out = staged.take(pa.array(ok)).select(["crime_id", "force", "month", "outcome_type", "source_row"])
+        out = out.append_column("source_file", pa.array([raw.source.name] * len(ok), pa.string()))
+        rej = _rejections(staged.take(pa.array(bad)), reason[bad], col[bad], val[bad], raw.source.name, SOURCE_POLICE)
+        rej = _append_ragged(rej, raw, SOURCE_POLICE)
+        sub = staged.take(pa.array(idx))
+        parts = _partitions(pa.table({"source": pa.array([SOURCE_POLICE] * len(idx), pa.string()),
+                                      "force": sub.column("force"), "month": sub.column("month")}))
+        units.append(LoadUnit(file=raw.source.name, file_key=raw.source.basename, kind=police.OUTCOMES,
+                              source=SOURCE_POLICE, mode="replace", rows_read=raw.table.num_rows + len(raw.ragged),
+                              rejections=rej, partitions=parts, outcomes=out, notes=raw.notes))
+    return units

@@ -1,0 +1,119 @@
+"""The one canonical incident table, and the catalogue of rejection reasons.
+
+Every reader turns its file into rows of ``INCIDENT_COLUMNS`` (or lists a row in the
+rejection report with one of ``REASONS``). Downstream code trusts this schema.
+The README's "Incident table" section is generated from ``INCIDENT_COLUMNS``
+(tests/unit/test_readme.py keeps them in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Column", "INCIDENT_COLUMNS", "REASONS", "Reason", "REJECTION_COLUMNS", "incident_ddl"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    description: str
+    nullable: bool = True
+
+
+#: The canonical incident table (DuckDB types).
+INCIDENT_COLUMNS: tuple[Column, ...] = (
+    Column("id", "VARCHAR", "The source's identifier: police.uk Crime ID, the force's crime "
+           "reference; made from file and row where the source has none (police.uk ASB).", False),
+    Column("source", "VARCHAR", "`police` (police.uk street), `stop_search`, `rms` (force records) or `ae` (A&E ISTV).", False),
+    Column("force", "VARCHAR", "The force (police.uk `Reported by`; the mapping's `force` for RMS exports).", False),
+    Column("category", "VARCHAR", "One of the 14 police.uk crime types, `A&E assault` or `Stop and search`.", False),
+    Column("subcategory", "VARCHAR", "Finer type where the source has one: RMS offence description, object of search, A&E method."),
+    Column("month", "DATE", "First day of the month the incident falls in (police.uk `Month`).", False),
+    Column("occurred_at", "TIMESTAMP", "When it happened, as precisely as `time_precision` says; empty for month-only data."),
+    Column("occurred_until", "TIMESTAMP", "End of the from-to window when `time_precision` is `window`."),
+    Column("time_precision", "VARCHAR", "`month`, `day`, `minute` or `window`.", False),
+    Column("lon", "DOUBLE", "Longitude, WGS84 degrees.", False),
+    Column("lat", "DOUBLE", "Latitude, WGS84 degrees.", False),
+    Column("easting", "DOUBLE", "British National Grid easting, metres (EPSG:27700).", False),
+    Column("northing", "DOUBLE", "British National Grid northing, metres (EPSG:27700).", False),
+    Column("h3_11", "UBIGINT", "H3 cell at resolution 11; resolutions 7-10 are its parents "
+           "(view `incidents_h3`, columns `h3_7` ... `h3_11`, H3 strings).", False),
+    Column("location", "VARCHAR", "Location text as given (police.uk: `On or near ...`). Untrusted: escape before HTML."),
+    Column("lsoa_code", "VARCHAR", "LSOA code as given (2011 or 2021 codes: the vintage is not assumed)."),
+    Column("outcome", "VARCHAR", "Latest known outcome: the newest police.uk outcomes-file entry for the Crime ID, else the street file's `Last outcome category`."),
+    Column("outcome_given", "VARCHAR", "The outcome as the incident's own file gave it."),
+    Column("weapon", "BOOLEAN", "Weapon flag where the source has one (RMS mapping, A&E method); empty where unknown."),
+    Column("source_file", "VARCHAR", "The file (or `archive.zip!member`) the row came from.", False),
+    Column("source_row", "INTEGER", "Its row in that file as a spreadsheet numbers it (the header is row 1).", False),
+    Column("load_id", "INTEGER", "The load that stored it (table `loads`).", False),
+)
+
+#: The rejection report: one row per input row not stored.
+REJECTION_COLUMNS: tuple[Column, ...] = (
+    Column("source", "VARCHAR", "Source kind of the file."),
+    Column("force", "VARCHAR", "Force, where the row or file names one."),
+    Column("month", "DATE", "Month, where it could be read."),
+    Column("file", "VARCHAR", "The file (or `archive.zip!member`)."),
+    Column("row", "INTEGER", "Row as a spreadsheet numbers it (header = 1)."),
+    Column("column", "VARCHAR", "The column at fault."),
+    Column("value", "VARCHAR", "The value at fault, as text."),
+    Column("reason", "VARCHAR", "A short code (see README: rejection reasons)."),
+    Column("message", "VARCHAR", "A sentence: what was wrong."),
+    Column("fix", "VARCHAR", "A sentence: how to fix it."),
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    fix: str
+
+
+def _r(code: str, message: str, fix: str) -> tuple[str, Reason]:
+    return code, Reason(code, message, fix)
+
+
+#: Why a row was not stored. ``rejected_by_reason`` in ``ingest --json`` uses these codes.
+REASONS: dict[str, Reason] = dict([
+    _r("no_coordinates", "The row has no coordinates, so it cannot be placed on the map.",
+       "None needed for police.uk rows (about 1-2 % have no location); for your own files, fill in the coordinates."),
+    _r("bad_coordinates", "The coordinates are not numbers.",
+       "Use decimal degrees (e.g. -0.3286, 51.7453) or whole metres for easting/northing."),
+    _r("coordinates_swapped", "Longitude and latitude appear swapped: the point is in Great Britain only the other way round.",
+       "Swap the two columns (or the two names in the column mapping) and load the file again."),
+    _r("outside_great_britain", "The point is outside Great Britain.",
+       "Check the coordinates; British National Grid eastings/northings must be mapped as easting/northing, not longitude/latitude."),
+    _r("outside_area", "The point lies outside the area boundary loaded with --area.",
+       "None needed if the area is right: the row belongs to another area. Otherwise load the right boundary."),
+    _r("far_outside_force_area", "The point is far from the bulk of the file's points (more than 1.5 x the 98th-percentile distance from their median centre): recorded by this force but located elsewhere.",
+       "None needed; to judge points near the border exactly, load the force boundary with --area."),
+    _r("bad_month", "The month is not a valid YYYY-MM month.",
+       "Use the month as police.uk writes it, e.g. 2021-06."),
+    _r("bad_datetime", "The date-time cannot be read.",
+       "Use ISO 8601 (2021-06-05 22:15) or day-first UK dates (05/06/2021 22:15), or set [datetime] format in the mapping."),
+    _r("window_reversed", "The 'from' date-time is after the 'to' date-time.",
+       "Check the two window columns in the mapping are not swapped."),
+    _r("unknown_category", "The crime type is not one of the 14 police.uk types and the mapping does not translate it.",
+       "Add the value to the [categories] table of the mapping file (value = police.uk type)."),
+    _r("missing_id", "The row has no Crime ID, so its outcome cannot be joined to a crime.",
+       "None needed: police.uk outcomes without a Crime ID cannot be used."),
+    _r("duplicate_id", "Another row of the same file has the same identifier; the first was stored.",
+       "Check the export for repeated rows; the identifier column must be unique."),
+    _r("bad_row", "The row has a different number of cells from the header.",
+       "Check the row for an unquoted comma or a missing cell; police.uk files never have one."),
+    _r("file_rejected", "The whole file was rejected (see the file's error).",
+       "Fix the file as its error says and load it again."),
+])
+
+
+def incident_ddl(table: str = "incidents") -> str:
+    """CREATE TABLE statement of the canonical incident table.
+
+    >>> incident_ddl().splitlines()[1].strip()
+    'id VARCHAR NOT NULL,'
+    """
+    cols = ",\n  ".join(
+        f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in INCIDENT_COLUMNS)
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"

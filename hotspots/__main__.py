@@ -1,0 +1,5 @@
+import sys
+
+from hotspots.cli import main
+
+sys.exit(main())

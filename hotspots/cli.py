@@ -1,0 +1,177 @@
+"""The command line: ``python -m hotspots COMMAND``.
+
+Commands
+--------
+sample   write the synthetic Hertfordshire-like sample to sample_data/
+ingest   load police.uk files or a force records export into the store
+status   what the store holds: rows by source, force and month
+
+Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
+Expected problems print one sentence with the fix and exit with status 2; a load in
+which some file was refused exits with status 1 after loading the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from geo.errors import HotspotsError
+
+__all__ = ["main"]
+
+
+def _progress_bar(enabled: bool):
+    """A terminal progress bar (tqdm on stderr) as a progress(fraction, message) callback."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=1000, unit="‰", file=sys.stderr, leave=False,
+               bar_format="{l_bar}{bar}| {elapsed}<{remaining} {postfix}")
+
+    def update(fraction: float, message: str) -> None:
+        bar.n = int(min(max(fraction, 0.0), 1.0) * 1000)
+        bar.set_postfix_str(message[-60:], refresh=False)
+        bar.refresh()
+
+    return update, bar.close
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hotspots", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write the synthetic sample data (sample_data/)")
+    p.add_argument("--out", default="sample_data", help="folder to write (default: sample_data)")
+    p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
+    p.add_argument("--months", type=int, default=24, help="months of data (default: 24)")
+    p.add_argument("--load", action="store_true", help="also load it into the store")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    p = sub.add_parser("ingest", help="load files into the store")
+    p.add_argument("kind", choices=["police", "rms"], help="police: police.uk CSVs/zips; rms: force records export")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zips")
+    p.add_argument("--area", metavar="FILE", help="area boundary (GeoJSON, GeoPackage, Shapefile, KML): "
+                   "points outside it are rejected")
+    p.add_argument("--mapping", metavar="FILE.toml", help="rms: the column mapping (see README)")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("status", help="what the store holds")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except HotspotsError as err:
+        print(f"hotspots: {err}", file=sys.stderr)
+        return 2
+
+
+def cmd_sample(args) -> int:
+    from geo.sample import write_sample
+
+    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    try:
+        summary = write_sample(args.out, seed=args.seed, months=args.months, progress=update)
+    finally:
+        close()
+    result = {"out": str(args.out), "summary": summary}
+    if args.load:
+        from geo.ingest import ingest_police
+        from geo.store import Store
+
+        with Store(args.db) as store:
+            report = ingest_police([Path(args.out) / "police"], store)
+        result["ingest"] = {k: v for k, v in report.to_dict().items() if k != "file_report"}
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print(f"Wrote the SYNTHETIC sample to {args.out}/ (seed {args.seed}).")
+        if args.load:
+            print(f"Loaded {result['ingest']['rows_stored']:,} incidents into the store.")
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from geo.boundaries import read_area
+    from geo.ingest import ingest_police
+    from geo.store import Store
+
+    area = read_area(args.area) if args.area else None
+    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    try:
+        with Store(args.db) as store:
+            if args.kind == "police":
+                report = ingest_police(args.paths, store, area=area, progress=update)
+            else:
+                from geo.readers.rms import ingest_rms
+
+                if not args.mapping:
+                    raise HotspotsError("A force records export needs a column mapping.",
+                                        "Give --mapping FILE.toml (see README, 'Force records'; "
+                                        "sample_data/rms/mapping.toml is an example).")
+                report = ingest_rms(args.paths, store, mapping=args.mapping, area=area, progress=update)
+    finally:
+        close()
+    out = report.to_dict()
+    if args.json:
+        print(json.dumps(out, indent=2, default=str))
+    else:
+        _print_report(out, area is not None)
+    return 1 if report.failed else 0
+
+
+def _print_report(out: dict, with_area: bool) -> None:
+    print(f"Files read: {out['files']:,} ({out['files_failed']} refused)")
+    print(f"Rows read: {out['rows_read']:,}   stored: {out['rows_stored']:,}   rejected: {out['rows_rejected']:,}")
+    if out["rejected_by_reason"]:
+        from geo.schema import REASONS
+
+        print("Rejected rows by reason:")
+        for code, n in out["rejected_by_reason"].items():
+            print(f"  {n:>8,}  {code}: {REASONS[code].message}")
+    for f in out["file_report"]:
+        if f["status"] == "failed":
+            print(f"Refused: {f['error']}")
+    if out["months"]:
+        print(f"Months: {out['months'][0]} to {out['months'][-1]} ({len(out['months'])} months)")
+    if not with_area:
+        print("No --area boundary given: only points far from the bulk of each file's points were rejected.")
+
+
+def cmd_status(args) -> int:
+    from geo.store import Store
+
+    with Store(args.db) as store:
+        df = store.status()
+    if args.json:
+        by_source = df.groupby("source")["rows"].sum().astype(int).to_dict() if len(df) else {}
+        print(json.dumps({
+            "db": str(store.path), "rows": int(df["rows"].sum()) if len(df) else 0,
+            "rows_by_source": by_source,
+            "partitions": df.to_dict(orient="records"),
+        }, indent=2, default=str))
+        return 0
+    if df.empty:
+        print(f"The store {store.path} is empty. Load data with: python -m hotspots ingest police FILES")
+        return 0
+    print(f"Store: {store.path}")
+    print(df.to_string(index=False))
+    print(f"Total: {int(df['rows'].sum()):,} incidents stored, {int(df['rejected'].sum()):,} rows rejected")
+    return 0
+
+
+COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status}
