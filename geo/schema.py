@@ -37,8 +37,8 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
     Column("lat", "DOUBLE", "Latitude, WGS84 degrees.", False),
     Column("easting", "DOUBLE", "British National Grid easting, metres (EPSG:27700).", False),
     Column("northing", "DOUBLE", "British National Grid northing, metres (EPSG:27700).", False),
-    Column("h3_11", "UBIGINT", "H3 cell at resolution 11; resolutions 7-10 are its parents "
-           "(view `incidents_h3`, columns `h3_7` ... `h3_11`, H3 strings).", False),
+    Column("h3_11", "UBIGINT", "H3 cell at resolution 11 (integer); resolutions 7-10 are its parents "
+           "(view `incidents_h3`: columns `h3_7` ... `h3_11` as H3 strings, `h3_int` the integer).", False),
     Column("location", "VARCHAR", "Location text as given (police.uk: `On or near ...`). Untrusted: escape before HTML."),
     Column("lsoa_code", "VARCHAR", "LSOA code as given (2011 or 2021 codes: the vintage is not assumed)."),
     Column("outcome", "VARCHAR", "Latest known outcome: the newest police.uk outcomes-file entry for the Crime ID, else the street file's `Last outcome category`."),

@@ -141,7 +141,7 @@ class Store:
             sha256 VARCHAR, loaded_at TIMESTAMP DEFAULT current_timestamp, status VARCHAR,
             rows_read INTEGER, rows_stored INTEGER, rows_rejected INTEGER, error VARCHAR)""")
         cells = ",\n".join(f"  lower(hex({parent_sql('h3_11', r)})) AS h3_{r}" for r in H3_RESOLUTIONS)
-        c.execute(f"CREATE OR REPLACE VIEW incidents_h3 AS SELECT *,\n{cells}\nFROM incidents")
+        c.execute(f"CREATE OR REPLACE VIEW incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
 
     # -- writing ---------------------------------------------------------------
     def _before_commit(self) -> None:

@@ -339,12 +339,14 @@ def match_columns(raw: RawTable, wanted: dict[str, str], expected: str,
         Naming the first missing column, with the closest name found.
     """
     by_norm = {normalise_name(c): c for c in raw.columns}
-    found: dict[str, str | None] = {}
+    found: dict[str, str | None] = {key: by_norm.get(normalise_name(col)) for key, col in wanted.items()}
     optional = set(optional)
+    # a hint may only name a column no other field has claimed
+    unclaimed = [n for n, c in by_norm.items() if c not in set(found.values())]
     for key, col in wanted.items():
-        actual = by_norm.get(normalise_name(col))
+        actual = found[key]
         if actual is None and key not in optional:
-            close = difflib.get_close_matches(normalise_name(col), list(by_norm), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(normalise_name(col), unclaimed, n=1, cutoff=0.6)
             hint = f" Did you mean '{by_norm[close[0]]}'?" if close else ""
             raise SchemaError(
                 f"the column is missing.{hint} The file has: {', '.join(raw.columns[:15])}.",

@@ -177,7 +177,7 @@ FROM p
 STOP_SEARCH_SQL = f"""
 WITH p AS (
   SELECT r.*, m.basename, m.file_force,
-    timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at,
+    timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at_ts,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y
   FROM raw r JOIN members m USING (_member)
 )
@@ -188,18 +188,18 @@ SELECT
   coalesce(file_force, 'Unknown force') AS force,
   '{STOP_SEARCH_CATEGORY}' AS category,
   nullif(trim(object), '') AS subcategory,
-  date_trunc('month', at)::DATE AS month,
-  at AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'minute' AS time_precision,
+  date_trunc('month', at_ts)::DATE AS month,
+  at_ts AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'minute' AS time_precision,
   nullif(concat_ws(' - ', nullif(trim(type), ''), nullif(trim(legislation), '')), '') AS location,
   NULL::VARCHAR AS lsoa_code, outcome AS outcome_given, NULL::BOOLEAN AS weapon,
   x, y,
-  CASE WHEN at IS NULL THEN 'bad_datetime'
+  CASE WHEN at_ts IS NULL THEN 'bad_datetime'
        WHEN lon IS NULL OR lat IS NULL OR trim(lon) = '' OR trim(lat) = '' THEN 'no_coordinates'
        WHEN x IS NULL OR y IS NULL OR isnan(x) OR isnan(y) THEN 'bad_coordinates' END AS reason,
-  CASE WHEN at IS NULL THEN 'Date'
+  CASE WHEN at_ts IS NULL THEN 'Date'
        WHEN x IS NULL OR isnan(x) THEN 'Longitude'
        WHEN y IS NULL OR isnan(y) THEN 'Latitude' END AS reason_column,
-  CASE WHEN at IS NULL THEN date
+  CASE WHEN at_ts IS NULL THEN date
        WHEN x IS NULL OR isnan(x) THEN lon
        WHEN y IS NULL OR isnan(y) THEN lat END AS reason_value
 FROM p

@@ -1,0 +1,293 @@
+"""Force records (RMS) exports: CSV or XLSX, read through a column mapping.
+
+Column names vary by force and by export, so they are never guessed: a small TOML
+file names them (DOMAIN.md s2). ``sample_data/rms/mapping.toml`` is a worked
+example; the README's "Force records" section documents every key::
+
+    [source]
+    force = "Hertfordshire Constabulary"   # stored in the force column
+    name = "Athena export"                 # optional label
+
+    [columns]                    # file column for each field
+    id = "Crime Reference"       # optional: else an id is made from the row's content
+    category = "Crime Type"      # required
+    subcategory = "Offence Description"
+    occurred_at = "Committed"    # one date-time column, or a window:
+    occurred_from = "Committed From"
+    occurred_to = "Committed To"
+    easting = "Easting"          # British National Grid metres, or:
+    northing = "Northing"
+    longitude = "Longitude"      # WGS84 degrees
+    latitude = "Latitude"
+    location = "Location"
+    lsoa_code = "LSOA"
+    outcome = "Outcome"
+    weapon = "Weapon Flag"
+
+    [datetime]
+    format = "%d/%m/%Y %H:%M"    # optional; default: ISO 8601 or day-first UK dates
+
+    [weapon]
+    true_values = ["Y", "Yes"]   # default: Y, Yes, True, 1
+
+    [categories]                 # the file's values -> the 14 police.uk crime types
+    "VIOLENCE WITH INJURY" = "Violence and sexual offences"
+
+Rows are upserted by (force, id): a new export that overlaps an earlier one
+replaces the crimes it repeats and adds the rest.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from geo.boundaries import Area
+from geo.constants import POLICE_CATEGORIES, SOURCE_RMS
+from geo.errors import HotspotsError, SettingError
+from geo.readers.common import RawTable, discover, match_columns, normalise_name, read_table
+
+__all__ = ["Mapping", "ingest_rms", "read_mapping"]
+
+KIND = "rms"
+
+#: Date-time layouts tried, in order, when the mapping gives no format: ISO 8601
+#: first, then day-first UK layouts (a UK export's 05/06/2021 is 5 June).
+DEFAULT_DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y",
+)
+DEFAULT_TRUE_VALUES = ("y", "yes", "true", "1", "t")
+
+_FIELDS = ("id", "category", "subcategory", "occurred_at", "occurred_from", "occurred_to", "easting",
+           "northing", "longitude", "latitude", "location", "lsoa_code", "outcome", "weapon")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed column mapping (see the module docstring for the file format)."""
+
+    force: str
+    columns: dict[str, str]
+    name: str = ""
+    datetime_formats: tuple[str, ...] = DEFAULT_DATETIME_FORMATS
+    true_values: tuple[str, ...] = DEFAULT_TRUE_VALUES
+    categories: dict[str, str] = field(default_factory=dict)
+    path: str = ""
+
+    @property
+    def is_bng(self) -> bool:
+        return "easting" in self.columns
+
+    @property
+    def coordinate_names(self) -> tuple[str, str]:
+        if self.is_bng:
+            return self.columns["easting"], self.columns["northing"]
+        return self.columns["longitude"], self.columns["latitude"]
+
+
+def read_mapping(path: str | Path | dict) -> Mapping:
+    """Read and check a column-mapping TOML file (or an already-parsed dict).
+
+    Raises
+    ------
+    SettingError
+        Naming the key that is missing or wrong and what is allowed.
+
+    Examples
+    --------
+    >>> m = read_mapping({"source": {"force": "Herts"},
+    ...                   "columns": {"category": "Type", "occurred_at": "When", "easting": "E", "northing": "N"}})
+    >>> m.is_bng, m.coordinate_names
+    (True, ('E', 'N'))
+    >>> read_mapping({"source": {"force": "Herts"}, "columns": {"category": "Type", "occurred_at": "When"}})
+    Traceback (most recent call last):
+    ...
+    geo.errors.SettingError: The mapping names no coordinates. ...
+    """
+    where = "the mapping"
+    if isinstance(path, dict):
+        doc = path
+    else:
+        p = Path(path)
+        where = str(p)
+        if not p.exists():
+            raise SettingError(f"The mapping file {p} does not exist.",
+                               "Give --mapping FILE.toml; sample_data/rms/mapping.toml is an example.")
+        try:
+            doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingError(f"The mapping file {p} is not valid TOML ({exc}).",
+                               'Each line is key = "value"; see sample_data/rms/mapping.toml.') from exc
+    cols = {k: str(v) for k, v in (doc.get("columns") or {}).items()}
+    unknown = sorted(set(cols) - set(_FIELDS))
+    if unknown:
+        raise SettingError(f"The mapping has unknown field(s) {', '.join(unknown)} in [columns] ({where}).",
+                           f"Fields are: {', '.join(_FIELDS)}.")
+    force = str((doc.get("source") or {}).get("force") or "").strip()
+    if not force:
+        raise SettingError(f"The mapping does not say which force the export is from ({where}).",
+                           'Add [source] force = "Hertfordshire Constabulary".')
+    if "category" not in cols:
+        raise SettingError(f"The mapping names no category column ({where}).",
+                           'Add category = "<column with the offence type>" under [columns].')
+    has_bng = "easting" in cols and "northing" in cols
+    has_ll = "longitude" in cols and "latitude" in cols
+    if not (has_bng or has_ll):
+        raise SettingError("The mapping names no coordinates.",
+                           "Under [columns] give easting and northing (British National Grid metres) "
+                           "or longitude and latitude (degrees).")
+    if has_bng and has_ll:
+        raise SettingError("The mapping names both easting/northing and longitude/latitude.",
+                           "Keep one pair: easting/northing if the export has them (they are exact).")
+    if "occurred_at" not in cols and "occurred_from" not in cols:
+        raise SettingError("The mapping names no date-time column.",
+                           "Give occurred_at (one column) or occurred_from and occurred_to (a window).")
+    cats = {str(k): str(v) for k, v in (doc.get("categories") or {}).items()}
+    bad = [v for v in cats.values() if v not in POLICE_CATEGORIES]
+    if bad:
+        raise SettingError(f"The [categories] table maps to '{bad[0]}', which is not a police.uk crime type.",
+                           f"Use one of: {', '.join(POLICE_CATEGORIES)}.")
+    fmt = (doc.get("datetime") or {}).get("format")
+    formats = tuple(fmt) if isinstance(fmt, list) else ((fmt,) if fmt else DEFAULT_DATETIME_FORMATS)
+    trues = tuple(str(v).strip().lower() for v in (doc.get("weapon") or {}).get("true_values", DEFAULT_TRUE_VALUES))
+    return Mapping(force=force, columns=cols, name=str((doc.get("source") or {}).get("name", "")),
+                   datetime_formats=formats, true_values=trues, categories=cats,
+                   path="" if isinstance(path, dict) else str(path))
+
+
+def _sql_str(s: str) -> str:
+    return "'" + str(s).replace("'", "''") + "'"
+
+
+def staging_sql(m: Mapping) -> str:
+    """The SQL that turns the mapped text columns into staged canonical rows."""
+    has = lambda k: k in m.columns  # noqa: E731
+    fmts = "[" + ", ".join(_sql_str(f) for f in m.datetime_formats) + "]"
+    cat_pairs = {c.lower(): c for c in POLICE_CATEGORIES}
+    cat_pairs.update({k.strip().lower(): v for k, v in m.categories.items()})
+    cats = ", ".join(f"({_sql_str(k)}, {_sql_str(v)})" for k, v in cat_pairs.items())
+    trues = "[" + ", ".join(_sql_str(v) for v in m.true_values) + "]"
+    start = "occurred_at" if has("occurred_at") else "occurred_from"
+    end = "occurred_to" if has("occurred_to") else None
+    x, y = ("easting", "northing") if m.is_bng else ("longitude", "latitude")
+    xn, yn = m.coordinate_names
+    col = lambda k: f"r.{k}" if has(k) else "NULL::VARCHAR"  # noqa: E731
+    content = " || '|' || ".join(f"coalesce(r.{k}, '')" for k in _FIELDS if has(k) and k != "id")
+    id_expr = (f"nullif(trim(r.id), '')" if has("id")
+               else f"'sha1:' || sha1({content}) || '#' || row_number() OVER (PARTITION BY sha1({content}) ORDER BY r._row)")
+    return f"""
+WITH cats(key, name) AS (VALUES {cats}),
+p AS (
+  SELECT r._member, r._row, r.category AS category_raw,
+    {id_expr} AS id,
+    cats.name AS category_c,
+    {col('subcategory')} AS subcategory,
+    trim({col(start)}) AS t0_raw, {f"trim({col(end)})" if end else "NULL::VARCHAR"} AS t1_raw,
+    TRY_STRPTIME(trim({col(start)}), {fmts}) AS t0,
+    {f"TRY_STRPTIME(trim({col(end)}), {fmts})" if end else "NULL::TIMESTAMP"} AS t1,
+    TRY_CAST(trim({col(x)}) AS DOUBLE) AS x, TRY_CAST(trim({col(y)}) AS DOUBLE) AS y,
+    {col(x)} AS x_raw, {col(y)} AS y_raw,
+    {col('location')} AS location, {col('lsoa_code')} AS lsoa_code, {col('outcome')} AS outcome_given,
+    {f"CASE WHEN r.weapon IS NULL THEN NULL ELSE list_contains({trues}, lower(trim(r.weapon))) END" if has('weapon') else "NULL::BOOLEAN"} AS weapon
+  FROM raw r LEFT JOIN cats ON cats.key = lower(trim(r.category))
+),
+q AS (
+  SELECT *,
+    -- a window whose ends are equal is an exact time; a missing end leaves the start
+    t1 IS NOT NULL AND t1 <> t0 AS is_window,
+    row_number() OVER (PARTITION BY id ORDER BY _row) AS nth
+  FROM p
+)
+SELECT
+  _member, _row AS source_row, id, '{SOURCE_RMS}' AS source, {_sql_str(m.force)} AS force,
+  coalesce(category_c, category_raw) AS category, subcategory,
+  date_trunc('month', t0)::DATE AS month,
+  t0 AS occurred_at, CASE WHEN is_window THEN t1 END AS occurred_until,
+  CASE WHEN is_window THEN 'window' WHEN t0_raw LIKE '%:%' THEN 'minute' ELSE 'day' END AS time_precision,
+  location, lsoa_code, outcome_given, weapon, x, y,
+  CASE WHEN t0 IS NULL THEN 'bad_datetime'
+       WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN 'bad_datetime'
+       WHEN t1 < t0 THEN 'window_reversed'
+       WHEN category_c IS NULL THEN 'unknown_category'
+       WHEN id IS NULL THEN 'missing_id'
+       WHEN nth > 1 THEN 'duplicate_id'
+       WHEN x_raw IS NULL OR y_raw IS NULL OR trim(x_raw) = '' OR trim(y_raw) = '' THEN 'no_coordinates'
+       WHEN x IS NULL OR y IS NULL OR isnan(x) OR isnan(y) THEN 'bad_coordinates' END AS reason,
+  CASE WHEN t0 IS NULL THEN {_sql_str(m.columns[start])}
+       WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN {_sql_str(m.columns.get('occurred_to', ''))}
+       WHEN t1 < t0 THEN {_sql_str(m.columns.get('occurred_to', ''))}
+       WHEN category_c IS NULL THEN {_sql_str(m.columns['category'])}
+       WHEN id IS NULL OR nth > 1 THEN {_sql_str(m.columns.get('id', ''))}
+       WHEN x IS NULL OR isnan(x) THEN {_sql_str(xn)}
+       WHEN y IS NULL OR isnan(y) THEN {_sql_str(yn)} END AS reason_column,
+  CASE WHEN t0 IS NULL THEN t0_raw
+       WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN t1_raw
+       WHEN t1 < t0 THEN t1_raw
+       WHEN category_c IS NULL THEN category_raw
+       WHEN id IS NULL OR nth > 1 THEN id
+       WHEN x IS NULL OR isnan(x) THEN x_raw
+       WHEN y IS NULL OR isnan(y) THEN y_raw END AS reason_value
+FROM q
+"""
+
+
+def _looks_like_header(m: Mapping):
+    wanted = {normalise_name(c) for c in m.columns.values()}
+    need = max(2, int(0.6 * len(wanted)))
+    return lambda cells: len({normalise_name(c) for c in cells if c} & wanted) >= need
+
+
+def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping | dict,
+               area: Area | None = None, progress=None):
+    """Load force records exports (CSV/XLSX) through a column mapping.
+
+    Each file is one transaction; rows are upserted by (force, id). A file whose
+    coordinates are mostly of the wrong kind (metres mapped as degrees, swapped
+    longitude/latitude) is refused whole with a sentence saying which mapping to change.
+
+    Returns
+    -------
+    geo.ingest.IngestReport
+    """
+    from geo.ingest import _failed_unit, _incident_units, ingest_units
+
+    m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
+    sources = discover(paths)
+    expected = f"a force records export with the columns named in {m.path or 'the mapping'}"
+    units, good = [], []
+    for i, src in enumerate(sources):
+        raw = None
+        try:
+            raw = read_table(src, _looks_like_header(m), expected)
+            match_columns(raw, m.columns, expected)
+            good.append(raw)
+        except HotspotsError as err:
+            units.append(_failed_unit(src, KIND, SOURCE_RMS, err, raw))
+        if progress:
+            progress(0.25 * (i + 1) / max(len(sources), 1), f"Read {src.name}")
+    if good:
+        con = duckdb.connect()
+        try:
+            tables = []
+            for i, raw in enumerate(good):
+                cols = match_columns(raw, m.columns, expected)
+                arrays = {k: raw.table.column(c) for k, c in cols.items()}
+                arrays["_row"] = raw.table.column("_row")
+                arrays["_member"] = pa.array(np.full(raw.table.num_rows, i, dtype=np.int32))
+                tables.append(pa.table(arrays))
+            con.register("raw", pa.concat_tables(tables))
+            staged = con.sql(staging_sql(m)).to_arrow_table()
+        finally:
+            con.close()
+        units.extend(_incident_units(staged, good, KIND, area, is_bng=m.is_bng,
+                                     coord_names=m.coordinate_names, mode="upsert", source=SOURCE_RMS))
+    order = {s.name: i for i, s in enumerate(sources)}
+    units.sort(key=lambda u: order.get(u.file, 0))
+    return ingest_units(units, store, progress)
