@@ -98,6 +98,10 @@ STOP_SEARCH_COLUMNS: tuple[str, ...] = (
     "Removal of more than just outer clothing",
 )
 
+#: Synthetic data carries this word in its force name, so every view and export can
+#: label it (the sample generator writes "Hertfordshire (SYNTHETIC)").
+SYNTHETIC_MARK = "SYNTHETIC"
+
 #: Environment variable and default for the store's path.
 DB_ENV_VAR = "HOTSPOTS_DB"
 DEFAULT_DB_PATH = "data/hotspots.duckdb"

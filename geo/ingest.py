@@ -429,3 +429,21 @@ def _outcome_units(staged: pa.Table, raws: list[RawTable]) -> list[LoadUnit]:
                               source=SOURCE_POLICE, mode="replace", rows_read=raw.table.num_rows + len(raw.ragged),
                               rejections=rej, partitions=parts, outcomes=out, notes=raw.notes))
     return units
+
+
+def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = None) -> IngestReport:
+    """Load the synthetic sample written by ``geo.sample.write_sample``.
+
+    police.uk-style files from ``police/`` and the force-records export from ``rms/``
+    through its ``rms/mapping.toml``. (The A&E files are loaded by their own reader.)
+    """
+    from geo.readers.rms import ingest_rms
+
+    folder = Path(folder)
+    half = (lambda f, m: progress(0.5 * f, m)) if progress else None
+    report = ingest_police([folder / "police"], store, progress=half)
+    rms_files = sorted((folder / "rms").glob("*.csv"))
+    if rms_files:
+        rest = (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None
+        report.files.extend(ingest_rms(rms_files, store, mapping=folder / "rms" / "mapping.toml", progress=rest).files)
+    return report

@@ -117,3 +117,36 @@ def incident_ddl(table: str = "incidents") -> str:
     cols = ",\n  ".join(
         f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in INCIDENT_COLUMNS)
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
+
+
+def markdown_tables() -> str:
+    """The README's "Incident table" and "Rejection reasons" tables, from the definitions above."""
+    lines = ["| column | type | meaning |", "|---|---|---|"]
+    lines += [f"| `{c.name}` | {c.sql_type}{'' if c.nullable else ', required'} | {c.description} |"
+              for c in INCIDENT_COLUMNS]
+    lines += ["", "| reason | what was wrong | what to do |", "|---|---|---|"]
+    lines += [f"| `{r.code}` | {r.message} | {r.fix} |" for r in REASONS.values()]
+    return "\n".join(lines)
+
+
+def write_readme(path: str = "README.md") -> None:
+    """Rewrite the generated tables between the README's schema/reasons markers."""
+    import re
+    from pathlib import Path
+
+    p = Path(path)
+    text = p.read_text(encoding="utf-8")
+    schema, reasons = markdown_tables().split("\n\n")
+    for tag, body in (("schema", schema), ("reasons", reasons)):
+        text = re.sub(rf"(<!-- {tag}:start -->\n).*?(<!-- {tag}:end -->)", lambda m: m.group(1) + body + "\n" + m.group(2),
+                      text, flags=re.S)
+    p.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m geo.schema --write-readme
+    import sys
+
+    if "--write-readme" in sys.argv:
+        write_readme()
+    else:
+        print(markdown_tables())

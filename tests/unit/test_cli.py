@@ -1,0 +1,62 @@
+"""The command line's contract: JSON keys, exit codes, sentences instead of tracebacks."""
+
+import json
+
+import pytest
+
+from hotspots.cli import main
+from tests.conftest import street_csv, street_row, watford_rows
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_json_keys_and_status(tmp_path, capsys):
+    f = tmp_path / "2021-06-hertfordshire-street.csv"
+    f.write_text(street_csv(watford_rows(5) + [street_row(crime_id="n", lon="", lat="")]))
+    db = str(tmp_path / "s.duckdb")
+    code, out, _ = run(capsys, "ingest", "police", str(f), "--db", db, "--json")
+    d = json.loads(out)
+    assert code == 0
+    assert {k: d[k] for k in ("files", "rows_read", "rows_stored", "rows_rejected", "rejected_by_reason", "months")} == {
+        "files": 1, "rows_read": 6, "rows_stored": 5, "rows_rejected": 1,
+        "rejected_by_reason": {"no_coordinates": 1}, "months": ["2021-06"]}
+    code, out, _ = run(capsys, "status", "--db", db, "--json")
+    st = json.loads(out)
+    assert st["rows"] == 5 and st["rows_by_source"] == {"police": 5}
+    assert st["partitions"] == [{"source": "police", "force": "Hertfordshire Constabulary", "month": "2021-06",
+                                 "rows": 5, "rejected": 1}]
+
+
+def test_text_report_names_reasons(tmp_path, capsys):
+    f = tmp_path / "a-street.csv"
+    f.write_text(street_csv(watford_rows(2) + [street_row(crime_id="n", lon="", lat="")]))
+    code, out, _ = run(capsys, "ingest", "police", str(f), "--db", str(tmp_path / "s.duckdb"))
+    assert code == 0 and "no_coordinates: The row has no coordinates" in out and "stored: 2" in out
+
+
+def test_a_refused_file_exits_1_after_loading_the_others(tmp_path, capsys):
+    (tmp_path / "good-street.csv").write_text(street_csv(watford_rows(3)))
+    (tmp_path / "empty.csv").write_text("")
+    code, out, _ = run(capsys, "ingest", "police", str(tmp_path), "--db", str(tmp_path / "s.duckdb"), "--json")
+    d = json.loads(out)
+    assert code == 1 and d["rows_stored"] == 3 and d["files_failed"] == 1
+
+
+@pytest.mark.parametrize("args, sentence", [
+    (["ingest", "police", "no/such/folder"], "the path does not exist"),
+    (["ingest", "rms", "x.csv"], "needs a column mapping"),
+    (["ingest", "police", "x.csv", "--area", "no_area.geojson"], "boundary file does not exist"),
+])
+def test_problems_are_one_sentence_and_exit_2(tmp_path, capsys, args, sentence):
+    code, out, err = run(capsys, *args, "--db", str(tmp_path / "s.duckdb"))
+    assert code == 2 and sentence in err and "Traceback" not in err
+    assert "Fix:" in err
+
+
+def test_status_of_an_empty_store(tmp_path, capsys):
+    code, out, _ = run(capsys, "status", "--db", str(tmp_path / "e.duckdb"))
+    assert code == 0 and "is empty" in out
