@@ -5,9 +5,13 @@ settings, calls the library through pages/_ui.py (the only place that caches), a
 renders.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Hotspots", page_icon=":material/local_police:", layout="wide")
+# a local icon: a material-icon favicon would be fetched from Google's font servers
+ICON = str(Path(__file__).resolve().parent / "static" / "hotspots-icon.png")
+st.set_page_config(page_title="Hotspots", page_icon=ICON, layout="wide")
 
 from pages import _ui  # noqa: E402  (after set_page_config, which must come first)
 

@@ -85,7 +85,7 @@ def summary() -> dict:
 def synthetic_banner(is_synthetic: bool) -> None:
     if is_synthetic:
         st.warning("**SYNTHETIC DATA.** This is the generated Hertfordshire-like sample, not real crime. "
-                   "Load real police.uk files on the Data page.", icon=":material/science:")
+                   "Load real police.uk files with `python -m hotspots ingest police FOLDER`.", icon=":material/science:")
 
 
 def show_error(err: HotspotsError) -> None:

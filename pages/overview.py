@@ -21,6 +21,7 @@ if s["rows"]:
     table = s["status"].pivot_table(index="month", columns="source", values="rows", aggfunc="sum", fill_value=0)
     table.columns = [{"police": "police.uk street crime", "rms": "Force records", "stop_search": "Stop and search",
                       "ae": "A&E assaults"}.get(c, c) for c in table.columns]
-    st.dataframe(table, width="stretch")
+    st.dataframe(table, width="stretch", column_config={
+        c: st.column_config.NumberColumn(c, format="localized", help="incidents") for c in table.columns})
 else:
     st.info("The store is empty. Load police.uk files with `python -m hotspots ingest police FOLDER`.")

@@ -1,0 +1,24 @@
+"""The app in a real browser, with nothing allowed off the machine."""
+
+import re
+
+import pytest
+
+from geo.store import Store
+from tests.e2e.conftest import ARTIFACTS, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+def test_overview_loads_with_no_outside_request(app_url, page):
+    page.goto(app_url["url"])
+    wait_for_app(page)
+    page.wait_for_selector("text=Incidents stored")
+    with Store(app_url["db"], read_only=True) as s:
+        n = s.count()
+    body = page.inner_text("body")
+    assert re.search(rf"{n:,} incidents", body), body[:500]
+    assert "SYNTHETIC DATA" in body
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+    assert page.outside_requests == [], page.outside_requests
