@@ -60,3 +60,17 @@ def test_problems_are_one_sentence_and_exit_2(tmp_path, capsys, args, sentence):
 def test_status_of_an_empty_store(tmp_path, capsys):
     code, out, _ = run(capsys, "status", "--db", str(tmp_path / "e.duckdb"))
     assert code == 0 and "is empty" in out
+
+
+def test_sample_writes_and_loads(tmp_path, capsys):
+    out_dir = tmp_path / "sample"
+    code, out, _ = run(capsys, "sample", "--out", str(out_dir), "--months", "1", "--load",
+                       "--db", str(tmp_path / "s.duckdb"), "--json")
+    d = json.loads(out)
+    assert code == 0 and (out_dir / ".generated").exists()
+    street = sorted((out_dir / "police").rglob("*-street.csv"))
+    assert len(street) == 1
+    rows = sum(1 for _ in street[0].open()) - 1
+    assert d["ingest"]["rows_read"] >= rows and d["ingest"]["rows_stored"] > 0.95 * rows
+    code, out, _ = run(capsys, "status", "--db", str(tmp_path / "s.duckdb"), "--json")
+    assert "Hertfordshire (SYNTHETIC)" in {p["force"] for p in json.loads(out)["partitions"]}
