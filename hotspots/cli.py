@@ -5,6 +5,7 @@ Commands
 sample   write the synthetic Hertfordshire-like sample to sample_data/
 ingest   load police.uk files or a force records export into the store
 status   what the store holds: rows by source, force and month
+detect   run a hotspot method (count, kde, gistar, dbscan, hdbscan, emerging, knox)
 
 Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
 Expected problems print one sentence with the fix and exit with status 2; a load in
@@ -64,6 +65,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mapping", metavar="FILE.toml", help="rms: the column mapping (see README)")
     _add_db(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("detect", help="run a hotspot method on the stored incidents")
+    p.add_argument("--method", required=True, choices=["count", "kde", "gistar", "dbscan", "hdbscan", "emerging", "knox"])
+    p.add_argument("--res", type=int, default=9, help="H3 resolution 7-11 (default 9, ~0.1 km2 cells)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
+    p.add_argument("--types", metavar='"A,B"', help="crime types, comma-separated (default: all)")
+    p.add_argument("--sources", default="police", metavar='"police,rms"',
+                   help="sources, comma-separated (default: police; knox needs rms: dated records)")
+    p.add_argument("--harm", action="store_true", help="weigh incidents by harm (approximate CCHI days)")
+    p.add_argument("--exclude-police-generated", action="store_true",
+                   help="with --harm: give drugs and possession of weapons no harm")
+    p.add_argument("--area", metavar="FILE", help="study area boundary: incidents and cells inside it")
+    p.add_argument("--bandwidth-m", type=float, help="kde: bandwidth in metres (default 300)")
+    p.add_argument("--eps-m", type=float, help="dbscan: search distance in metres (default 150)")
+    p.add_argument("--min-samples", type=int, help="dbscan/hdbscan: incidents around a core point (default 10)")
+    p.add_argument("--min-cluster-size", type=int, help="hdbscan: smallest cluster (default 20)")
+    p.add_argument("--k", type=int, default=1, help="gistar/emerging: k-ring of neighbours (default 1)")
+    p.add_argument("--permutations", type=int, default=0, help="gistar: conditional permutations (0 = analytic only); knox: default 999")
+    p.add_argument("--seed", type=int, help="random seed for permutations")
+    p.add_argument("--out", metavar="FILE", help="write the table: .geojson, .gpkg or .csv")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
 
     p = sub.add_parser("status", help="what the store holds")
     _add_db(p)
@@ -174,4 +198,36 @@ def cmd_status(args) -> int:
     return 0
 
 
-COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status}
+def cmd_detect(args) -> int:
+    from geo.boundaries import read_area
+    from geo.store import Store
+    from hotspots.detect import detect, write_detection
+    from hotspots.query import IncidentFilter
+
+    split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
+    flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
+    area = read_area(args.area) if args.area else None
+    with Store(args.db, read_only=True) as store:
+        det = detect(store, args.method, flt, res=args.res, area=area, harm=args.harm,
+                     exclude_police_generated=args.exclude_police_generated, bandwidth_m=args.bandwidth_m,
+                     eps_m=args.eps_m, min_samples=args.min_samples, min_cluster_size=args.min_cluster_size,
+                     k=args.k, permutations=args.permutations, seed=args.seed)
+    if args.out:
+        det.summary["out"] = str(write_detection(det, args.out))
+    if args.json:
+        print(json.dumps(det.summary, indent=2, default=str))
+        return 0
+    s = det.summary
+    print(f"{args.method}: {s['meaning']}")
+    print(f"{s['incidents']:,} incidents, {s['months'][0]} to {s['months'][-1]}, H3 res {s['res']}"
+          + (f"; value: {s['harm_note']}" if s.get("harm_note") else ""))
+    shown = det.table.drop(columns=["geometry"], errors="ignore").head(15)
+    print(shown.to_string(index=False))
+    if len(det.table) > len(shown):
+        print(f"... {len(det.table) - len(shown):,} more rows" + ("" if args.out else " (save them with --out FILE)"))
+    if args.out:
+        print(f"Wrote {len(det.table):,} rows to {s['out']}")
+    return 0
+
+
+COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status, "detect": cmd_detect}
