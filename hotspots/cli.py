@@ -19,7 +19,7 @@ import json
 import sys
 from pathlib import Path
 
-from geo.errors import HotspotsError
+from geo.errors import HotspotsError, SettingError
 
 __all__ = ["main"]
 
@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--harm", action="store_true", help="weigh incidents by harm (approximate CCHI days)")
     p.add_argument("--exclude-police-generated", action="store_true",
                    help="with --harm: give drugs and possession of weapons no harm")
+    p.add_argument("--harm-weight", action="append", default=[], metavar="TYPE=DAYS",
+                   help='with --harm: replace a weight, e.g. "Burglary=120" (repeatable)')
     p.add_argument("--area", metavar="FILE", help="study area boundary: incidents and cells inside it")
     p.add_argument("--bandwidth-m", type=float, help="kde: bandwidth in metres (default 300)")
     p.add_argument("--eps-m", type=float, help="dbscan: search distance in metres (default 150)")
@@ -207,9 +209,16 @@ def cmd_detect(args) -> int:
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
     area = read_area(args.area) if args.area else None
+    overrides = {}
+    for item in args.harm_weight:
+        cat, sep, days = item.rpartition("=")
+        if not sep or not cat.strip():
+            raise SettingError(f"--harm-weight '{item}' is not TYPE=DAYS.", 'Write it as "Burglary=120".')
+        overrides[cat.strip()] = days.strip()
     with Store(args.db, read_only=True) as store:
         det = detect(store, args.method, flt, res=args.res, area=area, harm=args.harm,
-                     exclude_police_generated=args.exclude_police_generated, bandwidth_m=args.bandwidth_m,
+                     exclude_police_generated=args.exclude_police_generated, harm_overrides=overrides,
+                     bandwidth_m=args.bandwidth_m,
                      eps_m=args.eps_m, min_samples=args.min_samples, min_cluster_size=args.min_cluster_size,
                      k=args.k, permutations=args.permutations, seed=args.seed)
     if args.out:

@@ -58,6 +58,7 @@ class Detection:
 
 def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *, res: int = H3_DEFAULT_RES,
            area: Area | None = None, harm: bool = False, exclude_police_generated: bool = False,
+           harm_overrides: dict[str, float] | None = None,
            bandwidth_m: float | None = None, eps_m: float | None = None, min_samples: int | None = None,
            min_cluster_size: int | None = None, k: int = defaults.GISTAR_K, permutations: int = 0,
            seed: int | None = None) -> Detection:
@@ -71,6 +72,10 @@ def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *,
         H3 resolution of the output cells (7-11).
     harm : bool
         Weight incidents by harm (approximate CCHI days) instead of counting them.
+    exclude_police_generated : bool
+        Give drugs and possession of weapons no harm (they measure patrol effort).
+    harm_overrides : dict, optional
+        Category -> days, replacing the default harm weights (an edited table).
     bandwidth_m, eps_m, min_samples, min_cluster_size, k, permutations, seed
         Method parameters (defaults in ``hotspots.defaults``).
 
@@ -89,10 +94,11 @@ def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *,
         raise SettingError("No incidents match the selection (period, crime types, sources, area).",
                            "Widen the period or choose other crime types; `python -m hotspots status` "
                            "shows what the store holds.")
-    weights = harm_weights(exclude_police_generated)
+    weights = harm_weights(exclude_police_generated, harm_overrides)
     summary = {"method": method, "meaning": METHOD_MEANING[method], "res": res, "incidents": int(len(inc)),
                "months": sorted(inc["month"].unique().tolist()), "value": "harm" if harm else "count",
-               "harm_note": "approximate CCHI (days of imprisonment)" if harm else None}
+               "harm_note": "approximate CCHI (days of imprisonment)" if harm else None,
+               "harm_weights": weights if harm else None}
     run = _RUNNERS[method]
     det = run(inc, res=res, area=area, harm=harm, weights=weights, bandwidth_m=bandwidth_m, eps_m=eps_m,
               min_samples=min_samples, min_cluster_size=min_cluster_size, k=k, permutations=permutations,
@@ -136,7 +142,7 @@ def _emerging(inc, *, res, area, harm, weights, k, summary, **_):
     if len(months) < 3:
         raise SettingError(f"Emerging hot spots need at least 3 months; the selection has {len(months)}.",
                            "Choose a longer period (a year or more is best).")
-    by_month = count_by_cell(inc, res, weights, by_month=True)
+    by_month = count_by_cell(inc, res, weights, by=("month",))
     window = analysis_window(inc, res, area)
     data = by_month.rename(columns={"month": "period", ("harm" if harm else "count"): "value"})[["cell", "period", "value"]]
     est = EmergingHotspots(k=k).fit(data, window=window, periods=months)

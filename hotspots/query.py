@@ -133,8 +133,8 @@ def select_incidents(store: Store, flt: IncidentFilter = IncidentFilter(), area:
 
 
 def count_by_cell(incidents: pd.DataFrame, res: int = H3_DEFAULT_RES, weights: dict[str, float] | None = None,
-                  by_month: bool = False) -> pd.DataFrame:
-    """Incidents and harm per H3 cell (and month).
+                  by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Incidents and harm per H3 cell (and period, category or source).
 
     Parameters
     ----------
@@ -144,12 +144,14 @@ def count_by_cell(incidents: pd.DataFrame, res: int = H3_DEFAULT_RES, weights: d
         H3 resolution, 7-11.
     weights : dict, optional
         Harm weight per category (default: the approximate CCHI table).
+    by : tuple of str
+        Further keys from ``month``, ``category``, ``source``: one row per cell and key.
 
     Returns
     -------
     DataFrame
-        ``cell`` (H3 string), [``month``,] ``count`` (incidents), ``harm`` (days), sorted
-        by count then harm, descending.
+        ``cell`` (H3 string), the ``by`` keys, ``count`` (incidents), ``harm`` (days),
+        sorted by count then harm, descending.
 
     Examples
     --------
@@ -160,15 +162,18 @@ def count_by_cell(incidents: pd.DataFrame, res: int = H3_DEFAULT_RES, weights: d
     [[2.0, 595.0]]
     """
     res = check_resolution(res)
-    keys = ["cell", "month"] if by_month else ["cell"]
+    bad = [b for b in by if b not in ("month", "category", "source")]
+    if bad:
+        raise SettingError(f"Cannot count by '{bad[0]}'.", "Count by month, category or source.")
+    keys = ["cell", *by]
     if len(incidents) == 0:
         return pd.DataFrame({k: pd.Series(dtype=object) for k in keys} | {"count": pd.Series(dtype=np.int64),
                                                                           "harm": pd.Series(dtype=np.float64)})
     cells = cell_to_parent(incidents["h3_11"].to_numpy(dtype=np.uint64), res)
     frame = pd.DataFrame({"cell_int": cells, "harm": harm_of(incidents["category"].to_numpy(), weights)})
-    if by_month:
-        frame["month"] = incidents["month"].to_numpy()
-    gk = ["cell_int", "month"] if by_month else ["cell_int"]
+    for b in by:
+        frame[b] = incidents[b].to_numpy()
+    gk = ["cell_int", *by]
     out = frame.groupby(gk, sort=False).agg(count=("harm", "size"), harm=("harm", "sum")).reset_index()
     out.insert(0, "cell", cells_to_str(out.pop("cell_int").to_numpy(dtype=np.uint64)))
     return out.sort_values(["count", "harm", "cell"], ascending=[False, False, True], ignore_index=True)

@@ -159,3 +159,25 @@ def test_detect_cli_json_and_out(town, tmp_path, capsys):
     assert pd.read_csv(tmp_path / "c.csv")["count"].sum() == summary["incidents"]
     assert main(["detect", "--method", "gistar", "--types", "Burglry", "--db", db]) == 2
     assert "Did you mean 'Burglary'?" in capsys.readouterr().err
+
+
+def test_counts_per_cell_month_and_category(town):
+    inc = select_incidents(town)
+    t = count_by_cell(inc, 9, by=("month", "category"))
+    assert t["count"].sum() == len(inc)
+    raw = pd.Series(1, index=pd.MultiIndex.from_arrays([inc["month"], inc["category"]])).groupby(level=[0, 1]).sum()
+    assert t.groupby(["month", "category"])["count"].sum().sort_index().tolist() == raw.sort_index().tolist()
+    with pytest.raises(SettingError, match="Count by month, category or source"):
+        count_by_cell(inc, 9, by=("weekday",))
+
+
+def test_edited_harm_weights_reach_the_output(town, tmp_path, capsys):
+    det = detect(town, "count", harm=True, harm_overrides={"Burglary": 100})
+    inc = select_incidents(town)
+    b = inc.category.eq("Burglary").sum()
+    assert det.table["harm"].sum() == 100 * b + 200 * (len(inc) - b)
+    db = str(town.path)
+    town.close()
+    assert main(["detect", "--method", "count", "--harm", "--harm-weight", "Burglary=100", "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["harm_weights"]["Burglary"] == 100
+    assert main(["detect", "--method", "count", "--harm", "--harm-weight", "Burglary", "--db", db]) == 2
