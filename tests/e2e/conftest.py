@@ -97,7 +97,8 @@ def page(browser, request):
             pg.outside_requests.append(url)
             route.abort()
 
-    pg.route("**/*", guard)
+    # on the context, not the page: component iframes (the map) make their own requests
+    ctx.route("**/*", guard)
     yield pg
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         ARTIFACTS.mkdir(exist_ok=True)
