@@ -77,7 +77,7 @@ def value_classes(values: np.ndarray, n: int = 5) -> tuple[np.ndarray, list[floa
 
     >>> cls, breaks = value_classes(np.array([1, 1, 2, 3, 10, 50]), 3)
     >>> cls.tolist(), [round(b, 2) for b in breaks]
-    [[0, 0, 0, 1, 2, 2], [2.0, 10.0, 50.0]]
+    ([0, 0, 1, 1, 2, 2], [1.0, 3.0, 50.0])
     """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
