@@ -16,7 +16,7 @@ import shapely
 from geo.constants import CRS_BNG
 from geo.errors import InputFileError
 
-__all__ = ["Area", "read_area"]
+__all__ = ["Area", "read_area", "read_areas"]
 
 #: File endings read_area understands (everything GDAL reads through pyogrio works,
 #: these are the ones we test and name in messages).
@@ -101,3 +101,41 @@ def read_area(path: str | Path, name: str | None = None, layer: str | None = Non
     if geom.geom_type == "GeometryCollection":
         geom = shapely.union_all([g for g in geom.geoms if g.geom_type in ("Polygon", "MultiPolygon")])
     return Area(name=name or p.stem, geometry=geom, source=str(p))
+
+
+#: Property names that hold an area's name, most specific first (ONS codes and ours).
+NAME_FIELDS = ("district_name", "LAD23NM", "LAD22NM", "LAD21NM", "lad_nm", "WD13NM", "MSOA11NM", "LSOA21NM",
+               "LSOA11NM", "cty17nm", "NAME", "Name", "name")
+
+
+def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:
+    """Read a boundary file as one Area per feature (e.g. the districts of a county).
+
+    The name comes from ``name_field``, else the first of ``NAME_FIELDS`` present,
+    else the first text property whose values are all different.
+
+    Raises
+    ------
+    InputFileError
+        As ``read_area``, or when no property can name the features.
+    """
+    import geopandas as gpd
+
+    whole = read_area(path)  # same checks and messages
+    gdf = gpd.read_file(path)
+    gdf = gdf[gdf.geometry.notna() & gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if gdf.crs is None:
+        gdf = gdf.set_crs("EPSG:4326" if abs(gdf.total_bounds[0]) <= 180 else CRS_BNG)
+    gdf = gdf.to_crs(CRS_BNG)
+    field = name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
+    if field is None:
+        texts = [c for c in gdf.columns if c != "geometry" and gdf[c].dtype == object and gdf[c].is_unique]
+        field = texts[0] if texts else None
+    if field is None or field not in gdf.columns:
+        raise InputFileError("no property names the areas in this file.", file=str(path),
+                             fix="Say which property holds the names (e.g. LAD23NM).")
+    out = []
+    for name, part in gdf.groupby(gdf[field].astype(str), sort=True):
+        geom = shapely.union_all(shapely.make_valid(part.geometry.values))
+        out.append(Area(name=str(name), geometry=geom, source=whole.source))
+    return out

@@ -434,14 +434,21 @@ def _outcome_units(staged: pa.Table, raws: list[RawTable]) -> list[LoadUnit]:
 def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = None) -> IngestReport:
     """Load the synthetic sample written by ``geo.sample.write_sample``.
 
-    police.uk-style files from ``police/`` and the force-records export from ``rms/``
-    through its ``rms/mapping.toml``. (The A&E files are loaded by their own reader.)
+    police.uk-style files from ``police/``, the force-records export from ``rms/``
+    through its ``rms/mapping.toml``, and the district and county outlines from
+    ``boundary/`` as named areas. (The A&E files are loaded by their own reader.)
     """
     from geo.readers.rms import ingest_rms
 
     folder = Path(folder)
     half = (lambda f, m: progress(0.5 * f, m)) if progress else None
     report = ingest_police([folder / "police"], store, progress=half)
+    from geo.boundaries import read_areas
+
+    for layer, name in (("district", "districts_synthetic.geojson"), ("county", "county_synthetic.geojson")):
+        path = folder / "boundary" / name
+        if path.exists():
+            store.save_areas(read_areas(path), layer)
     rms_files = sorted((folder / "rms").glob("*.csv"))
     if rms_files:
         rest = (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None

@@ -100,7 +100,10 @@ class Store:
     path : str or Path, optional
         The DuckDB file (see ``resolve_db_path``); ``":memory:"`` for a throwaway store.
     read_only : bool
-        Open without write access (several readers may share a file).
+        Open without write access (several processes may read one file).
+    create : bool
+        Create missing tables and views (off for the app's many short-lived
+        connections, after the first).
 
     Examples
     --------
@@ -109,7 +112,7 @@ class Store:
     0
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, create: bool = True):
         self.path = str(path) if str(path) == ":memory:" else resolve_db_path(path)
         if self.path != ":memory:":
             if read_only and not Path(self.path).exists():
@@ -121,7 +124,7 @@ class Store:
         except duckdb.IOException as exc:
             raise StoreError(f"The store {self.path} cannot be opened ({exc}).",
                              "Close other programs using it (another app or command), or use another --db file.") from exc
-        if not read_only:
+        if create and not read_only:
             self._create()
 
     # -- schema --------------------------------------------------------------
@@ -140,6 +143,9 @@ class Store:
             load_id INTEGER PRIMARY KEY, file VARCHAR, file_key VARCHAR, kind VARCHAR, source VARCHAR,
             sha256 VARCHAR, loaded_at TIMESTAMP DEFAULT current_timestamp, status VARCHAR,
             rows_read INTEGER, rows_stored INTEGER, rows_rejected INTEGER, error VARCHAR)""")
+        c.execute("""CREATE TABLE IF NOT EXISTS areas (
+            name VARCHAR NOT NULL, layer VARCHAR NOT NULL, source VARCHAR, wkb BLOB NOT NULL,
+            PRIMARY KEY (layer, name))""")
         cells = ",\n".join(f"  lower(hex({parent_sql('h3_11', r)})) AS h3_{r}" for r in H3_RESOLUTIONS)
         c.execute(f"CREATE OR REPLACE VIEW incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
 
@@ -256,6 +262,44 @@ class Store:
             c.execute("ROLLBACK")
             raise
         return int(n)
+
+    def save_areas(self, areas, layer: str) -> int:
+        """Store named areas (British National Grid) under a layer, replacing same-named ones."""
+        import shapely
+
+        c = self.con
+        c.execute("BEGIN TRANSACTION")
+        try:
+            for a in areas:
+                c.execute("INSERT OR REPLACE INTO areas VALUES (?, ?, ?, ?)",
+                          [a.name, layer, a.source, shapely.to_wkb(a.geometry)])
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        return len(areas)
+
+    def area_names(self) -> list[tuple[str, str]]:
+        """(layer, name) of every stored area."""
+        try:
+            return [tuple(r) for r in self.con.execute("SELECT layer, name FROM areas ORDER BY layer, name").fetchall()]
+        except duckdb.CatalogException:  # a read-only store made before areas existed
+            return []
+
+    def area(self, layer: str, name: str):
+        """A stored Area, or a StoreError naming what exists."""
+        import shapely
+
+        from geo.boundaries import Area
+
+        rows = self.con.execute("SELECT name, source, wkb FROM areas WHERE layer = ? AND name = ?",
+                                [layer, name]).fetchall()
+        if not rows:
+            have = ", ".join(n for lay, n in self.area_names() if lay == layer) or "none"
+            raise StoreError(f"There is no {layer} called '{name}' in the store (it has: {have}).",
+                             "Load the boundary file on the Data page, or choose another area.")
+        n, src, wkb = rows[0]
+        return Area(name=n, geometry=shapely.from_wkb(bytes(wkb)), source=src or "")
 
     # -- reading -----------------------------------------------------------------
     def count(self) -> int:

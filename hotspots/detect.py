@@ -21,6 +21,7 @@ from geo.errors import SettingError
 from geo.grid import cells_to_polygons, check_resolution
 from geo.store import Store
 from hotspots import defaults
+from hotspots.export import SYNTHETIC_NOTE, is_synthetic, neutralise_formulas
 from hotspots.harm import harm_of, harm_weights
 from hotspots.query import DEFAULT_COLUMNS, IncidentFilter, analysis_window, count_by_cell, select_incidents
 
@@ -98,7 +99,7 @@ def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *,
     summary = {"method": method, "meaning": METHOD_MEANING[method], "res": res, "incidents": int(len(inc)),
                "months": sorted(inc["month"].unique().tolist()), "value": "harm" if harm else "count",
                "harm_note": "approximate CCHI (days of imprisonment)" if harm else None,
-               "harm_weights": weights if harm else None}
+               "harm_weights": weights if harm else None, "synthetic": bool(is_synthetic(inc))}
     run = _RUNNERS[method]
     det = run(inc, res=res, area=area, harm=harm, weights=weights, bandwidth_m=bandwidth_m, eps_m=eps_m,
               min_samples=min_samples, min_cluster_size=min_cluster_size, k=k, permutations=permutations,
@@ -246,9 +247,11 @@ def write_detection(det: Detection, path: str | Path) -> Path:
         raise SettingError(f"Cannot write '{p.name}': the output must end in .geojson, .gpkg or .csv.",
                            "Name the output e.g. hotspots.geojson.")
     table = det.table.copy()
+    if det.summary.get("synthetic"):
+        table.insert(0, "data_note", SYNTHETIC_NOTE)
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        _neutralise_formulas(table.drop(columns=["geometry"], errors="ignore")).to_csv(p, index=False)
+        neutralise_formulas(table.drop(columns=["geometry"], errors="ignore")).to_csv(p, index=False)
         return p
     if det.per_cell:
         gdf = gpd.GeoDataFrame(table, geometry=cells_to_polygons(table["cell"]), crs=CRS_LONLAT)
@@ -261,16 +264,3 @@ def write_detection(det: Detection, path: str | Path) -> Path:
     else:
         gdf.to_file(p, driver="GeoJSON")
     return p
-
-
-def _neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with = + - @ (or tab/CR) with ' (OWASP CSV injection)."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            s = out[col].astype("string")
-            risky = s.str.match(r"^[=+\-@\t\r]").fillna(False)
-            out[col] = s.where(~risky, "'" + s)
-    return out
-
-

@@ -18,7 +18,7 @@ import pandas as pd
 from geo.boundaries import Area
 from geo.constants import CATEGORIES, H3_DEFAULT_RES, SOURCE_POLICE, SOURCES
 from geo.errors import SettingError
-from geo.grid import cell_to_parent, cells_to_str, check_resolution, polygon_to_cells
+from geo.grid import cell_to_parent, cells_to_str, check_resolution, parent_sql, polygon_to_cells
 from geo.store import Store
 from hotspots.harm import harm_of
 
@@ -26,7 +26,7 @@ __all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_inciden
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_COLUMNS = ("easting", "northing", "lon", "lat", "h3_11", "category", "month", "location",
-                   "occurred_at", "time_precision", "source", "weapon")
+                   "occurred_at", "time_precision", "source", "force", "weapon")
 
 
 def _check_month(value: str | None, name: str) -> str | None:
@@ -110,8 +110,11 @@ class IncidentFilter:
 
 
 def select_incidents(store: Store, flt: IncidentFilter = IncidentFilter(), area: Area | None = None,
-                     columns=DEFAULT_COLUMNS) -> pd.DataFrame:
-    """The incidents matching a filter (and inside an area), one row each.
+                     columns=DEFAULT_COLUMNS, within_cell: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The incidents matching a filter (and inside an area, and one cell), one row each.
+
+    ``within_cell`` is ``(cell as int, resolution)``: only incidents whose res-11
+    cell has that cell as parent.
 
     Returns
     -------
@@ -120,6 +123,9 @@ def select_incidents(store: Store, flt: IncidentFilter = IncidentFilter(), area:
     """
     flt = flt.checked()
     where, params = flt.where()
+    if within_cell is not None:
+        where += f" AND {parent_sql('h3_11', check_resolution(within_cell[1]))} = ?::UBIGINT"
+        params = params + [int(within_cell[0])]
     cols = list(dict.fromkeys(list(columns) + (["easting", "northing"] if area is not None else [])))
     sel = ", ".join("strftime(month, '%Y-%m') AS month" if c == "month" else c for c in cols)
     df = store.con.execute(f"SELECT {sel} FROM incidents WHERE {where} ORDER BY month, source_file, source_row",
