@@ -131,6 +131,8 @@ def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:
     if field is None:
         texts = [c for c in gdf.columns if c != "geometry" and gdf[c].dtype == object and gdf[c].is_unique]
         field = texts[0] if texts else None
+    if (field is None or field not in gdf.columns) and len(gdf) == 1:
+        return [Area(name=whole.name, geometry=whole.geometry, source=whole.source)]  # one area: the file's name
     if field is None or field not in gdf.columns:
         raise InputFileError("no property names the areas in this file.", file=str(path),
                              fix="Say which property holds the names (e.g. LAD23NM).")

@@ -136,11 +136,15 @@ def ingest_units(units: Iterable[LoadUnit], store: Store, progress: Progress | N
     report = IngestReport()
     units = list(units)
     total = total or len(units)
-    for i, unit in enumerate(units):
-        written = store.write(unit)
-        report.files.append(_file_entry(unit, written))
-        if progress:
-            progress(0.5 + 0.5 * (i + 1) / max(total, 1), f"Stored {unit.file}")
+    # Each file still commits on its own (and its WAL record is durable); merging the WAL
+    # into the database file is left to one checkpoint at the end: automatic checkpoints
+    # every few files cost more than the writes themselves on a growing table.
+    with store.deferred_checkpoint():
+        for i, unit in enumerate(units):
+            written = store.write(unit)
+            report.files.append(_file_entry(unit, written))
+            if progress:
+                progress(0.5 + 0.5 * (i + 1) / max(total, 1), f"Stored {unit.file}")
     return report
 
 
@@ -184,11 +188,9 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTabl
                         "file_force": police.force_from_filename(raw.source.basename)})
     raw_all = pa.concat_tables(tables) if tables else None
     con.register("raw", raw_all)
-    con.register("members", pa.Table.from_pylist(members, schema=pa.schema(
-        [("_member", pa.int32()), ("basename", pa.string()), ("file_force", pa.string())])))
-    staged = con.sql(kind.sql).to_arrow_table()
+    params = {"basenames": [m["basename"] for m in members], "forces": [m["file_force"] for m in members]}
+    staged = con.sql(kind.sql, params=params).to_arrow_table()
     con.unregister("raw")
-    con.unregister("members")
     return staged, list(range(len(raws)))
 
 
@@ -296,17 +298,24 @@ def check_coordinate_kind(x: np.ndarray, y: np.ndarray, is_bng: bool, file: str,
 def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area: Area | None,
                     is_bng: bool = False, coord_names=("Longitude", "Latitude"), mode: str = "replace",
                     source: str | None = None) -> list[LoadUnit]:
-    """Place staged rows and cut them into one LoadUnit per file."""
+    """Place staged rows and cut them into one LoadUnit per file.
+
+    Columnar throughout: the table is reordered by file once and each file's rows are a
+    zero-copy slice of it (taking rows file by file from a chunked table costs
+    files x rows).
+    """
+    staged = staged.combine_chunks()
     member = staged.column("_member").to_numpy()
     x = staged.column("x").to_numpy(zero_copy_only=False).astype(np.float64)
     y = staged.column("y").to_numpy(zero_copy_only=False).astype(np.float64)
-    reader_reason = staged.column("reason").is_valid().to_numpy(zero_copy_only=False)
-    x = np.where(reader_reason, np.nan, x)
-    y = np.where(reader_reason, np.nan, y)
-    units: list[LoadUnit] = []
+    reader_reason = staged.column("reason")
+    has_reader_reason = reader_reason.is_valid().to_numpy(zero_copy_only=False)
+    x[has_reader_reason] = np.nan
+    y[has_reader_reason] = np.nan
     refused: dict[int, HotspotsError] = {}
+    file_bounds = np.searchsorted(member, np.arange(len(raws) + 1)) if np.all(np.diff(member) >= 0) else None
     for i, raw in enumerate(raws):
-        rows = member == i
+        rows = slice(file_bounds[i], file_bounds[i + 1]) if file_bounds is not None else (member == i)
         try:
             check_coordinate_kind(x[rows], y[rows], is_bng, raw.source.name, *coord_names)
         except HotspotsError as err:
@@ -314,49 +323,64 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
             x[rows] = np.nan
             y[rows] = np.nan
     loc = locate(x, y, is_bng=is_bng, groups=member, area=area)
-    reason_codes = np.array(LOCATE_REASONS, dtype=object)[loc.reason]
-    reason = np.where(reader_reason, np.asarray(staged.column("reason").to_pylist(), dtype=object), reason_codes)
-    # the column and value at fault for the locate reasons
-    lr = loc.reason > 0
-    col = np.asarray(staged.column("reason_column").to_pylist(), dtype=object)
-    val = np.asarray(staged.column("reason_value").to_pylist(), dtype=object)
-    col[lr] = f"{coord_names[0]}, {coord_names[1]}"
-    val[lr] = [f"{a}, {b}" for a, b in zip(x[lr], y[lr])]
-    placed = np.array([r is None for r in reason])
-    full = staged.append_column("lon", pa.array(loc.lon)).append_column("lat", pa.array(loc.lat)) \
-        .append_column("easting", pa.array(loc.easting)).append_column("northing", pa.array(loc.northing)) \
-        .append_column("h3_11", pa.array(loc.h3_11))
+    located_reason = pa.DictionaryArray.from_arrays(
+        pa.array(loc.reason.astype(np.int32)), pa.array(list(LOCATE_REASONS), pa.string())).cast(pa.string())
+    reason = pc.if_else(reader_reason.is_valid(), reader_reason, located_reason)
+    by_locate = pc.and_(reader_reason.is_null(), located_reason.is_valid())
+    column = pc.if_else(by_locate, pa.scalar(f"{coord_names[0]}, {coord_names[1]}"), staged.column("reason_column"))
+    value = staged.column("reason_value")
+    flagged = np.flatnonzero(loc.reason > 0)
+    if flagged.size:  # "lon, lat" text only for the rows locate rejected
+        vals = np.asarray(value.to_pylist(), dtype=object)
+        vals[flagged] = [f"{a}, {b}" for a, b in zip(x[flagged], y[flagged])]
+        value = pa.array(vals, pa.string())
+    full = (staged.drop_columns(["reason", "reason_column", "reason_value"])
+            .append_column("reason", reason).append_column("reason_column", column)
+            .append_column("reason_value", value)
+            .append_column("lon", pa.array(loc.lon)).append_column("lat", pa.array(loc.lat))
+            .append_column("easting", pa.array(loc.easting)).append_column("northing", pa.array(loc.northing))
+            .append_column("h3_11", pa.array(loc.h3_11)))
+    if np.any(np.diff(member) < 0):  # staging returns rows by file; keep it true
+        order = np.argsort(member, kind="stable")
+        full, member = full.take(pa.array(order)), member[order]
+    bounds = np.searchsorted(member, np.arange(len(raws) + 1))
     src_kind = source or _source_of(kind_name)
-    order = np.argsort(member, kind="stable")
-    bounds = np.searchsorted(member[order], np.arange(len(raws) + 1))
+    parts = _partitions(full.select(["_member", "source", "force", "month"]), by_file=True)
+    units: list[LoadUnit] = []
     for i, raw in enumerate(raws):
-        idx = order[bounds[i]:bounds[i + 1]]
         if i in refused:
             units.append(_failed_unit(raw.source, kind_name, src_kind, refused[i], raw))
             continue
-        units.append(_unit_from_rows(raw, full, idx, placed, reason, col, val, kind_name, src_kind, mode))
+        part = full.slice(bounds[i], bounds[i + 1] - bounds[i])
+        file_parts = parts.filter(pc.equal(parts.column("_member"), i)).drop_columns(["_member"])
+        units.append(_unit_from_rows(raw, part, file_parts, kind_name, src_kind, mode))
     return units
 
 
-def _unit_from_rows(raw, full, idx, placed, reason, col, val, kind_name, source, mode) -> LoadUnit:
-    ok = idx[placed[idx]]
-    bad = idx[~placed[idx]]
-    names = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id")]
+_STORED = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id", "source_file")]
+
+
+def _unit_from_rows(raw: RawTable, part: pa.Table, partitions: pa.Table, kind_name: str, source: str,
+                    mode: str) -> LoadUnit:
+    placed = part.column("reason").is_null()
+    ok, bad = part.filter(placed), part.filter(pc.invert(placed))
     file_name = raw.source.name
-    incidents = full.take(pa.array(ok)).select([n for n in names if n not in ("source_file",)])
-    incidents = incidents.append_column("source_file", pa.array([file_name] * len(ok), pa.string()))
-    rej = _rejections(full.take(pa.array(bad)), reason[bad], col[bad], val[bad], file_name, source)
+    incidents = ok.select(_STORED).append_column(
+        "source_file", pa.repeat(pa.scalar(file_name, pa.string()), ok.num_rows))
+    rej = _rejections(bad, bad.column("reason").to_pylist(), bad.column("reason_column").to_pylist(),
+                      bad.column("reason_value").to_pylist(), file_name, source)
     rej = _append_ragged(rej, raw, source)
-    parts = _partitions(full.take(pa.array(idx)).select(["source", "force", "month"]))
     return LoadUnit(file=file_name, file_key=raw.source.basename, kind=kind_name, source=source, mode=mode,
-                    rows_read=raw.table.num_rows + len(raw.ragged), rejections=rej, partitions=parts,
-                    incidents=incidents, notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else []))
+                    rows_read=raw.table.num_rows + len(raw.ragged), rejections=rej,
+                    partitions=partitions, incidents=incidents,
+                    notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else []))
 
 
-def _partitions(rows: pa.Table) -> pa.Table:
-    """Distinct (source, force, month) of a file's rows with a readable month."""
+def _partitions(rows: pa.Table, by_file: bool = False) -> pa.Table:
+    """Distinct (source, force, month) of rows with a readable month (and their file)."""
+    keys = (["_member"] if by_file else []) + ["source", "force", "month"]
     rows = rows.filter(pc.is_valid(rows.column("month")))
-    return rows.group_by(["source", "force", "month"]).aggregate([]).select(["source", "force", "month"])
+    return rows.group_by(keys).aggregate([]).select(keys)
 
 
 def _rejections(rows: pa.Table, reason, column, value, file_name: str, source: str) -> pa.Table:

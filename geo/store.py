@@ -22,6 +22,7 @@ Rules
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -165,17 +166,18 @@ class Store:
         c.execute("BEGIN TRANSACTION")
         try:
             load_id = c.execute("SELECT nextval('load_seq')").fetchall()[0][0]
-            c.register("u_parts", unit.partitions)
             c.register("u_rej", unit.rejections)
+            parts = unit.partitions.to_pylist()
             # rejections of this file name, or of the months it replaces, go first
-            c.execute("""DELETE FROM rejections WHERE file_key = ? OR (kind = ? AND EXISTS (
-                SELECT 1 FROM u_parts p WHERE p.source = rejections.source AND p.force = rejections.force
-                AND p.month = rejections.month))""", [unit.file_key, unit.kind])
+            c.execute("DELETE FROM rejections WHERE file_key = ?", [unit.file_key])
+            for p in parts:
+                c.execute("DELETE FROM rejections WHERE kind = ? AND source = ? AND force = ? AND month = ?",
+                          [unit.kind, p["source"], p["force"], p["month"]])
             stored = 0
             if unit.incidents is not None:
-                stored = self._write_incidents(unit, load_id)
+                stored = self._write_incidents(unit, load_id, parts)
             if unit.outcomes is not None:
-                stored = self._write_outcomes(unit, load_id)
+                stored = self._write_outcomes(unit, load_id, parts)
             names = ", ".join(f'"{n}"' for n in REJECTION_NAMES)
             c.execute(f"INSERT INTO rejections ({names}, kind, file_key, load_id) "
                       f"SELECT {names}, ?, ?, ? FROM u_rej", [unit.kind, unit.file_key, load_id])
@@ -190,25 +192,28 @@ class Store:
             c.execute("ROLLBACK")
             raise
         finally:
-            for name in ("u_parts", "u_rej", "u_inc", "u_out"):
+            for name in ("u_rej", "u_inc", "u_out"):
                 try:
                     c.unregister(name)
                 except Exception:  # pragma: no cover - not registered for this kind
                     pass
         return {"load_id": load_id, "rows_stored": stored, "rows_rejected": rejected}
 
-    def _write_incidents(self, unit: LoadUnit, load_id: int) -> int:
+    def _write_incidents(self, unit: LoadUnit, load_id: int, parts: list[dict]) -> int:
         c = self.con
         c.register("u_inc", unit.incidents)
         if unit.mode == "replace":
-            c.execute("""DELETE FROM incidents WHERE EXISTS (SELECT 1 FROM u_parts p
-                WHERE p.source = incidents.source AND p.force = incidents.force AND p.month = incidents.month)""")
+            # plain predicates, not a join: DuckDB skips row groups by their min/max month
+            for p in parts:
+                c.execute("DELETE FROM incidents WHERE source = ? AND force = ? AND month = ?",
+                          [p["source"], p["force"], p["month"]])
         else:
             c.execute("""DELETE FROM incidents WHERE EXISTS (SELECT 1 FROM u_inc u
                 WHERE u.source = incidents.source AND u.force = incidents.force AND u.id = incidents.id)""")
         cols = [n for n in INCIDENT_NAMES if n not in ("outcome", "load_id")]
         sel = ", ".join(f"u.{n}" for n in cols)
-        if unit.source == SOURCE_POLICE:
+        has_outcomes = c.execute("SELECT EXISTS (SELECT 1 FROM outcomes)").fetchall()[0][0]
+        if unit.source == SOURCE_POLICE and has_outcomes:
             c.execute(f"""INSERT INTO incidents ({', '.join(cols)}, outcome, load_id)
                 SELECT {sel}, coalesce(lo.outcome_type, u.outcome_given), ? FROM u_inc u
                 LEFT JOIN ({self._latest_outcomes_sql('(SELECT id FROM u_inc)')}) lo ON lo.crime_id = u.id""",
@@ -224,14 +229,14 @@ class Store:
         return f"""SELECT crime_id, arg_max(outcome_type, epoch(month) * 1000000 + source_row) AS outcome_type
                    FROM outcomes WHERE crime_id IN {ids} GROUP BY crime_id"""
 
-    def _write_outcomes(self, unit: LoadUnit, load_id: int) -> int:
+    def _write_outcomes(self, unit: LoadUnit, load_id: int, parts: list[dict]) -> int:
         c = self.con
         c.register("u_out", unit.outcomes)
         c.execute("CREATE OR REPLACE TEMP TABLE affected AS SELECT crime_id FROM u_out")
-        c.execute("""INSERT INTO affected SELECT o.crime_id FROM outcomes o WHERE EXISTS (
-            SELECT 1 FROM u_parts p WHERE p.force = o.force AND p.month = o.month)""")
-        c.execute("""DELETE FROM outcomes WHERE EXISTS (SELECT 1 FROM u_parts p
-            WHERE p.force = outcomes.force AND p.month = outcomes.month)""")
+        for p in parts:
+            c.execute("INSERT INTO affected SELECT crime_id FROM outcomes WHERE force = ? AND month = ?",
+                      [p["force"], p["month"]])
+            c.execute("DELETE FROM outcomes WHERE force = ? AND month = ?", [p["force"], p["month"]])
         c.execute("INSERT INTO outcomes SELECT crime_id, force, month, outcome_type, source_file, source_row, ? "
                   "FROM u_out", [load_id])
         c.execute(f"""UPDATE incidents SET outcome = coalesce(lo.outcome_type, incidents.outcome_given)
@@ -240,6 +245,23 @@ class Store:
             WHERE incidents.source = '{SOURCE_POLICE}' AND incidents.id = lo.crime_id""")
         c.execute("DROP TABLE affected")
         return unit.outcomes.num_rows
+
+    @contextmanager
+    def deferred_checkpoint(self):
+        """Hold DuckDB's automatic checkpoints during a load and checkpoint once after it.
+
+        Commits still write their WAL record, so a killed load loses nothing committed.
+        """
+        if self.path == ":memory:":
+            yield
+            return
+        old = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+        self.con.execute("SET checkpoint_threshold = '64GB'")
+        try:
+            yield
+        finally:
+            self.con.execute(f"SET checkpoint_threshold = '{old}'")
+            self.con.execute("CHECKPOINT")
 
     def remove(self, source: str, force: str | None = None, months: list[str] | None = None) -> int:
         """Delete a source's incidents (optionally one force, some months); returns rows removed."""

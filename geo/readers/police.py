@@ -111,22 +111,27 @@ def force_from_filename(name: str) -> str | None:
     return FORCE_NAMES.get(slug, slug.replace("-", " ").title())
 
 
-def _categories_values() -> str:
-    return ", ".join("('{}', '{}')".format(c.lower().replace("'", "''"), c.replace("'", "''"))
-                     for c in POLICE_CATEGORIES)
+def _categories_map() -> str:
+    pairs = ", ".join("'{}': '{}'".format(c.lower().replace("'", "''"), c.replace("'", "''"))
+                      for c in POLICE_CATEGORIES)
+    return "MAP {" + pairs + "}"
+
+
+# Lookups, not joins, so each statement is a projection of the files' rows and keeps
+# their order (each file's rows stay one contiguous run). $basenames and $forces are
+# lists indexed by _member.
+_MEMBER = "$basenames[_member + 1] AS basename, $forces[_member + 1] AS file_force"
 
 
 # The staged row every incident reader produces (see geo.ingest): canonical columns
 # except the located ones, plus x/y as numbers and the reason a row is unusable.
 STREET_SQL = f"""
-WITH cats(key, name) AS (VALUES {_categories_values()}),
-p AS (
-  SELECT r.*, m.basename, m.file_force,
+WITH p AS (
+  SELECT r.*, {_MEMBER},
     TRY_STRPTIME(trim(r.month) || '-01', '%Y-%m-%d')::DATE AS month_d,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y,
-    cats.name AS category_c
-  FROM raw r JOIN members m USING (_member)
-  LEFT JOIN cats ON cats.key = lower(trim(r.crime_type))
+    {_categories_map()}[lower(trim(r.crime_type))] AS category_c
+  FROM raw r
 )
 SELECT
   _member, _row AS source_row,
@@ -154,10 +159,10 @@ SELECT
 FROM p
 """
 
-OUTCOMES_SQL = """
+OUTCOMES_SQL = f"""
 WITH p AS (
-  SELECT r.*, m.file_force, TRY_STRPTIME(trim(r.month) || '-01', '%Y-%m-%d')::DATE AS month_d
-  FROM raw r JOIN members m USING (_member)
+  SELECT r.*, {_MEMBER}, TRY_STRPTIME(trim(r.month) || '-01', '%Y-%m-%d')::DATE AS month_d
+  FROM raw r
 )
 SELECT
   _member, _row AS source_row,
@@ -176,10 +181,10 @@ FROM p
 # (Europe/London) wall-clock time, which is what time-of-day analysis needs.
 STOP_SEARCH_SQL = f"""
 WITH p AS (
-  SELECT r.*, m.basename, m.file_force,
+  SELECT r.*, {_MEMBER},
     timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at_ts,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y
-  FROM raw r JOIN members m USING (_member)
+  FROM raw r
 )
 SELECT
   _member, _row AS source_row,

@@ -283,7 +283,7 @@ def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping
                 arrays["_member"] = pa.array(np.full(raw.table.num_rows, i, dtype=np.int32))
                 tables.append(pa.table(arrays))
             con.register("raw", pa.concat_tables(tables))
-            staged = con.sql(staging_sql(m)).to_arrow_table()
+            staged = con.sql(f"SELECT * FROM ({staging_sql(m)}) ORDER BY _member, source_row").to_arrow_table()
         finally:
             con.close()
         units.extend(_incident_units(staged, good, KIND, area, is_bng=m.is_bng,
