@@ -6,6 +6,7 @@ sample   write the synthetic Hertfordshire-like sample to sample_data/
 ingest   load police.uk files or a force records export into the store
 status   what the store holds: rows by source, force and month
 detect   run a hotspot method (count, kde, gistar, dbscan, hdbscan, emerging, knox)
+evaluate how well each method's map predicts the next months (hit rate, PAI, RRI)
 
 Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
 Expected problems print one sentence with the fix and exit with status 2; a load in
@@ -90,6 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the table: .geojson, .gpkg or .csv")
     _add_db(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    from hotspots.evaluate import add_evaluate_parser
+
+    add_evaluate_parser(sub)
 
     p = sub.add_parser("status", help="what the store holds")
     _add_db(p)
@@ -239,4 +244,11 @@ def cmd_detect(args) -> int:
     return 0
 
 
-COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status, "detect": cmd_detect}
+def cmd_evaluate(args) -> int:
+    from hotspots.evaluate import evaluate_cli
+
+    return evaluate_cli(args)
+
+
+COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status, "detect": cmd_detect,
+            "evaluate": cmd_evaluate}
