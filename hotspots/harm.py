@@ -76,9 +76,7 @@ def harm_of(categories, weights: dict[str, float] | None = None) -> np.ndarray:
     >>> harm_of(["Robbery", "Shoplifting", "A&E assault"]).tolist()
     [365.0, 1.0, 0.0]
     """
+    import pandas as pd
+
     w = weights or HARM_WEIGHTS_CCHI_APPROX
-    cats = np.asarray(categories, dtype=object)
-    out = np.zeros(cats.size, dtype=np.float64)
-    for cat, days in w.items():
-        out[cats == cat] = days
-    return out
+    return pd.Series(categories, dtype=object).map(w).fillna(0.0).to_numpy(dtype=np.float64)
