@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="sample_data", help="folder to write (default: sample_data)")
     p.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
     p.add_argument("--months", type=int, default=24, help="months of data (default: 24)")
-    p.add_argument("--load", action="store_true", help="also load it into the store")
+    p.add_argument("--load", action="store_true", help="also load it (police, force records, districts) into the store")
     _add_db(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
@@ -121,11 +121,11 @@ def cmd_sample(args) -> int:
         close()
     result = {"out": str(args.out), "summary": summary}
     if args.load:
-        from geo.ingest import ingest_police
+        from geo.ingest import ingest_sample
         from geo.store import Store
 
         with Store(args.db) as store:
-            report = ingest_police([Path(args.out) / "police"], store)
+            report = ingest_sample(args.out, store)
         result["ingest"] = {k: v for k, v in report.to_dict().items() if k != "file_report"}
     if args.json:
         print(json.dumps(result, indent=2, default=str))

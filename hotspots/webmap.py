@@ -129,11 +129,11 @@ def _cell_ring(cell: str) -> list[list[float]]:
     return ring + [ring[0]]
 
 
-def hex_feature_collection(cells, colours, labels) -> dict:
-    """GeoJSON of H3 hexagons with their fill colour and an escaped label."""
+def hex_feature_collection(cells, labels) -> dict:
+    """GeoJSON of H3 hexagons with their cell id and an escaped label."""
     feats = []
-    for cell, colour, label in zip(cells, colours, labels):
-        feats.append({"type": "Feature", "properties": {"cell": cell, "fill": colour, "label": html.escape(str(label))},
+    for cell, label in zip(cells, labels):
+        feats.append({"type": "Feature", "properties": {"cell": cell, "label": html.escape(str(label))},
                       "geometry": {"type": "Polygon", "coordinates": [_cell_ring(cell)]}})
     return {"type": "FeatureCollection", "features": feats}
 
@@ -183,16 +183,20 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
     if spec is not None:
         folium.TileLayer(tiles=spec[0], attr=spec[1], name=tiles, max_zoom=19).add_to(m)
     if boundaries and boundaries.get("features"):
-        gj = folium.GeoJson(boundaries, name="Boundaries", control=True,
+        # outlines only, not clickable: a click goes through to the hexagon below
+        gj = folium.GeoJson(boundaries, name="Boundaries", control=True, interactive=False,
                             style_function=lambda f: {"color": "#222", "weight": 2, "fill": False, "dashArray": "4"})
         _local_assets(gj)
         gj.add_to(m)
     if cell_list:
-        fc = hex_feature_collection(cell_list, colours, labels)
+        fc = hex_feature_collection(cell_list, labels)
+        # folium turns the style function into one style per distinct colour, keyed by feature
+        colour_of = dict(zip(cell_list, colours))
         layer = folium.GeoJson(
             fc, name=legend.title,
-            style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#444", "weight": 0.6,
-                                      "fillOpacity": 0.75},
+            style_function=lambda f: {"fillColor": colour_of[f["properties"]["cell"]],
+                                      "color": colour_of[f["properties"]["cell"]], "weight": 0.5,
+                                      "fillOpacity": 0.8},
             highlight_function=lambda f: {"weight": 3, "color": "#000"},
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
         )
@@ -211,5 +215,11 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
 
 
 def map_payload_bytes(m: folium.Map) -> int:
-    """Size of the map's rendered HTML/JS in bytes: what the browser must receive."""
-    return len(m.get_root().render().encode("utf-8"))
+    """Size of the map's rendered HTML/JS in bytes: what the browser must receive.
+
+    Rendered from a copy: folium's render() appends to the figure, so rendering the
+    map itself twice would double what is sent.
+    """
+    import copy
+
+    return len(copy.deepcopy(m).get_root().render().encode("utf-8"))

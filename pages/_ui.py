@@ -1,21 +1,26 @@
 """The only home of Streamlit caching, session-state keys and shared widgets.
 
 Pages call these functions; the functions call the library. Cached functions take
-hashable arguments only (paths as strings, plus the store file's modification time so
-a load invalidates the cache).
+hashable arguments only: the store's path and modification time (so a load
+invalidates every cache), and a frozen ``Settings``.
+
+The shared sidebar settings live in ``st.session_state`` and in the URL query string,
+so a view can be shared as a link.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import streamlit as st
 
-from geo.constants import SYNTHETIC_MARK
+from geo.constants import POLICE_CATEGORIES, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
 from geo.errors import HotspotsError
 from geo.store import Store, resolve_db_path
+from hotspots.query import IncidentFilter
 
 log = logging.getLogger("hotspots.app")
 
@@ -23,7 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Where the synthetic sample is written on first run (env HOTSPOTS_SAMPLE_DIR overrides).
 SAMPLE_DIR = Path(os.environ.get("HOTSPOTS_SAMPLE_DIR", ROOT / "sample_data"))
 
+#: Data sources a user can pick, in plain words.
+DATASETS = {"police.uk street crime": (SOURCE_POLICE,), "Force records (with times)": (SOURCE_RMS,)}
+#: Basemap choices (hotspots.webmap.TILES keys).
+BASEMAPS = ("OpenStreetMap", "Offline (boundaries only)")
+WHOLE_STORE = "Everything in the store"
+RESOLUTIONS = {8: "Large (res 8, ~0.74 km²)", 9: "Patrol areas (res 9, ~0.1 km²)", 10: "Street level (res 10, ~0.015 km²)"}
 
+
+# -- the store -----------------------------------------------------------------------
 def db_path() -> str:
     """The store the app reads ($HOTSPOTS_DB, else data/hotspots.duckdb under the project)."""
     p = resolve_db_path()
@@ -31,9 +44,18 @@ def db_path() -> str:
 
 
 def _mtime(path: str) -> float:
-    p = Path(path)
-    wal = Path(path + ".wal")
+    p, wal = Path(path), Path(path + ".wal")
     return max(p.stat().st_mtime if p.exists() else 0.0, wal.stat().st_mtime if wal.exists() else 0.0)
+
+
+def store_version() -> float:
+    """Changes whenever the store is written: part of every cache key."""
+    return _mtime(db_path())
+
+
+def open_store() -> Store:
+    """A short-lived connection (read-write: DuckDB will not mix modes in one process)."""
+    return Store(db_path(), create=False)
 
 
 def ensure_data() -> None:
@@ -41,20 +63,22 @@ def ensure_data() -> None:
     path = db_path()
     if Path(path).exists():
         try:
-            with Store(path, read_only=True) as s:
+            with Store(path) as s:
                 if s.count() > 0:
                     return
-        except HotspotsError:
-            return  # another process is loading it; the pages will say so
+        except HotspotsError as err:
+            show_error(err)
+            st.stop()
     from geo.ingest import ingest_sample
     from geo.sample import write_sample
 
     bar = st.progress(0.0, text="First run: writing the synthetic sample data...")
     try:
         if not (SAMPLE_DIR / ".generated").exists():
-            write_sample(SAMPLE_DIR, progress=lambda f, m: bar.progress(0.5 * f, text=f"Writing sample: {m}"))
+            write_sample(SAMPLE_DIR, progress=lambda f, m: bar.progress(min(0.5 * f, 0.5), text=f"Writing sample: {m}"))
         with Store(path) as s:
-            ingest_sample(SAMPLE_DIR, s, progress=lambda f, m: bar.progress(0.5 + 0.5 * f, text=f"Loading: {m}"))
+            ingest_sample(SAMPLE_DIR, s, progress=lambda f, m: bar.progress(min(0.5 + 0.5 * f, 1.0),
+                                                                            text=f"Loading: {m[-80:]}"))
     except HotspotsError as err:
         show_error(err)
         st.stop()
@@ -62,32 +86,384 @@ def ensure_data() -> None:
 
 
 @st.cache_data(show_spinner=False)
-def store_summary(path: str, mtime: float) -> dict:
-    """Counts by source and month, and whether the data is the synthetic sample."""
-    with Store(path, read_only=True) as s:
+def store_summary(path: str, version: float) -> dict:
+    """Counts by source and month, areas, and whether the data is the synthetic sample."""
+    with Store(path, create=False) as s:
         status = s.status()
         forces = sorted(status["force"].unique()) if len(status) else []
+        months = {src: sorted(status.loc[status.source == src, "month"].unique()) for src in status["source"].unique()}
         return {
             "rows": int(status["rows"].sum()) if len(status) else 0,
             "rejected": int(status["rejected"].sum()) if len(status) else 0,
             "status": status,
             "months": sorted(status["month"].unique()) if len(status) else [],
+            "months_by_source": months,
             "forces": forces,
+            "areas": s.area_names(),
             "synthetic": any(SYNTHETIC_MARK in f for f in forces),
         }
 
 
 def summary() -> dict:
-    path = db_path()
-    return store_summary(path, _mtime(path))
+    return store_summary(db_path(), store_version())
 
 
+@st.cache_data(show_spinner=False)
+def load_area(path: str, version: float, layer: str, name: str):
+    with Store(path, create=False) as s:
+        return s.area(layer, name)
+
+
+# -- shared settings -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Settings:
+    """What every page shows: the sidebar's choices. Hashable, so a cache key."""
+
+    dataset: str = "police.uk street crime"
+    date_from: str | None = None
+    date_to: str | None = None
+    area: str = WHOLE_STORE           # "layer: name" or WHOLE_STORE
+    categories: tuple[str, ...] = ()  # empty: all
+    harm: bool = False
+    exclude_police_generated: bool = False
+    res: int = 9
+    basemap: str = "OpenStreetMap"
+    presentation: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return DATASETS[self.dataset]
+
+    def filter(self) -> IncidentFilter:
+        return IncidentFilter(self.date_from, self.date_to, self.categories, self.sources)
+
+    def area_key(self) -> tuple[str, str] | None:
+        if self.area == WHOLE_STORE or ": " not in self.area:
+            return None
+        layer, name = self.area.split(": ", 1)
+        return layer, name
+
+    def describe(self) -> str:
+        types = ", ".join(self.categories) if self.categories else "all crime types"
+        value = "harm (approximate CCHI days)" if self.harm else "counts"
+        area = self.area if self.area != WHOLE_STORE else "the whole store"
+        return f"{self.dataset}, {self.date_from} to {self.date_to}, {area}, {types}, {value}"
+
+
+#: Query-string keys of the settings (short, stable: shared links use them).
+_QS = {"dataset": "src", "date_from": "from", "date_to": "to", "area": "area", "categories": "types",
+       "harm": "harm", "exclude_police_generated": "nopg", "res": "res", "basemap": "map", "presentation": "present"}
+_STATE = "settings"
+
+
+def _from_query() -> dict:
+    q = st.query_params
+    out: dict = {}
+    for field, key in _QS.items():
+        if key not in q:
+            continue
+        v = q[key]
+        if field == "categories":
+            out[field] = tuple(c for c in v.split("|") if c)
+        elif field in ("harm", "exclude_police_generated", "presentation"):
+            out[field] = v in ("1", "true", "yes")
+        elif field == "res":
+            out[field] = int(v) if v.isdigit() else 9
+        else:
+            out[field] = v
+    return out
+
+
+def _to_query(s: Settings) -> None:
+    default = Settings()
+    for field, key in _QS.items():
+        v = getattr(s, field)
+        if v == getattr(default, field):
+            st.query_params.pop(key, None)
+            continue
+        st.query_params[key] = "|".join(v) if field == "categories" else ("1" if v is True else str(v))
+
+
+def settings() -> Settings:
+    """The current settings (from session state, else the URL, else defaults)."""
+    if _STATE not in st.session_state:
+        try:
+            st.session_state[_STATE] = Settings(**_from_query())
+        except TypeError:
+            st.session_state[_STATE] = Settings()
+    return st.session_state[_STATE]
+
+
+def sidebar() -> Settings:
+    """The shared sidebar: data set, period, area, crime types, counts or harm, grid, basemap."""
+    s = settings()
+    info = summary()
+    with st.sidebar:
+        st.header("What to show")
+        datasets = [d for d, src in DATASETS.items() if any(x in info["months_by_source"] for x in src)] or list(DATASETS)
+        dataset = st.radio("Data", datasets, index=datasets.index(s.dataset) if s.dataset in datasets else 0,
+                           help="police.uk gives the month of each crime; force records give the time too.")
+        months = sorted({m for src in DATASETS[dataset] for m in info["months_by_source"].get(src, [])}) or ["2021-01"]
+        lo = s.date_from if s.date_from in months else months[max(0, len(months) - 12)]
+        hi = s.date_to if s.date_to in months else months[-1]
+        if lo > hi:
+            lo, hi = hi, lo
+        if len(months) > 1:
+            date_from, date_to = st.select_slider("Period (months)", options=months, value=(lo, hi))
+        else:
+            date_from = date_to = months[0]
+            st.caption(f"Period: {months[0]} (the only month loaded)")
+        areas = [WHOLE_STORE] + [f"{layer}: {name}" for layer, name in info["areas"]]
+        area = st.selectbox("Area", areas, index=areas.index(s.area) if s.area in areas else 0,
+                            help="Districts and any boundary loaded on the Data page.")
+        categories = st.multiselect("Crime types", list(POLICE_CATEGORIES),
+                                    default=[c for c in s.categories if c in POLICE_CATEGORIES],
+                                    placeholder="All crime types")
+        value = st.radio("Measure", ["Counts", "Harm"], index=1 if s.harm else 0, horizontal=True,
+                         help="Harm weighs each crime by the approximate Cambridge Crime Harm Index "
+                              "(days of imprisonment), an approximation by police.uk category.")
+        harm = value == "Harm"
+        exclude = st.checkbox("Leave out drugs and weapon possession", value=s.exclude_police_generated,
+                              disabled=not harm,
+                              help="They are found mostly by police activity, so they measure patrol effort as "
+                                   "much as harm.")
+        res = st.selectbox("Hexagon size", list(RESOLUTIONS), format_func=RESOLUTIONS.get,
+                           index=list(RESOLUTIONS).index(s.res) if s.res in RESOLUTIONS else 1)
+        basemap = st.selectbox("Basemap", BASEMAPS, index=BASEMAPS.index(s.basemap) if s.basemap in BASEMAPS else 0,
+                               help="Offline shows boundaries only: nothing is fetched from the internet.")
+        presentation = st.toggle("Presentation mode", value=s.presentation,
+                                 help="Large type, high contrast, no sidebar: for projecting at a meeting.")
+    new = Settings(dataset, date_from, date_to, area, tuple(categories), harm, exclude and harm, int(res),
+                   basemap, presentation)
+    if new != s:
+        st.session_state[_STATE] = new
+    _to_query(new)
+    return new
+
+
+def leave_presentation() -> None:
+    st.session_state[_STATE] = replace(settings(), presentation=False)
+
+
+def apply_presentation(s: Settings) -> None:
+    """Large type, high contrast and no sidebar, readable from the back of a room."""
+    if not s.presentation:
+        return
+    st.markdown("""<style>
+        section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
+        .stApp, .stMarkdown, p, li, label, .stCaption {font-size: 1.35rem !important; color: #000 !important;}
+        h1 {font-size: 3rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 2rem !important;}
+        [data-testid="stMetricValue"] {font-size: 3.2rem !important; font-weight: 700 !important;}
+        [data-testid="stMetricLabel"] p {font-size: 1.4rem !important;}
+        .stApp {background: #fff !important;}
+        </style>""", unsafe_allow_html=True)  # our own constant CSS, no data in it
+    st.button("Leave presentation mode", on_click=leave_presentation, icon=":material/close_fullscreen:")
+
+
+# -- messages ------------------------------------------------------------------------
 def synthetic_banner(is_synthetic: bool) -> None:
     if is_synthetic:
         st.warning("**SYNTHETIC DATA.** This is the generated Hertfordshire-like sample, not real crime. "
-                   "Load real police.uk files with `python -m hotspots ingest police FOLDER`.", icon=":material/science:")
+                   "Load real police.uk files on the Data page.", icon=":material/science:")
 
 
 def show_error(err: HotspotsError) -> None:
     """An expected problem: its sentence and its fix, never a traceback."""
     st.error(err.message + (f"\n\n**How to fix it:** {err.fix}" if err.fix else ""), icon=":material/error:")
+
+
+def run_safely(fn, *args, **kwargs):
+    """Call fn; a HotspotsError becomes its sentence and stops the page; anything else is a bug."""
+    try:
+        return fn(*args, **kwargs)
+    except HotspotsError as err:
+        show_error(err)
+        st.stop()
+    except Exception:  # a bug: log it with its traceback, show a sentence
+        log.exception("unexpected error in %s", getattr(fn, "__name__", fn))
+        st.error("Something went wrong that should not have. It has been logged; please report what you "
+                 "were doing.", icon=":material/bug_report:")
+        st.stop()
+
+
+# -- cached library calls ----------------------------------------------------------------
+def _area(s: Settings):
+    key = s.area_key()
+    return load_area(db_path(), store_version(), *key) if key else None
+
+
+@st.cache_data(show_spinner="Finding hotspots...", max_entries=32)
+def _detection(path: str, version: float, s: Settings, method: str, params: tuple):
+    from hotspots.detect import detect
+
+    area = load_area(path, version, *s.area_key()) if s.area_key() else None
+    with Store(path, create=False) as store:
+        return detect(store, method, s.filter(), res=s.res, area=area, harm=s.harm,
+                      exclude_police_generated=s.exclude_police_generated, **dict(params))
+
+
+def detection(s: Settings, method: str, **params):
+    """A hotspot method's result for the current settings (cached)."""
+    return run_safely(_detection, db_path(), store_version(), s, method, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _profile(path: str, version: float, s: Settings, cell: str):
+    from hotspots.harm import harm_weights
+    from hotspots.profile import cell_profile
+
+    area = load_area(path, version, *s.area_key()) if s.area_key() else None
+    with Store(path, create=False) as store:
+        return cell_profile(store, s.filter(), cell, s.res, area,
+                            weights=harm_weights(s.exclude_police_generated))
+
+
+def cell_profile(s: Settings, cell: str):
+    return run_safely(_profile, db_path(), store_version(), s, cell)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _incidents(path: str, version: float, s: Settings, columns: tuple):
+    from hotspots.query import select_incidents
+
+    area = load_area(path, version, *s.area_key()) if s.area_key() else None
+    with Store(path, create=False) as store:
+        return select_incidents(store, s.filter(), area, columns=columns)
+
+
+def incidents(s: Settings, columns: tuple[str, ...]):
+    """The selected incidents (cached), with the given columns."""
+    return run_safely(_incidents, db_path(), store_version(), s, tuple(columns))
+
+
+@st.cache_data(show_spinner=False)
+def _boundaries_geojson(path: str, version: float, layer: str | None) -> dict:
+    import json
+
+    import geopandas as gpd
+
+    with Store(path, create=False) as store:
+        names = [(lay, n) for lay, n in store.area_names() if layer is None or lay == layer]
+        if not names:
+            return {"type": "FeatureCollection", "features": []}
+        areas = [store.area(lay, n) for lay, n in names]
+    gdf = gpd.GeoDataFrame({"name": [a.name for a in areas]}, geometry=[a.geometry for a in areas], crs=27700)
+    # outlines for orientation: 100 m simplification and ~1 m coordinates keep them light
+    gdf["geometry"] = gdf.geometry.simplify(100)
+    gdf = gdf.to_crs(4326)
+    gdf["geometry"] = gdf.geometry.set_precision(1e-5)
+    return json.loads(gdf.to_json(drop_id=True))
+
+
+def boundaries(s: Settings) -> dict:
+    """Outlines to draw: the chosen area's layer (or the districts) as GeoJSON."""
+    key = s.area_key()
+    return _boundaries_geojson(db_path(), store_version(), key[0] if key else "district")
+
+
+def to_dict(s: Settings) -> dict:
+    return asdict(s)
+
+
+# -- the map -------------------------------------------------------------------------------
+#: Never send more hexagons than this to the browser (the busiest are kept, and the page says so).
+MAX_CELLS = 6000
+#: KDE hexagons below this share of the peak density are not drawn.
+KDE_MIN_SHARE = 0.02
+SELECTED = "selected_cell"
+
+EMERGING_COLOURS = {
+    "New hot spot": "#fee0d2", "Consecutive hot spot": "#fcbba1", "Intensifying hot spot": "#a50f15",
+    "Persistent hot spot": "#de2d26", "Diminishing hot spot": "#fc9272", "Sporadic hot spot": "#fb6a4a",
+    "Oscillating hot spot": "#ef3b2c", "Historical hot spot": "#cb181d",
+    "New cold spot": "#deebf7", "Consecutive cold spot": "#c6dbef", "Intensifying cold spot": "#08519c",
+    "Persistent cold spot": "#3182bd", "Diminishing cold spot": "#9ecae1", "Sporadic cold spot": "#6baed6",
+    "Oscillating cold spot": "#4292c6", "Historical cold spot": "#2171b5",
+}
+
+
+def map_layers(det, s: Settings) -> dict:
+    """What the map draws for a detection: cells, colours, labels, legend, overlays, a note."""
+    import folium
+    import numpy as np
+    import pandas as pd
+
+    from hotspots import webmap
+
+    t, unit = det.table, ("days of harm" if s.harm else "incidents")
+    note = ""
+    overlays: list = []
+    if det.method == "count":
+        value = t["harm" if s.harm else "count"].to_numpy(dtype=float)
+        keep = t.head(MAX_CELLS)
+        if len(t) > MAX_CELLS:
+            note = f"The {MAX_CELLS:,} busiest of {len(t):,} hexagons are drawn."
+        colours, legend = webmap.sequential_style(value[: len(keep)], f"{'Harm' if s.harm else 'Incidents'} per hexagon", unit)
+        labels = [f"{c:,} incidents, harm {h:,.0f} days ({p:.1f}% of the total)"
+                  for c, h, p in zip(keep["count"], keep["harm"], keep["share_pct"])]
+        return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
+    if det.method == "kde":
+        peak = float(t["density"].max()) if len(t) else 0.0
+        keep = t.loc[t["density"] >= KDE_MIN_SHARE * peak].head(MAX_CELLS)
+        note = f"Hexagons below {KDE_MIN_SHARE:.0%} of the peak density are not drawn."
+        du = "days of harm per km²" if s.harm else "incidents per km²"
+        colours, legend = webmap.sequential_style(keep["density"].to_numpy(), f"Density ({du})", "per km²")
+        legend.note = f"Quartic kernel, bandwidth {det.summary.get('bandwidth_m', 0):,.0f} m."
+        labels = [f"{d:,.1f} {du}; {c:,} incidents in the hexagon" for d, c in zip(keep["density"], keep["count"])]
+        return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
+    if det.method in ("gistar", "emerging"):
+        palette = webmap.GISTAR_COLOURS if det.method == "gistar" else EMERGING_COLOURS
+        keep = t.loc[t["class"].isin(palette)].head(MAX_CELLS)
+        hidden = len(t) - len(keep)
+        note = f"{hidden:,} hexagons with no significant pattern are not drawn."
+        colours = [palette[c] for c in keep["class"]]
+        present = [c for c in palette if c in set(keep["class"])]
+        title = "Gi* hot and cold spots (FDR-corrected)" if det.method == "gistar" else "Emerging hot spots"
+        legend = webmap.Legend(title, [(palette[c], c) for c in present] or [("#ffffff", "No significant hexagons")])
+        if det.method == "gistar":
+            labels = [f"{c}: {n:,} incidents, z = {z:.1f}" for c, n, z in zip(keep["class"], keep["count"], keep["z"])]
+        else:
+            labels = [f"{c}: {n:,} incidents; trend z = {z:.1f}" for c, n, z in zip(keep["class"], keep["count"], keep["trend_z"])]
+        return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
+    # clusters: outlines, coloured by size class
+    import geopandas as gpd
+    import html as _html
+
+    gdf = gpd.GeoDataFrame(t, geometry="geometry", crs=27700).to_crs(4326)
+    colours, legend = webmap.sequential_style(gdf["count"].to_numpy(dtype=float), "Cluster size", "incidents")
+    gdf["fill"] = colours
+    gdf["label"] = [_html.escape(f"Cluster {int(k) + 1}: {n:,} incidents, {a:.2f} km²; {loc}")
+                    for k, n, a, loc in zip(gdf["cluster"], gdf["count"], gdf["area_km2"], gdf["top_locations"])]
+    gj = folium.GeoJson(gdf[["fill", "label", "geometry"]].to_json(drop_id=True), name="Clusters",
+                        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222",
+                                                  "weight": 1.5, "fillOpacity": 0.6},
+                        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True))
+    overlays.append(gj)
+    note = f"{det.summary.get('noise', 0):,} incidents are not in any cluster ({100 - det.summary.get('clustered_pct', 0):.0f}%)."
+    return {"cells": pd.DataFrame({"cell": []}), "colours": [], "labels": [], "legend": legend, "note": note,
+            "overlays": overlays, "n_clusters": int(np.size(gdf, 0))}
+
+
+def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | None:
+    """Draw a detection on the map; return the H3 cell the user clicked (or None)."""
+    import h3
+    from streamlit_folium import st_folium
+
+    from hotspots.webmap import hex_map, map_payload_bytes
+
+    layers = map_layers(det, s)
+    m = run_safely(hex_map, layers["cells"], colours=layers["colours"], labels=layers["labels"],
+                   legend=layers["legend"], boundaries=boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
+                   height_px=height_px)
+    mb = map_payload_bytes(m) / 1e6
+    out = st_folium(m, height=height_px, use_container_width=True,
+                    returned_objects=["last_clicked", "last_active_drawing"], key=key) or {}
+    st.caption(f"{layers['note']} Map data sent to the browser: {mb:.1f} MB.")
+    feature = out.get("last_active_drawing") or {}
+    clicked = out.get("last_clicked")
+    cell = (feature.get("properties") or {}).get("cell")
+    if cell and h3.is_valid_cell(cell) and h3.get_resolution(cell) == s.res:
+        st.session_state[SELECTED] = cell
+    elif clicked:
+        st.session_state[SELECTED] = h3.latlng_to_cell(clicked["lat"], clicked["lng"], s.res)
+    return st.session_state.get(SELECTED)

@@ -11,6 +11,7 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 def test_overview_shows_the_store_count_and_synthetic_label(app_env):
     at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
     assert not at.exception, at.exception
     with Store(app_env["db"], read_only=True) as s:
         expected = s.count()
@@ -27,6 +28,7 @@ def test_first_run_writes_and_loads_the_sample(tmp_path, monkeypatch, sample_sto
     monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", sample_store["sample"])  # already written: only the load runs
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception, at.exception
+    at.switch_page("pages/overview.py").run()
     with Store(tmp_path / "fresh.duckdb", read_only=True) as s:
         n = s.count()
     assert n > 10_000

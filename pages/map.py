@@ -1,0 +1,106 @@
+"""Hotspot map: where crime (or harm) concentrates, and what happens in each hexagon."""
+
+import math
+
+import streamlit as st
+
+from hotspots import defaults
+from hotspots.detect import METHOD_MEANING
+from hotspots.export import incidents_csv, incidents_geojson, incidents_kml
+from pages import _ui
+
+METHODS = {
+    "Counts": "count",
+    "Kernel density": "kde",
+    "Gi* hot spots": "gistar",
+    "DBSCAN clusters": "dbscan",
+    "HDBSCAN clusters": "hdbscan",
+}
+PAGE_ROWS = 50
+
+s = _ui.settings()
+info = _ui.summary()
+st.title("Hotspot map")
+st.caption(s.describe())
+_ui.synthetic_banner(info["synthetic"])
+
+label = st.radio("Method", list(METHODS), horizontal=True, label_visibility="collapsed")
+method = METHODS[label]
+params: dict = {}
+with st.expander("Settings of the method", expanded=False):
+    if method == "kde":
+        params["bandwidth_m"] = st.slider("Bandwidth: how far each incident's influence spreads (metres)",
+                                          100, 1000, int(defaults.KDE_BANDWIDTH_M), step=50)
+    elif method == "gistar":
+        params["k"] = st.slider("Neighbourhood: rings of hexagons around each one", 1, 3, defaults.GISTAR_K)
+    elif method == "dbscan":
+        params["eps_m"] = st.slider("Search distance between incidents (metres)", 25, 500,
+                                    int(defaults.DBSCAN_EPS_M), step=25)
+        params["min_samples"] = st.slider("Incidents needed around a core point", 3, 50, defaults.DBSCAN_MIN_SAMPLES)
+    elif method == "hdbscan":
+        params["min_cluster_size"] = st.slider("Smallest cluster (incidents)", 5, 200, defaults.HDBSCAN_MIN_CLUSTER_SIZE)
+    else:
+        st.write("Counts need no settings: each hexagon shows the incidents (or harm) inside it.")
+st.info(METHOD_MEANING[method], icon=":material/info:")
+
+det = _ui.detection(s, method, **params)
+sm = det.summary
+c1, c2, c3 = st.columns(3)
+c1.metric("Incidents selected", f"{sm['incidents']:,} incidents")
+if method in ("dbscan", "hdbscan"):
+    c2.metric("Clusters found", f"{sm.get('clusters', 0):,} clusters")
+    c3.metric("Incidents in clusters", f"{sm.get('clustered_pct', 0):.0f}%")
+elif method == "gistar":
+    classes = sm.get("classes", {})
+    hot = sum(v for k, v in classes.items() if k.startswith("Hot"))
+    c2.metric("Hot-spot hexagons", f"{hot:,} hexagons", help="Significant at 90 % or more after FDR correction.")
+    c3.metric("Hexagons analysed", f"{sm.get('window_cells', 0):,} hexagons",
+              help="Every hexagon of the area, empty ones as zeros.")
+else:
+    c2.metric("Hexagons with incidents", f"{int((det.table['count'] > 0).sum()):,} hexagons")
+    top = det.table.iloc[0] if len(det.table) else None
+    if top is not None and method == "count":
+        c3.metric("Busiest hexagon", f"{int(top['count']):,} incidents")
+    elif top is not None:
+        c3.metric("Peak density", f"{top['density']:,.0f} per km²")
+
+map_col, side = st.columns([3, 2] if not s.presentation else [1, 0.0001])
+with map_col:
+    cell = _ui.show_map(det, s, key=f"map-{method}", height_px=760 if s.presentation else 620)
+
+with side:
+    if not cell:
+        st.subheader("Click a hexagon")
+        st.write("Click any hexagon on the map to see what happens there: crime types, the monthly trend, the "
+                 "busiest locations and the incidents themselves.")
+    else:
+        prof = _ui.cell_profile(s, cell)
+        st.subheader("This hexagon")
+        st.caption(f"H3 cell {cell} (resolution {s.res})")
+        if prof.total == 0:
+            st.write("No incidents of the selected types here in this period.")
+        else:
+            a, b = st.columns(2)
+            a.metric("Incidents", f"{prof.total:,} incidents")
+            b.metric("Harm", f"{prof.by_type['harm'].sum():,.0f} days", help="Approximate CCHI.")
+            st.markdown("**By crime type** (incidents)")
+            st.bar_chart(prof.by_type.set_index("category")["count"], horizontal=True, height=220,
+                         x_label="incidents", y_label="")
+            st.markdown("**Month by month** (incidents)")
+            st.line_chart(prof.by_month.set_index("month")["count"], height=180, x_label="month",
+                          y_label="incidents")
+            st.markdown("**Busiest locations**")
+            st.dataframe(prof.top_locations, hide_index=True, width="stretch",
+                         column_config={"count": st.column_config.NumberColumn("incidents", format="%d")})
+            st.markdown("**Incidents**")
+            pages = max(1, math.ceil(prof.total / PAGE_ROWS))
+            page_no = st.number_input(f"Page (of {pages}, {PAGE_ROWS} a page)", 1, pages, 1) if pages > 1 else 1
+            shown = prof.incidents.iloc[(page_no - 1) * PAGE_ROWS: page_no * PAGE_ROWS]
+            st.dataframe(shown[["month", "category", "location", "outcome", "source"]], hide_index=True,
+                         width="stretch")
+            d1, d2, d3 = st.columns(3)
+            name = f"hotspots-{cell}"
+            d1.download_button("CSV", incidents_csv(prof.incidents), f"{name}.csv", "text/csv")
+            d2.download_button("GeoJSON", incidents_geojson(prof.incidents), f"{name}.geojson", "application/geo+json")
+            d3.download_button("KML", incidents_kml(prof.incidents, name), f"{name}.kml",
+                               "application/vnd.google-earth.kml+xml")
