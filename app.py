@@ -1,22 +1,18 @@
 """Hotspots: the dashboard. Run with ``python -m streamlit run app.py``.
 
-Page config, theme and navigation live here; each page under pages/ reads its
-settings, calls the library through pages/_ui.py (the only place that caches), and
-renders.
+Page config and navigation live here. Each page under pages/ starts with
+pages/_ui.py's page_setup() (page config, first-run data, the menu, the shared sidebar,
+presentation mode), calls the library through pages/_ui.py (the only place that
+caches), and renders. The menu is drawn by page_setup, not by st.navigation, because
+Streamlit runs a page without this file on a deep link to a fresh server (app.py sits
+beside a pages/ folder), and the page must look the same either way.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
-# a local icon: a material-icon favicon would be fetched from Google's font servers
-ICON = str(Path(__file__).resolve().parent / "static" / "hotspots-icon.png")
-st.set_page_config(page_title="Hotspots", page_icon=ICON, layout="wide")
+from pages import _ui
 
-from pages import _ui  # noqa: E402  (after set_page_config, which must come first)
-
-_ui.ensure_data()
-page = st.navigation([
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-])
+_ui.configure_page()
+page = st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
+                      for i, (path, title, icon) in enumerate(_ui.PAGES)], position="hidden")
 page.run()

@@ -129,7 +129,9 @@ def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:
     gdf = gdf.to_crs(CRS_BNG)
     field = name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
     if field is None:
-        texts = [c for c in gdf.columns if c != "geometry" and gdf[c].dtype == object and gdf[c].is_unique]
+        import pandas as pd
+
+        texts = [c for c in gdf.columns if c != "geometry" and pd.api.types.is_string_dtype(gdf[c]) and gdf[c].is_unique]
         field = texts[0] if texts else None
     if (field is None or field not in gdf.columns) and len(gdf) == 1:
         return [Area(name=whole.name, geometry=whole.geometry, source=whole.source)]  # one area: the file's name

@@ -71,11 +71,14 @@ def locate(x, y, *, is_bng, groups=None, area: Area | None = None,
 
     Examples
     --------
-    >>> loc = locate([-0.3286, 51.7453, np.nan], [51.7453, -0.3286, np.nan], is_bng=False, far_rule=False)
+    The Code-Point Open record of AL1 1AG (easting 515487), the same point swapped, and a
+    row without coordinates:
+
+    >>> loc = locate([-0.328628, 51.745290, np.nan], [51.745290, -0.328628, np.nan], is_bng=False, far_rule=False)
     >>> [LOCATE_REASONS[r] for r in loc.reason]
     [None, 'coordinates_swapped', None]
     >>> round(float(loc.easting[0]))
-    515491
+    515487
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

@@ -91,6 +91,11 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.2g}"
 
 
+def _units(x: float, unit: str) -> str:
+    """'1 incident', '2 incidents'."""
+    return unit[:-1] if x == 1 and unit.endswith("s") and " " not in unit else unit
+
+
 def sequential_style(values: np.ndarray, title: str, unit: str) -> tuple[list[str], Legend]:
     """Colours for a sequential variable and its legend (class ranges with units)."""
     cls, breaks = value_classes(values, len(LEGEND_COLOURS))
@@ -98,7 +103,7 @@ def sequential_style(values: np.ndarray, title: str, unit: str) -> tuple[list[st
     colours = [palette[c] for c in cls]
     rows, lo = [], float(np.min(values)) if len(values) else 0.0
     for i, hi in enumerate(breaks):
-        rows.append((palette[i], f"{_fmt(lo)} to {_fmt(hi)} {unit}" if lo != hi else f"{_fmt(hi)} {unit}"))
+        rows.append((palette[i], f"{_fmt(lo)} to {_fmt(hi)} {unit}" if lo != hi else f"{_fmt(hi)} {_units(hi, unit)}"))
         lo = hi
     return colours, Legend(title, rows[::-1])
 
@@ -167,8 +172,11 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
         raise SettingError(f"'{tiles}' is not a basemap setting.", f"Use one of: {', '.join(TILES)}.")
     cell_list = list(cells["cell"])
     if cell_list:
-        lats, lngs = zip(*(h3.cell_to_latlng(c) for c in cell_list))
-        bounds = [[min(lats), min(lngs)], [max(lats), max(lngs)]]
+        # open on where the hexagons are: a few outlying points must not zoom the map out
+        lats, lngs = np.array([h3.cell_to_latlng(c) for c in cell_list]).T
+        lo, hi = (1, 99) if len(cell_list) >= 100 else (0, 100)
+        bounds = [[float(np.percentile(lats, lo)), float(np.percentile(lngs, lo))],
+                  [float(np.percentile(lats, hi)), float(np.percentile(lngs, hi))]]
     elif boundaries and boundaries.get("features"):
         import shapely
         geom = shapely.from_geojson(json.dumps(boundaries))

@@ -36,6 +36,22 @@ WHOLE_STORE = "Everything in the store"
 RESOLUTIONS = {8: "Large (res 8, ~0.74 km²)", 9: "Patrol areas (res 9, ~0.1 km²)", 10: "Street level (res 10, ~0.015 km²)"}
 
 
+#: The app's pages, in menu order: (file, title, icon). app.py builds st.navigation from it.
+PAGES = (
+    ("pages/map.py", "Hotspot map", ":material/map:"),
+    ("pages/trends.py", "Trends", ":material/trending_up:"),
+    ("pages/accuracy.py", "Accuracy", ":material/target:"),
+    ("pages/data.py", "Data", ":material/database:"),
+    ("pages/overview.py", "Store overview", ":material/dashboard:"),
+)
+ICON = str(ROOT / "static" / "hotspots-icon.png")
+
+
+def configure_page() -> None:
+    """Page title, icon and wide layout (a local icon: a material-icon favicon is fetched from Google)."""
+    st.set_page_config(page_title="Hotspots", page_icon=ICON, layout="wide")
+
+
 # -- the store -----------------------------------------------------------------------
 def db_path() -> str:
     """The store the app reads ($HOTSPOTS_DB, else data/hotspots.duckdb under the project)."""
@@ -241,6 +257,29 @@ def sidebar() -> Settings:
     return new
 
 
+def page_setup() -> Settings:
+    """Every page starts here: first-run data, the shared sidebar, presentation mode.
+
+    Pages call it themselves (app.py only configures and navigates), so a page is whole
+    however Streamlit started it: Streamlit runs a page without app.py on a deep link to a
+    fresh server, and AppTest does after switch_page, because app.py sits beside pages/.
+    """
+    configure_page()  # again: app.py's call is skipped when Streamlit runs the page alone
+    ensure_data()
+    with st.sidebar:  # the menu, drawn here so it is the same however the page was started
+        for path, title, icon in PAGES:
+            st.page_link(path, label=title, icon=icon)
+        st.divider()
+    s = sidebar()
+    apply_presentation(s)
+    return s
+
+
+def use_dataset(dataset: str) -> None:
+    """Switch the shared settings to another data set (e.g. to data with times)."""
+    st.session_state[_STATE] = replace(settings(), dataset=dataset)
+
+
 def leave_presentation() -> None:
     st.session_state[_STATE] = replace(settings(), presentation=False)
 
@@ -253,8 +292,9 @@ def apply_presentation(s: Settings) -> None:
         section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
         .stApp, .stMarkdown, p, li, label, .stCaption {font-size: 1.35rem !important; color: #000 !important;}
         h1 {font-size: 3rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 2rem !important;}
-        [data-testid="stMetricValue"] {font-size: 3.2rem !important; font-weight: 700 !important;}
-        [data-testid="stMetricLabel"] p {font-size: 1.4rem !important;}
+        [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.2rem !important;
+            font-weight: 700 !important; line-height: 1.2 !important;}
+        [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {font-size: 1.5rem !important;}
         .stApp {background: #fff !important;}
         </style>""", unsafe_allow_html=True)  # our own constant CSS, no data in it
     st.button("Leave presentation mode", on_click=leave_presentation, icon=":material/close_fullscreen:")
@@ -267,9 +307,23 @@ def synthetic_banner(is_synthetic: bool) -> None:
                    "Load real police.uk files on the Data page.", icon=":material/science:")
 
 
+def md_escape(text: str) -> str:
+    """Text that st.markdown/st.error shows literally: no links, images or HTML from data.
+
+    >>> md_escape("a [b](http://x) <i>")
+    'a \\[b\\]\\(http://x\\) &lt;i&gt;'
+    """
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", html.escape(str(text), quote=False)).replace("\\&gt;", "&gt;")
+
+
 def show_error(err: HotspotsError) -> None:
-    """An expected problem: its sentence and its fix, never a traceback."""
-    st.error(err.message + (f"\n\n**How to fix it:** {err.fix}" if err.fix else ""), icon=":material/error:")
+    """An expected problem: its sentence and its fix, never a traceback. File names and values
+    in the sentence come from files, so they are escaped."""
+    st.error(md_escape(err.message) + (f"\n\n**How to fix it:** {md_escape(err.fix)}" if err.fix else ""),
+             icon=":material/error:")
 
 
 def run_safely(fn, *args, **kwargs):

@@ -18,7 +18,7 @@ METHODS = {
 }
 PAGE_ROWS = 50
 
-s = _ui.settings()
+s = _ui.page_setup()
 info = _ui.summary()
 st.title("Hotspot map")
 st.caption(s.describe())
@@ -64,7 +64,11 @@ else:
     elif top is not None:
         c3.metric("Peak density", f"{top['density']:,.0f} per km²")
 
-map_col, side = st.columns([3, 2] if not s.presentation else [1, 0.0001])
+# beside the map on a desk; below it, full width, on a projector
+if s.presentation:
+    map_col, side = st.container(), st.container()
+else:
+    map_col, side = st.columns([3, 2])
 with map_col:
     cell = _ui.show_map(det, s, key=f"map-{method}", height_px=760 if s.presentation else 620)
 
@@ -80,9 +84,9 @@ with side:
         if prof.total == 0:
             st.write("No incidents of the selected types here in this period.")
         else:
-            a, b = st.columns(2)
-            a.metric("Incidents", f"{prof.total:,} incidents")
-            b.metric("Harm", f"{prof.by_type['harm'].sum():,.0f} days", help="Approximate CCHI.")
+            st.metric("Incidents here", f"{prof.total:,} incident{'s' if prof.total != 1 else ''}")
+            st.metric("Harm here", f"{prof.by_type['harm'].sum():,.0f} days",
+                      help="Approximate Cambridge Crime Harm Index: days of imprisonment by police.uk category.")
             st.markdown("**By crime type** (incidents)")
             st.bar_chart(prof.by_type.set_index("category")["count"], horizontal=True, height=220,
                          x_label="incidents", y_label="")

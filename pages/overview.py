@@ -4,6 +4,7 @@ import streamlit as st
 
 from pages import _ui
 
+_ui.page_setup()
 st.title("Hotspots")
 st.caption("Crime and harm hotspots for community safety partnerships in England and Wales.")
 s = _ui.summary()

@@ -21,6 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: A location text that would run script if any page put it into HTML unescaped.
+XSS_LOCATION = "<img src=x onerror=alert(1)>"
 LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "data:", "blob:")
 
 
@@ -39,11 +41,21 @@ def app_url(tmp_path_factory):
     from geo.sample import write_sample
     from geo.store import Store
 
+    from geo.ingest import ingest_police
+    from tests.conftest import street_csv, street_row
+
     root = tmp_path_factory.mktemp("e2e")
     write_sample(root / "sample", months=3)
     db = root / "e2e.duckdb"
+    hostile = root / "hostile-street.csv"
+    month = sorted(p.name for p in (root / "sample" / "police").iterdir())[-1]
+    hostile.write_text(street_csv([
+        street_row(crime_id=f"x{i}", month=month, lon=f"{-0.3962 + (i % 3) * 0.0003:.6f}", lat="51.656200",
+                   location=XSS_LOCATION, crime_type="Robbery", force="XSS test force (SYNTHETIC)")
+        for i in range(60)]))
     with Store(db) as s:
         ingest_sample(root / "sample", s)
+        ingest_police([hostile], s)
     port = _free_port()
     env = dict(os.environ, HOTSPOTS_DB=str(db), HOTSPOTS_SAMPLE_DIR=str(root / "sample"))
     proc = subprocess.Popen(
@@ -76,9 +88,12 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
+        # Every non-loopback request goes to a proxy on a closed local port: nothing can leave
+        # the machine, whichever frame asks (Playwright's request events miss some iframes).
         b = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=localhost;127.0.0.1"])
         yield b
         b.close()
 
@@ -88,6 +103,10 @@ def page(browser, request):
     ctx = browser.new_context(viewport={"width": 1400, "height": 900})
     pg = ctx.new_page()
     pg.outside_requests = []
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    ctx.on("requestfailed", lambda r: pg.outside_requests.append(r.url)
+           if not r.url.startswith(LOCAL) else None)
 
     def guard(route):
         url = route.request.url
@@ -124,3 +143,33 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+def frame_resources(pg) -> list[str]:
+    """Every resource URL each component iframe loaded (its own Performance API)."""
+    return pg.evaluate("""() => [...document.querySelectorAll('iframe')].flatMap(f => {
+        try { return f.contentWindow.performance.getEntriesByType('resource').map(e => e.name); }
+        catch (e) { return ['<cross-origin frame>']; } })""")
+
+
+def hexagon_paths(pg) -> int:
+    """Hexagons (and cluster outlines) drawn by Leaflet in the map iframe."""
+    return pg.frame_locator("iframe").first.locator("path.leaflet-interactive").count()
+
+
+def wait_for_map(pg, timeout_ms: int = 90_000, visible: bool = True) -> None:
+    """The app has finished, the map has drawn, and Leaflet's fit-to-bounds has stopped moving it.
+
+    ``visible=False`` for layers that may be sub-pixel at the opening zoom (small clusters).
+    """
+    import time
+
+    wait_for_app(pg, timeout_ms)
+    first = pg.frame_locator("iframe").first.locator("path.leaflet-interactive").first
+    first.wait_for(timeout=timeout_ms, state="visible" if visible else "attached")
+    last, stable, deadline = None, 0, time.monotonic() + timeout_ms / 1000
+    while stable < 3 and time.monotonic() < deadline:
+        box = first.bounding_box()
+        stable = stable + 1 if box == last else 0
+        last = box
+        time.sleep(0.25)

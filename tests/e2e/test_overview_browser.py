@@ -11,7 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_overview_loads_with_no_outside_request(app_url, page):
-    page.goto(app_url["url"])
+    page.goto(app_url["url"] + "/overview?map=Offline+%28boundaries+only%29")
     wait_for_app(page)
     page.wait_for_selector("text=Incidents stored")
     with Store(app_url["db"], read_only=True) as s:

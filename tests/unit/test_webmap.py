@@ -57,7 +57,8 @@ def test_payload_measure_does_not_change_the_map():
 
 def test_legend_rows_carry_units():
     colours, legend = sequential_style(np.array([1.0, 2, 3, 50]), "Incidents per hexagon", "incidents")
-    assert all(label.endswith("incidents") for _, label in legend.rows)
+    assert all(label.endswith(("incident", "incidents")) for _, label in legend.rows)
+    assert legend.rows[-1][1] == "1 incident"
     assert len(colours) == 4
 
 

@@ -1,0 +1,60 @@
+"""The map page on the sample (AppTest): its numbers are the library's."""
+
+import shutil
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from geo.store import Store
+from hotspots.detect import detect
+from hotspots.query import IncidentFilter
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def default_filter(db):
+    with Store(db, read_only=True) as s:
+        months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
+                                              "WHERE source = 'police' ORDER BY 1").fetchall()]
+    return IncidentFilter(months[max(0, len(months) - 12)], months[-1])
+
+
+def test_counts_match_the_library(app_env):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, at.exception
+    with Store(app_env["db"], read_only=True) as s:
+        det = detect(s, "count", default_filter(app_env["db"]))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Incidents selected"] == f"{det.summary['incidents']:,} incidents"
+    assert metrics["Hexagons with incidents"] == f"{len(det.table):,} hexagons"
+    assert metrics["Busiest hexagon"] == f"{int(det.table['count'].max()):,} incidents"
+
+
+def test_gistar_and_clusters_render(app_env):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.radio(key=None) if False else None
+    method = next(r for r in at.radio if r.label == "Method")
+    method.set_value("Gi* hot spots").run()
+    assert not at.exception, at.exception
+    with Store(app_env["db"], read_only=True) as s:
+        det = detect(s, "gistar", default_filter(app_env["db"]))
+    hot = sum(v for k, v in det.summary["classes"].items() if k.startswith("Hot"))
+    assert {m.label: m.value for m in at.metric}["Hot-spot hexagons"] == f"{hot:,} hexagons"
+    next(r for r in at.radio if r.label == "Method").set_value("DBSCAN clusters").run()
+    assert not at.exception, at.exception
+    assert "Clusters found" in {m.label for m in at.metric}
+
+
+def test_a_selection_with_no_incidents_shows_its_sentence(app_env, tmp_path, monkeypatch):
+    db = tmp_path / "no-robbery.duckdb"
+    shutil.copy(app_env["db"], db)
+    with Store(db) as s:
+        s.con.execute("DELETE FROM incidents WHERE category = 'Robbery'")
+        s.con.execute("CHECKPOINT")
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["types"] = "Robbery"
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No incidents match the selection" in e.value for e in at.error)
+    assert any("How to fix it" in e.value for e in at.error)
