@@ -147,6 +147,7 @@ class Store:
         c.execute("""CREATE TABLE IF NOT EXISTS areas (
             name VARCHAR NOT NULL, layer VARCHAR NOT NULL, source VARCHAR, wkb BLOB NOT NULL,
             PRIMARY KEY (layer, name))""")
+        c.execute("CREATE TABLE IF NOT EXISTS mappings (name VARCHAR PRIMARY KEY, toml VARCHAR, saved_at TIMESTAMP)")
         cells = ",\n".join(f"  lower(hex({parent_sql('h3_11', r)})) AS h3_{r}" for r in H3_RESOLUTIONS)
         c.execute(f"CREATE OR REPLACE VIEW incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
 
@@ -322,6 +323,17 @@ class Store:
                              "Load the boundary file on the Data page, or choose another area.")
         n, src, wkb = rows[0]
         return Area(name=n, geometry=shapely.from_wkb(bytes(wkb)), source=src or "")
+
+    def save_mapping(self, name: str, toml_text: str) -> None:
+        """Keep a force-records column mapping (TOML text) under a name, replacing one of that name."""
+        self.con.execute("INSERT OR REPLACE INTO mappings VALUES (?, ?, current_timestamp)", [name, toml_text])
+
+    def mappings(self) -> dict[str, str]:
+        """Saved column mappings: name -> TOML text, by name."""
+        try:
+            return dict(self.con.execute("SELECT name, toml FROM mappings ORDER BY name").fetchall())
+        except duckdb.CatalogException:  # a store made before mappings existed, opened without create
+            return {}
 
     # -- reading -----------------------------------------------------------------
     def count(self) -> int:
