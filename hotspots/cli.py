@@ -5,7 +5,7 @@ Commands
 sample   write the synthetic Hertfordshire-like sample to sample_data/
 ingest   load police.uk files or a force records export into the store
 status   what the store holds: rows by source, force and month
-detect   run a hotspot method (count, kde, gistar, dbscan, hdbscan, emerging, knox)
+detect   run a hotspot method (count, kde, gistar, dbscan, hdbscan, emerging, knox, forecast)
 evaluate how well each method's map predicts the next months (hit rate, PAI, RRI)
 
 Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
     p = sub.add_parser("detect", help="run a hotspot method on the stored incidents")
-    p.add_argument("--method", required=True, choices=["count", "kde", "gistar", "dbscan", "hdbscan", "emerging", "knox"])
+    p.add_argument("--method", required=True, choices=["count", "kde", "gistar", "dbscan", "hdbscan", "emerging", "knox", "forecast"])
     p.add_argument("--res", type=int, default=9, help="H3 resolution 7-11 (default 9, ~0.1 km2 cells)")
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import h3
 import numpy as np
 import pandas as pd
 
@@ -27,7 +28,7 @@ from hotspots.query import DEFAULT_COLUMNS, IncidentFilter, analysis_window, cou
 
 __all__ = ["METHODS", "Detection", "detect", "write_detection"]
 
-METHODS = ("count", "kde", "gistar", "dbscan", "hdbscan", "emerging", "knox")
+METHODS = ("count", "kde", "gistar", "dbscan", "hdbscan", "emerging", "knox", "forecast")
 
 #: One line per method, in plain words, for the CLI, the app and the briefing.
 METHOD_MEANING = {
@@ -43,6 +44,9 @@ METHOD_MEANING = {
                 "intensifying, persistent, diminishing ...).",
     "knox": "Knox near-repeat test: whether incidents close in space are also close in time more often "
             "than chance.",
+    "forecast": "Forecast for the month after the period: recent months weigh most, and each hexagon is pulled "
+                "towards its neighbourhood's density. The method that best predicted next month's crime on "
+                "months it had not seen (see the Accuracy page): the default for planning patrols.",
 }
 
 
@@ -227,7 +231,31 @@ def _clusters(method):
     return run
 
 
+def _forecast(inc, *, res, area, weights, summary, **_):
+    from hotspots.forecast import FORECAST_BANDWIDTHS_M, RecencyBlendForecast, cell_months, month_range
+
+    months = month_range(min(inc["month"]), max(inc["month"]))
+    window = analysis_window(inc, res, area)
+    history = cell_months(inc, window, months, bandwidths_m=FORECAST_BANDWIDTHS_M, weights=weights)
+    model = RecencyBlendForecast().fit(history)
+    score = model.predict()
+    counts = count_by_cell(inc, res, weights)[["cell", "count", "harm"]]
+    table = pd.DataFrame({"cell": np.asarray(history.cells, dtype=object), "score": score})
+    table = table.merge(counts, on="cell", how="left").fillna({"count": 0, "harm": 0.0})
+    table["count"] = table["count"].astype(np.int64)
+    table = table.loc[table["score"] > 0].sort_values(["score", "count", "cell"], ascending=[False, False, True],
+                                                      ignore_index=True)
+    table.insert(1, "rank", np.arange(1, len(table) + 1))
+    table["area_km2"] = [h3.cell_area(c, unit="km^2") for c in table["cell"]]
+    table["cum_area_pct"] = 100 * table["area_km2"].cumsum() / float(history.area_km2.sum())
+    summary.update(cells=int(len(table)), window_cells=int(len(window)), forecast_month=model.forecast_month_,
+                   half_life_months=model.half_life_months_, prior_strength=model.prior_strength_,
+                   score_note="relative score: recency-weighted incidents a month, smoothed; rank is what counts")
+    return Detection("forecast", table, summary)
+
+
 _RUNNERS = {"count": _count, "kde": _kde, "gistar": _gistar, "emerging": _emerging, "knox": _knox,
+            "forecast": _forecast,
             "dbscan": _clusters("dbscan"), "hdbscan": _clusters("hdbscan")}
 
 

@@ -370,8 +370,9 @@ def accuracy_words(acc: Accuracy, s: _ui.Settings) -> dict[str, str]:
     why = (f"**We recommend the forecast** (`{rec}`) for planning where to patrol next month: recency-weighted "
            "counts over every earlier month, pulled towards the density of the neighbourhood (so a quiet hexagon "
            "next to busy ones is not ranked as if it were empty), with its two settings refitted on the months "
-           f"before each forecast. {BENCH_FINDING} The Hotspot map's methods show where crime *was*; this page "
-           "says how well each kind of map foretells where it *will be*.")
+           f"before each forecast. {BENCH_FINDING} The Hotspot map opens on **Counts** (where crime *was*, the "
+           "easiest map to read); choose **Forecast (next month)** there for where it *will be*. Planning pages "
+           "use the forecast by default.")
     on_this = ("**On this selection** the forecast caught:\n" + "\n".join(here)) if here else ""
     key = s.area_key()
     if key:

@@ -456,6 +456,15 @@ def map_layers(det, s: Settings) -> dict:
         labels = [f"{c:,} incidents, harm {h:,.0f} days ({p:.1f}% of the total)"
                   for c, h, p in zip(keep["count"], keep["harm"], keep["share_pct"])]
         return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
+    if det.method == "forecast":
+        keep = t.loc[t["cum_area_pct"] <= 10.0].head(MAX_CELLS)
+        note = (f"The top 10 % of the study area ({len(keep):,} hexagons) is drawn; darkest first to patrol. "
+                f"Forecast for {det.summary['forecast_month']}.")
+        colours, legend = webmap.sequential_style(keep["score"].to_numpy(), "Forecast, next month", "(score)")
+        legend.note = "Relative score: higher means more incidents expected. Rank is what counts."
+        labels = [f"Rank {r:,} (top {a:.1f}% of the area); {c:,} incidents in the period"
+                  for r, a, c in zip(keep["rank"], keep["cum_area_pct"], keep["count"])]
+        return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
     if det.method == "kde":
         peak = float(t["density"].max()) if len(t) else 0.0
         keep = t.loc[t["density"] >= KDE_MIN_SHARE * peak].head(MAX_CELLS)

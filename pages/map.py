@@ -11,6 +11,7 @@ from pages import _ui
 
 METHODS = {
     "Counts": "count",
+    "Forecast (next month)": "forecast",
     "Kernel density": "kde",
     "Gi* hot spots": "gistar",
     "DBSCAN clusters": "dbscan",
@@ -39,6 +40,9 @@ with st.expander("Settings of the method", expanded=False):
         params["min_samples"] = st.slider("Incidents needed around a core point", 3, 50, defaults.DBSCAN_MIN_SAMPLES)
     elif method == "hdbscan":
         params["min_cluster_size"] = st.slider("Smallest cluster (incidents)", 5, 200, defaults.HDBSCAN_MIN_CLUSTER_SIZE)
+    elif method == "forecast":
+        st.write("The forecast fits its two settings (how fast old months fade, how much neighbours count) on "
+                 "the months of the period before each one, then scores every hexagon for the month after.")
     else:
         st.write("Counts need no settings: each hexagon shows the incidents (or harm) inside it.")
 st.info(METHOD_MEANING[method], icon=":material/info:")
@@ -50,6 +54,11 @@ c1.metric("Incidents selected", f"{sm['incidents']:,} incidents")
 if method in ("dbscan", "hdbscan"):
     c2.metric("Clusters found", f"{sm.get('clusters', 0):,} clusters")
     c3.metric("Incidents in clusters", f"{sm.get('clustered_pct', 0):.0f}%")
+elif method == "forecast":
+    top2 = det.table.loc[det.table["cum_area_pct"] <= 2.0]
+    c2.metric("Forecast for", sm["forecast_month"])
+    c3.metric("Top 2 % of the area", f"{len(top2):,} hexagons",
+              help="The hexagons to patrol first: those with the highest forecast, covering 2 % of the study area.")
 elif method == "gistar":
     classes = sm.get("classes", {})
     hot = sum(v for k, v in classes.items() if k.startswith("Hot"))

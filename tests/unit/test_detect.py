@@ -181,3 +181,13 @@ def test_edited_harm_weights_reach_the_output(town, tmp_path, capsys):
     assert main(["detect", "--method", "count", "--harm", "--harm-weight", "Burglary=100", "--db", db, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["harm_weights"]["Burglary"] == 100
     assert main(["detect", "--method", "count", "--harm", "--harm-weight", "Burglary", "--db", db]) == 2
+
+
+def test_forecast_ranks_the_planted_centre_first_for_the_next_month(town):
+    det = detect(town, "forecast", res=9)
+    assert det.summary["forecast_month"] == "2021-04"
+    centre = h3.latlng_to_cell(51.6563, -0.3956, 9)
+    assert centre in set(det.table.head(3)["cell"])
+    assert det.table["cum_area_pct"].is_monotonic_increasing
+    assert det.table["cum_area_pct"].iloc[-1] <= 100.0 + 1e-9
+    assert list(det.table.columns[:3]) == ["cell", "rank", "score"]
