@@ -149,7 +149,7 @@ class Store:
             PRIMARY KEY (layer, name))""")
         c.execute("CREATE TABLE IF NOT EXISTS mappings (name VARCHAR PRIMARY KEY, toml VARCHAR, saved_at TIMESTAMP)")
         cells = ",\n".join(f"  lower(hex({parent_sql('h3_11', r)})) AS h3_{r}" for r in H3_RESOLUTIONS)
-        c.execute(f"CREATE OR REPLACE VIEW incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
+        c.execute(f"CREATE VIEW IF NOT EXISTS incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
 
     # -- writing ---------------------------------------------------------------
     def _before_commit(self) -> None:

@@ -222,6 +222,24 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
     return m
 
 
+def map_payload_estimate(layers: dict, boundaries: dict | None) -> int:
+    """Bytes of the map's data without rendering it: the hexagon and boundary GeoJSON
+    (which dominate the payload), with folium's per-map script as a fixed allowance.
+
+    Cheap enough for every page run; ``map_payload_bytes`` is the exact measure.
+    """
+    fc = hex_feature_collection(list(layers["cells"]["cell"]), layers["labels"]) if len(layers["cells"]) else {}
+    overlay = sum(len(json.dumps(getattr(o, "data", {}), separators=(",", ":"))) for o in layers.get("overlays", []))
+    return (len(json.dumps(fc)) + len(json.dumps(boundaries or {})) + overlay
+            + FOLIUM_BYTES_PER_CELL * len(layers["cells"]) + FOLIUM_SCRIPT_BYTES)
+
+
+#: folium's script around the data, fitted on two renders of the sample (4,087 and 254
+#: hexagons; exact - GeoJSON = 9 kB + 19 B a hexagon, the per-feature style lookup).
+FOLIUM_SCRIPT_BYTES = 9_000
+FOLIUM_BYTES_PER_CELL = 20
+
+
 def map_payload_bytes(m: folium.Map) -> int:
     """Size of the map's rendered HTML/JS in bytes: what the browser must receive.
 

@@ -79,12 +79,15 @@ def ensure_data() -> None:
     path = db_path()
     if Path(path).exists():
         try:
-            with Store(path) as s:
+            # create=False: opening must not write (the file's mtime is part of every cache key)
+            with Store(path, create=False) as s:
                 if s.count() > 0:
                     return
         except HotspotsError as err:
             show_error(err)
             st.stop()
+        except Exception:  # a file without the tables yet: load the sample into it below
+            pass
     from geo.ingest import ingest_sample
     from geo.sample import write_sample
 
@@ -210,44 +213,82 @@ def settings() -> Settings:
     return st.session_state[_STATE]
 
 
+#: Session-state keys of the sidebar's widgets. Stable keys matter: a widget whose
+#: arguments change between runs is a new widget to Streamlit, and the change the user
+#: just made is thrown away.
+_W = {f: f"sidebar_{f}" for f in ("dataset", "period", "area", "categories", "measure", "exclude", "res",
+                                  "basemap", "presentation")}
+
+
+def _changed(field: str) -> None:
+    """A sidebar widget's callback: copy its new value into the shared settings (before the rerun)."""
+    v = st.session_state[_W[field]]
+    s = settings()
+    if field == "period":
+        s = replace(s, date_from=v[0], date_to=v[1])
+    elif field == "measure":
+        s = replace(s, harm=(v == "Harm"))
+    elif field == "exclude":
+        s = replace(s, exclude_police_generated=bool(v))
+    elif field == "categories":
+        s = replace(s, categories=tuple(v))
+    else:
+        s = replace(s, **{field: v})
+    st.session_state[_STATE] = s
+
+
+def _widget(field: str, value):
+    """Give a sidebar widget its value from the settings; returns its keyword arguments.
+
+    The settings are the truth and each widget only shows them: a page switch can make
+    Streamlit forget a widget's own state, so the state is written from the settings on
+    every run, and the widget's callback writes changes back first.
+    """
+    st.session_state[_W[field]] = value
+    return {"key": _W[field], "on_change": _changed, "args": (field,)}
+
+
 def sidebar() -> Settings:
     """The shared sidebar: data set, period, area, crime types, counts or harm, grid, basemap."""
     s = settings()
     info = summary()
+    datasets = [d for d, src in DATASETS.items() if any(x in info["months_by_source"] for x in src)] or list(DATASETS)
     with st.sidebar:
         st.header("What to show")
-        datasets = [d for d, src in DATASETS.items() if any(x in info["months_by_source"] for x in src)] or list(DATASETS)
-        dataset = st.radio("Data", datasets, index=datasets.index(s.dataset) if s.dataset in datasets else 0,
+        dataset = st.radio("Data", datasets, **_widget("dataset", s.dataset if s.dataset in datasets else datasets[0]),
                            help="police.uk gives the month of each crime; force records give the time too.")
         months = sorted({m for src in DATASETS[dataset] for m in info["months_by_source"].get(src, [])}) or ["2021-01"]
         lo = s.date_from if s.date_from in months else months[max(0, len(months) - 12)]
         hi = s.date_to if s.date_to in months else months[-1]
-        if lo > hi:
-            lo, hi = hi, lo
+        lo, hi = min(lo, hi), max(lo, hi)
         if len(months) > 1:
-            date_from, date_to = st.select_slider("Period (months)", options=months, value=(lo, hi))
+            # a range slider must be given its (from, to) value: without it Streamlit makes a
+            # single-value slider, whatever the session state holds; the callback keeps it current
+            st.session_state.pop(_W["period"], None)
+            date_from, date_to = st.select_slider("Period (months)", options=months, value=(lo, hi),
+                                                  key=_W["period"], on_change=_changed, args=("period",))
         else:
             date_from = date_to = months[0]
             st.caption(f"Period: {months[0]} (the only month loaded)")
         areas = [WHOLE_STORE] + [f"{layer}: {name}" for layer, name in info["areas"]]
-        area = st.selectbox("Area", areas, index=areas.index(s.area) if s.area in areas else 0,
+        area = st.selectbox("Area", areas, **_widget("area", s.area if s.area in areas else WHOLE_STORE),
                             help="Districts and any boundary loaded on the Data page.")
-        categories = st.multiselect("Crime types", list(POLICE_CATEGORIES),
-                                    default=[c for c in s.categories if c in POLICE_CATEGORIES],
-                                    placeholder="All crime types")
-        value = st.radio("Measure", ["Counts", "Harm"], index=1 if s.harm else 0, horizontal=True,
+        categories = st.multiselect("Crime types", list(POLICE_CATEGORIES), placeholder="All crime types",
+                                    **_widget("categories", [c for c in s.categories if c in POLICE_CATEGORIES]))
+        value = st.radio("Measure", ["Counts", "Harm"], horizontal=True,
+                         **_widget("measure", "Harm" if s.harm else "Counts"),
                          help="Harm weighs each crime by the approximate Cambridge Crime Harm Index "
                               "(days of imprisonment), an approximation by police.uk category.")
         harm = value == "Harm"
-        exclude = st.checkbox("Leave out drugs and weapon possession", value=s.exclude_police_generated,
-                              disabled=not harm,
+        exclude = st.checkbox("Leave out drugs and weapon possession", disabled=not harm,
+                              **_widget("exclude", s.exclude_police_generated),
                               help="They are found mostly by police activity, so they measure patrol effort as "
                                    "much as harm.")
         res = st.selectbox("Hexagon size", list(RESOLUTIONS), format_func=RESOLUTIONS.get,
-                           index=list(RESOLUTIONS).index(s.res) if s.res in RESOLUTIONS else 1)
-        basemap = st.selectbox("Basemap", BASEMAPS, index=BASEMAPS.index(s.basemap) if s.basemap in BASEMAPS else 0,
+                           **_widget("res", s.res if s.res in RESOLUTIONS else 9))
+        basemap = st.selectbox("Basemap", BASEMAPS, **_widget("basemap", s.basemap if s.basemap in BASEMAPS else BASEMAPS[0]),
                                help="Offline shows boundaries only: nothing is fetched from the internet.")
-        presentation = st.toggle("Presentation mode", value=s.presentation,
+        presentation = st.toggle("Presentation mode", **_widget("presentation", s.presentation),
                                  help="Large type, high contrast, no sidebar: for projecting at a meeting.")
     new = Settings(dataset, date_from, date_to, area, tuple(categories), harm, exclude and harm, int(res),
                    basemap, presentation)
@@ -276,11 +317,12 @@ def page_setup() -> Settings:
 
 
 def use_dataset(dataset: str) -> None:
-    """Switch the shared settings to another data set (e.g. to data with times)."""
+    """Switch the shared settings to another data set (e.g. to data with times). A callback."""
     st.session_state[_STATE] = replace(settings(), dataset=dataset)
 
 
 def leave_presentation() -> None:
+    """Back to the normal layout. A callback."""
     st.session_state[_STATE] = replace(settings(), presentation=False)
 
 
@@ -512,16 +554,16 @@ def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | 
     import h3
     from streamlit_folium import st_folium
 
-    from hotspots.webmap import hex_map, map_payload_bytes
+    from hotspots.webmap import hex_map, map_payload_estimate
 
     layers = map_layers(det, s)
     m = run_safely(hex_map, layers["cells"], colours=layers["colours"], labels=layers["labels"],
                    legend=layers["legend"], boundaries=boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
                    height_px=height_px)
-    mb = map_payload_bytes(m) / 1e6
+    mb = map_payload_estimate(layers, boundaries(s)) / 1e6
     out = st_folium(m, height=height_px, use_container_width=True,
                     returned_objects=["last_clicked", "last_active_drawing"], key=key) or {}
-    st.caption(f"{layers['note']} Map data sent to the browser: {mb:.1f} MB.")
+    st.caption(f"{layers['note']} Map data sent to the browser: about {mb:.1f} MB.")
     feature = out.get("last_active_drawing") or {}
     clicked = out.get("last_clicked")
     cell = (feature.get("properties") or {}).get("cell")

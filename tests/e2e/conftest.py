@@ -132,9 +132,12 @@ def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
     pg.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
+            // notRunning is also the state before the first run starts: require rendered
+            // elements and no skeleton placeholders left
             return app && app.dataset.testConnectionState === 'CONNECTED'
                 && app.dataset.testScriptState === 'notRunning'
-                && document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]').length > 0;
+                && document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]').length > 0
+                && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0;
         }""", timeout=timeout_ms)
 
 

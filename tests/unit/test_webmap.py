@@ -66,3 +66,13 @@ def test_unknown_basemap_is_a_sentence():
     from geo.errors import SettingError
     with pytest.raises(SettingError, match="not a basemap"):
         hex_map(pd.DataFrame({"cell": []}), colours=[], labels=[], legend=Legend("x", []), tiles="Google")
+
+
+def test_payload_estimate_is_within_ten_percent_of_the_render():
+    from hotspots.webmap import map_payload_estimate
+
+    for rings, label in ((20, "1,234 incidents, harm 56,789 days (1.2% of the total)"), (4, "x")):
+        m, cells = small_map(n_rings=rings, label=label)
+        exact = map_payload_bytes(m)
+        layers = {"cells": pd.DataFrame({"cell": cells}), "labels": [label] * len(cells), "overlays": []}
+        assert abs(map_payload_estimate(layers, None) - exact) / exact < 0.10
