@@ -171,7 +171,9 @@ class Store:
             parts = unit.partitions.to_pylist()
             # rejections of this file name, or of the months it replaces, go first
             c.execute("DELETE FROM rejections WHERE file_key = ?", [unit.file_key])
-            for p in parts:
+            # a snapshot month replaces that month's rejections too; an upserted export
+            # replaces only its own file's (other exports' rejected rows stay listed)
+            for p in (parts if unit.mode == "replace" else []):
                 c.execute("DELETE FROM rejections WHERE kind = ? AND source = ? AND force = ? AND month = ?",
                           [unit.kind, p["source"], p["force"], p["month"]])
             stored = 0

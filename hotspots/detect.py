@@ -22,7 +22,7 @@ from geo.errors import SettingError
 from geo.grid import cells_to_polygons, check_resolution
 from geo.store import Store
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, neutralise_formulas
+from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
 from hotspots.harm import harm_of, harm_weights
 from hotspots.query import DEFAULT_COLUMNS, IncidentFilter, analysis_window, count_by_cell, select_incidents
 
@@ -279,7 +279,7 @@ def write_detection(det: Detection, path: str | Path) -> Path:
         table.insert(0, "data_note", SYNTHETIC_NOTE)
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        neutralise_formulas(table.drop(columns=["geometry"], errors="ignore")).to_csv(p, index=False)
+        p.write_bytes(safe_csv(table.drop(columns=["geometry"], errors="ignore")))
         return p
     if det.per_cell:
         gdf = gpd.GeoDataFrame(table, geometry=cells_to_polygons(table["cell"]), crs=CRS_LONLAT)

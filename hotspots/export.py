@@ -7,6 +7,7 @@ Synthetic data says so in every file.
 
 from __future__ import annotations
 
+import html
 import json
 from xml.sax.saxutils import escape
 
@@ -48,9 +49,15 @@ def _with_note(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def safe_csv(df: pd.DataFrame) -> bytes:
+    """CSV bytes safe to open in a spreadsheet: formulas neutralised, UTF-8 with a BOM
+    (so Excel reads accents and pound signs)."""
+    return neutralise_formulas(df).to_csv(index=False).encode("utf-8-sig")
+
+
 def incidents_csv(df: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM, so Excel reads accents and pound signs)."""
-    return neutralise_formulas(_with_note(df)).to_csv(index=False).encode("utf-8-sig")
+    """Incidents as safe CSV bytes, labelled when synthetic."""
+    return safe_csv(_with_note(df))
 
 
 def _props(row: dict) -> dict:
@@ -81,7 +88,7 @@ def incidents_kml(df: pd.DataFrame, name: str = "Hotspots selection") -> bytes:
 
     >>> b = incidents_kml(pd.DataFrame({"lon": [-0.39], "lat": [51.65], "category": ["Robbery"],
     ...                                 "location": ["<b>x</b> & y"]}))
-    >>> b"&lt;b&gt;x&lt;/b&gt; &amp; y" in b and b"<coordinates>-0.390000,51.650000</coordinates>" in b
+    >>> b"&amp;lt;b&amp;gt;x&amp;lt;/b&amp;gt; &amp;amp; y" in b and b"<coordinates>-0.390000,51.650000</coordinates>" in b
     True
     """
     d = _with_note(df)
@@ -89,7 +96,9 @@ def incidents_kml(df: pd.DataFrame, name: str = "Hotspots selection") -> bytes:
     marks = []
     for r in d.to_dict(orient="records"):
         label = r.get("category") or "Incident"
-        desc = "<br/>".join(f"{k}: {v}" for k, v in r.items() if k not in ("lon", "lat") and v is not None)
+        # a KML description is HTML: escape each value as HTML, then the whole as XML
+        desc = "<br/>".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in r.items()
+                            if k not in ("lon", "lat") and v is not None)
         marks.append(f"<Placemark><name>{escape(str(label))}</name><description>{escape(desc)}</description>"
                      f"<Point><coordinates>{r['lon']:.6f},{r['lat']:.6f}</coordinates></Point></Placemark>")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'

@@ -293,7 +293,8 @@ def _read_xlsx(src: FileSource, looks_like_header, expected: str) -> RawTable:
         if v is None:
             return None
         if isinstance(v, dt.datetime):
-            return v.strftime("%Y-%m-%d %H:%M:%S")
+            # a date-only cell comes back as midnight: keep it a date, not a time of 00:00
+            return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.strftime("%Y-%m-%d %H:%M:%S")
         if isinstance(v, dt.date):
             return v.strftime("%Y-%m-%d")
         if isinstance(v, float) and v.is_integer():

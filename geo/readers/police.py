@@ -183,6 +183,9 @@ STOP_SEARCH_SQL = f"""
 WITH p AS (
   SELECT r.*, {_MEMBER},
     timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at_ts,
+    -- police.uk publishes stop and search by UTC month: the month a row belongs to (and
+    -- replaces) is its UTC month, even when its local time is already the next month
+    date_trunc('month', timezone('UTC', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)))::DATE AS month_utc,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y
   FROM raw r
 )
@@ -193,7 +196,7 @@ SELECT
   coalesce(file_force, 'Unknown force') AS force,
   '{STOP_SEARCH_CATEGORY}' AS category,
   nullif(trim(object), '') AS subcategory,
-  date_trunc('month', at_ts)::DATE AS month,
+  month_utc AS month,
   at_ts AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'minute' AS time_precision,
   nullif(concat_ws(' - ', nullif(trim(type), ''), nullif(trim(legislation), '')), '') AS location,
   NULL::VARCHAR AS lsoa_code, outcome AS outcome_given, NULL::BOOLEAN AS weapon,

@@ -181,7 +181,7 @@ def staging_sql(m: Mapping) -> str:
     col = lambda k: f"r.{k}" if has(k) else "NULL::VARCHAR"  # noqa: E731
     content = " || '|' || ".join(f"coalesce(r.{k}, '')" for k in _FIELDS if has(k) and k != "id")
     id_expr = (f"nullif(trim(r.id), '')" if has("id")
-               else f"'sha1:' || sha1({content}) || '#' || row_number() OVER (PARTITION BY sha1({content}) ORDER BY r._row)")
+               else f"'sha1:' || sha1({content}) || '#' || row_number() OVER (PARTITION BY r._member, sha1({content}) ORDER BY r._row)")
     return f"""
 WITH cats(key, name) AS (VALUES {cats}),
 p AS (
@@ -202,7 +202,7 @@ q AS (
   SELECT *,
     -- a window whose ends are equal is an exact time; a missing end leaves the start
     t1 IS NOT NULL AND t1 <> t0 AS is_window,
-    row_number() OVER (PARTITION BY id ORDER BY _row) AS nth
+    row_number() OVER (PARTITION BY _member, id ORDER BY _row) AS nth
   FROM p
 )
 SELECT

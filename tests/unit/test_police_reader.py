@@ -186,3 +186,26 @@ def test_stop_and_search_is_its_own_source(tmp_path, store):
     assert row[:4] == ("stop_search", "Hertfordshire Constabulary", "Stop and search", "Offensive weapons")
     # 00:54 UTC on 1 July is 01:54 British Summer Time
     assert str(row[4]) == "2016-07-01 01:54:00" and row[5] == "minute"
+
+
+def test_stop_and_search_late_evening_row_stays_in_its_files_month(tmp_path, store):
+    head = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
+            "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
+            "Outcome linked to object of search,Removal of more than just outer clothing\r\n")
+
+    def row(date):
+        return f"Person search,{date},,,51.766877,-0.321526,Male,18-24,,White,PACE,Offensive weapons,Arrest,True,\r\n"
+
+    july = head + "".join(row(f"2021-07-{d:02d}T12:00:00+00:00") for d in range(1, 8))
+    # 23:30 UTC on 30 June is 00:30 on 1 July in British Summer Time
+    june = head + "".join(row(f"2021-06-{d:02d}T12:00:00+00:00") for d in range(1, 6)) + row("2021-06-30T23:30:00+00:00")
+    for order in (("july", "june"), ("june", "july")):
+        for name in order:
+            load(tmp_path / name, store, {f"2021-{'07' if name == 'july' else '06'}-hertfordshire-stop-and-search.csv":
+                                          july if name == "july" else june})
+        months = dict(store.con.execute("SELECT strftime(month, '%Y-%m'), count(*) FROM incidents "
+                                        "WHERE source = 'stop_search' GROUP BY 1").fetchall())
+        assert months == {"2021-06": 6, "2021-07": 7}, order
+        late = store.con.execute("SELECT strftime(occurred_at, '%Y-%m-%d %H:%M') FROM incidents "
+                                 "WHERE source = 'stop_search' ORDER BY occurred_at DESC LIMIT 1 OFFSET 7").fetchall()
+        assert late == [("2021-07-01 00:30",)]  # local time kept for time-of-day analysis

@@ -6,6 +6,7 @@ import pytest
 
 from geo.errors import SettingError
 from geo.readers.rms import ingest_rms, read_mapping
+from geo.store import Store
 
 MAPPING = {
     "source": {"force": "Test Force"},
@@ -145,3 +146,41 @@ def test_mapping_file_errors(tmp_path):
     (tmp_path / "bad.toml").write_text("[columns\n")
     with pytest.raises(SettingError, match="not valid TOML"):
         read_mapping(tmp_path / "bad.toml")
+
+
+def test_two_overlapping_exports_loaded_together(tmp_path, store):
+    a = write_csv(tmp_path / "a.csv", ROWS)
+    b = write_csv(tmp_path / "b.csv", [ROWS[1], ROWS[2]])  # repeats two crimes of a
+    rep = ingest_rms([a, b], store, MAPPING)
+    assert rep.rejected_by_reason == {} and store.count() == 4  # no false duplicates across files
+    m = {**MAPPING, "columns": {k: v for k, v in MAPPING["columns"].items() if k != "id"}}
+    with Store(tmp_path / "noid.duckdb") as s2:
+        ingest_rms([a, b], s2, m)
+        together = s2.count()
+    with Store(tmp_path / "noid2.duckdb") as s3:
+        ingest_rms([a], s3, m)
+        ingest_rms([b], s3, m)
+        assert together == s3.count() == 4
+
+
+def test_a_clean_export_keeps_an_earlier_exports_rejected_rows(tmp_path, store):
+    ingest_rms([write_csv(tmp_path / "a.csv", ROWS + ["41/9,Fraud,x,2023-01-09,,511000,197000,X,"])], store, MAPPING)
+    assert len(store.rejections()) == 1
+    ingest_rms([write_csv(tmp_path / "b.csv", [ROWS[0]])], store, MAPPING)  # January again, all clean
+    assert store.rejections()["value"].tolist() == ["Fraud"]
+
+
+def test_xlsx_date_only_cells_are_days_not_midnight(tmp_path, store):
+    import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    ws.append(["41/1", "Violence", "x", dt.datetime(2023, 1, 5), None, 510500, 196800, "High St", "Y"])
+    ws.append(["41/2", "Violence", "x", dt.datetime(2023, 1, 5, 22, 15), None, 510500, 196800, "High St", "Y"])
+    wb.save(tmp_path / "d.xlsx")
+    ingest_rms([tmp_path / "d.xlsx"], store, MAPPING)
+    assert dict(store.con.execute("SELECT id, time_precision FROM incidents").fetchall()) == {"41/1": "day",
+                                                                                             "41/2": "minute"}
