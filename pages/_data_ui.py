@@ -213,9 +213,8 @@ def escape_markdown(text: str) -> str:
 
 
 def show_file_error(err: HotspotsError) -> None:
-    """``_ui.show_error`` for a problem that quotes a file: the temp folder dropped, Markdown escaped."""
-    _ui.show_error(HotspotsError(escape_markdown(display_name(err.message)),
-                                 escape_markdown(display_name(err.fix)) if err.fix else None))
+    """``_ui.show_error`` (which escapes Markdown) for a problem that quotes a file: the temp folder dropped."""
+    _ui.show_error(HotspotsError(display_name(err.message), display_name(err.fix) if err.fix else None))
 
 
 def guarded(fn, *args, **kwargs):

@@ -137,7 +137,7 @@ def _monthly(path: str, version: float, s: _ui.Settings) -> Monthly:
 
 def monthly(s: _ui.Settings) -> Monthly:
     """Incidents (or harm) a month by crime type for the current settings (cached)."""
-    return _ui.run_safely(_monthly, _ui.db_path(), _ui.store_version(), s)
+    return _ui.run_safely(_monthly, _ui.db_path(), _ui.store_version(), s.analysis())
 
 
 # -- trends: emerging hot spots ----------------------------------------------------------
@@ -169,7 +169,7 @@ def _day_hour(path: str, version: float, s: _ui.Settings):
 
 def day_hour(s: _ui.Settings):
     """The aoristic day-of-week x hour grid for the current settings (cached)."""
-    return _ui.run_safely(_day_hour, _ui.db_path(), _ui.store_version(), s)
+    return _ui.run_safely(_day_hour, _ui.db_path(), _ui.store_version(), s.analysis())
 
 
 def month_only(s: _ui.Settings) -> bool:
@@ -295,7 +295,8 @@ def _accuracy(path: str, version: float, s: _ui.Settings, test_months: tuple[str
 
 def accuracy(s: _ui.Settings, test_months: tuple[str, ...], train_months: int) -> Accuracy:
     """Hit rate, PAI and RRI of every method on the chosen split (cached)."""
-    return _ui.run_safely(_accuracy, _ui.db_path(), _ui.store_version(), s, tuple(test_months), int(train_months))
+    return _ui.run_safely(_accuracy, _ui.db_path(), _ui.store_version(), s.analysis(), tuple(test_months),
+                         int(train_months))
 
 
 def accuracy_column_config(acc: Accuracy) -> dict:

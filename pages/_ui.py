@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
@@ -81,7 +81,8 @@ def ensure_data() -> None:
         try:
             # create=False: opening must not write (the file's mtime is part of every cache key)
             with Store(path, create=False) as s:
-                if s.count() > 0:
+                # data, or a store the user has loaded and emptied: never (re)load the sample into it
+                if s.count() > 0 or s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0] > 0:
                     return
         except HotspotsError as err:
             show_error(err)
@@ -110,7 +111,11 @@ def store_summary(path: str, version: float) -> dict:
     with Store(path, create=False) as s:
         status = s.status()
         forces = sorted(status["force"].unique()) if len(status) else []
-        months = {src: sorted(status.loc[status.source == src, "month"].unique()) for src in status["source"].unique()}
+        real = [f for f in forces if SYNTHETIC_MARK not in f]
+        stored = status.loc[status["rows"] > 0]  # a month with only rejected rows has nothing to show
+        if real:  # once real data is loaded, the synthetic sample is left out of every view
+            stored = stored.loc[stored["force"].isin(real)]
+        months = {src: sorted(stored.loc[stored.source == src, "month"].unique()) for src in stored["source"].unique()}
         return {
             "rows": int(status["rows"].sum()) if len(status) else 0,
             "rejected": int(status["rejected"].sum()) if len(status) else 0,
@@ -118,8 +123,10 @@ def store_summary(path: str, version: float) -> dict:
             "months": sorted(status["month"].unique()) if len(status) else [],
             "months_by_source": months,
             "forces": forces,
+            "shown_forces": tuple(real),  # empty: every force (only the sample is loaded)
             "areas": s.area_names(),
-            "synthetic": any(SYNTHETIC_MARK in f for f in forces),
+            "synthetic": bool(forces) and not real,
+            "has_loads": bool(s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]),
         }
 
 
@@ -148,13 +155,19 @@ class Settings:
     res: int = 9
     basemap: str = "OpenStreetMap"
     presentation: bool = False
+    forces: tuple[str, ...] = ()      # set from the store, not the sidebar: real forces once loaded
 
     @property
     def sources(self) -> tuple[str, ...]:
         return DATASETS[self.dataset]
 
     def filter(self) -> IncidentFilter:
-        return IncidentFilter(self.date_from, self.date_to, self.categories, self.sources)
+        return IncidentFilter(self.date_from, self.date_to, self.categories, self.sources, self.forces)
+
+    def analysis(self) -> "Settings":
+        """The settings that change results (the cache key): display-only ones at their defaults,
+        so switching presentation mode or the basemap recomputes nothing."""
+        return replace(self, basemap=Settings.basemap, presentation=False)
 
     def area_key(self) -> tuple[str, str] | None:
         if self.area == WHOLE_STORE or ": " not in self.area:
@@ -165,7 +178,7 @@ class Settings:
     def describe(self) -> str:
         types = ", ".join(self.categories) if self.categories else "all crime types"
         value = "harm (approximate CCHI days)" if self.harm else "counts"
-        area = self.area if self.area != WHOLE_STORE else "the whole store"
+        area = md_escape(self.area) if self.area != WHOLE_STORE else "the whole store"
         return f"{self.dataset}, {self.date_from} to {self.date_to}, {area}, {types}, {value}"
 
 
@@ -291,7 +304,7 @@ def sidebar() -> Settings:
         presentation = st.toggle("Presentation mode", **_widget("presentation", s.presentation),
                                  help="Large type, high contrast, no sidebar: for projecting at a meeting.")
     new = Settings(dataset, date_from, date_to, area, tuple(categories), harm, exclude and harm, int(res),
-                   basemap, presentation)
+                   basemap, presentation, info["shown_forces"])
     if new != s:
         st.session_state[_STATE] = new
     _to_query(new)
@@ -383,11 +396,6 @@ def run_safely(fn, *args, **kwargs):
 
 
 # -- cached library calls ----------------------------------------------------------------
-def _area(s: Settings):
-    key = s.area_key()
-    return load_area(db_path(), store_version(), *key) if key else None
-
-
 @st.cache_data(show_spinner="Finding hotspots...", max_entries=32)
 def _detection(path: str, version: float, s: Settings, method: str, params: tuple):
     from hotspots.detect import detect
@@ -400,7 +408,7 @@ def _detection(path: str, version: float, s: Settings, method: str, params: tupl
 
 def detection(s: Settings, method: str, **params):
     """A hotspot method's result for the current settings (cached)."""
-    return run_safely(_detection, db_path(), store_version(), s, method, tuple(sorted(params.items())))
+    return run_safely(_detection, db_path(), store_version(), s.analysis(), method, tuple(sorted(params.items())))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -415,7 +423,7 @@ def _profile(path: str, version: float, s: Settings, cell: str):
 
 
 def cell_profile(s: Settings, cell: str):
-    return run_safely(_profile, db_path(), store_version(), s, cell)
+    return run_safely(_profile, db_path(), store_version(), s.analysis(), cell)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -457,8 +465,6 @@ def boundaries(s: Settings) -> dict:
     return _boundaries_geojson(db_path(), store_version(), key[0] if key else "district")
 
 
-def to_dict(s: Settings) -> dict:
-    return asdict(s)
 
 
 # -- the map -------------------------------------------------------------------------------
@@ -571,4 +577,8 @@ def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | 
         st.session_state[SELECTED] = cell
     elif clicked:
         st.session_state[SELECTED] = h3.latlng_to_cell(clicked["lat"], clicked["lng"], s.res)
-    return st.session_state.get(SELECTED)
+    selected = st.session_state.get(SELECTED)
+    if selected and h3.get_resolution(selected) != s.res:  # the hexagon size changed
+        st.session_state.pop(SELECTED)
+        return None
+    return selected

@@ -6,7 +6,7 @@ import streamlit as st
 
 from hotspots import defaults
 from hotspots.detect import METHOD_MEANING
-from hotspots.export import incidents_csv, incidents_geojson, incidents_kml
+from hotspots.export import incidents_csv, incidents_geojson, incidents_kml, neutralise_formulas
 from pages import _ui
 
 METHODS = {
@@ -109,8 +109,9 @@ with side:
             pages = max(1, math.ceil(prof.total / PAGE_ROWS))
             page_no = st.number_input(f"Page (of {pages}, {PAGE_ROWS} a page)", 1, pages, 1) if pages > 1 else 1
             shown = prof.incidents.iloc[(page_no - 1) * PAGE_ROWS: page_no * PAGE_ROWS]
-            st.dataframe(shown[["month", "category", "location", "outcome", "source"]], hide_index=True,
-                         width="stretch")
+            # neutralised: the table's own download button writes CSV straight from it
+            st.dataframe(neutralise_formulas(shown[["month", "category", "location", "outcome", "source"]]),
+                         hide_index=True, width="stretch")
             d1, d2, d3 = st.columns(3)
             name = f"hotspots-{cell}"
             d1.download_button("CSV", incidents_csv(prof.incidents), f"{name}.csv", "text/csv")

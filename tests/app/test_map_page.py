@@ -32,7 +32,6 @@ def test_counts_match_the_library(app_env):
 
 def test_gistar_and_clusters_render(app_env):
     at = AppTest.from_file(APP, default_timeout=120).run()
-    at.radio(key=None) if False else None
     method = next(r for r in at.radio if r.label == "Method")
     method.set_value("Gi* hot spots").run()
     assert not at.exception, at.exception
@@ -58,3 +57,40 @@ def test_a_selection_with_no_incidents_shows_its_sentence(app_env, tmp_path, mon
     assert not at.exception, at.exception
     assert any("No incidents match the selection" in e.value for e in at.error)
     assert any("How to fix it" in e.value for e in at.error)
+
+
+def test_real_data_is_never_mixed_with_the_sample(app_env, tmp_path, monkeypatch):
+    from geo.ingest import ingest_police
+    from tests.conftest import street_csv, watford_rows
+
+    db = tmp_path / "mixed.duckdb"
+    shutil.copy(app_env["db"], db)
+    with Store(db) as s:
+        last = s.con.execute("SELECT strftime(max(month), '%Y-%m') FROM incidents").fetchall()[0][0]
+        f = tmp_path / "real-street.csv"
+        f.write_text(street_csv(watford_rows(25, month=last)))
+        ingest_police([f], s)
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Incidents selected"] == "25 incidents"  # the real force only, not the sample beside it
+    assert not any("SYNTHETIC DATA" in w.value for w in at.warning)
+
+
+def test_area_names_from_files_are_shown_as_text(app_env, tmp_path, monkeypatch):
+    import shapely
+
+    from geo.boundaries import Area
+
+    db = tmp_path / "named.duckdb"
+    shutil.copy(app_env["db"], db)
+    with Store(db) as s:
+        s.save_areas([Area("![x](http://example.invalid/p.png)", shapely.box(505000, 190000, 520000, 205000))], "boundary")
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params["area"] = "boundary: ![x](http://example.invalid/p.png)"
+    at.run()
+    assert not at.exception, at.exception
+    caption = next(c.value for c in at.caption if "police.uk" in c.value)
+    assert "\\!\\[x\\]\\(http" in caption  # escaped: shown as typed, never an image fetched from outside
