@@ -222,7 +222,7 @@ def store_variants(folder: Path, db: Path, runs: int) -> list[tuple[str, float]]
     area = read_area(BOUNDARY)
     raws = [raw for _, raw, _, _ in ing._read_all(discover([folder]), None)]
     con = duckdb.connect()
-    staged, _ = ing._stage(con, police.KINDS[police.STREET], raws)
+    staged = ing._stage(con, police.KINDS[police.STREET], raws)
     con.close()
     units = ing._incident_units(staged.combine_chunks(), raws, police.STREET, area)
 
@@ -345,7 +345,7 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
 
     con = duckdb.connect()
     t0 = time.perf_counter()
-    staged, _ = ing._stage(con, police.KINDS[police.STREET], raws)
+    staged = ing._stage(con, police.KINDS[police.STREET], raws)
     con.close()
     t["stage (DuckDB SQL: validate, parse)"] += time.perf_counter() - t0
     facts["staged_chunks"] = staged.column("x").num_chunks

@@ -10,7 +10,6 @@ rows_rejected`` always.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -84,10 +83,6 @@ class IngestReport:
             "months": self.months,
             "file_report": self.files,
         }
-
-
-def _sha256(src: FileSource) -> str:
-    return hashlib.sha256(src.read_bytes()).hexdigest()
 
 
 def _empty_rejections() -> pa.Table:
@@ -174,7 +169,7 @@ def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tupl
     return out
 
 
-def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTable]) -> tuple[pa.Table, list[int]]:
+def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTable]) -> pa.Table:
     """Run the kind's SQL over all its files at once; returns the staged rows."""
     tables, members = [], []
     for i, raw in enumerate(raws):
@@ -191,7 +186,7 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTabl
     params = {"basenames": [m["basename"] for m in members], "forces": [m["file_force"] for m in members]}
     staged = con.sql(kind.sql, params=params).to_arrow_table()
     con.unregister("raw")
-    return staged, list(range(len(raws)))
+    return staged
 
 
 def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None = None,
@@ -236,7 +231,7 @@ def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None =
                     units.append(_failed_unit(raw.source, kind_name, _source_of(kind_name), err, raw))
             if not good:
                 continue
-            staged, _ = _stage(con, kind, good)
+            staged = _stage(con, kind, good)
             if kind.incident:
                 units.extend(_incident_units(staged, good, kind_name, area))
             else:

@@ -176,7 +176,11 @@ def test_precision_day_is_trusted_on_the_first_of_the_month():
 
 def test_minute_and_window_precisions_are_accepted():
     x, y, t = hand_made()
-    KnoxTest(permutations=9, seed=0).fit(x, y, t, precision=["minute", "window", "day", "minute"])
+    with_precision = KnoxTest(permutations=9, seed=0).fit(x, y, t, precision=["minute", "window", "day", "minute"])
+    without = KnoxTest(permutations=9, seed=0).fit(x, y, t)
+    # dated precisions are accepted and change nothing: the same pairs are counted
+    np.testing.assert_array_equal(with_precision.observed_, without.observed_)
+    assert with_precision.observed_.sum() > 0
 
 
 # ------------------------------------------------------------------ errors
