@@ -69,7 +69,6 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -103,13 +102,6 @@ POLL_MS = 20
 #: Presses of one key allowed to produce one change (the app discards some: see the README).
 MAX_PRESSES = 3
 TIMEOUT_MS = 120_000
-#: The e2e tests' Chromium arguments (tests/e2e/conftest.py `browser`), blackhole proxy included.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=localhost;127.0.0.1"]
-
-
 def quiet_streamlit() -> None:
     """No "missing ScriptRunContext" / "No runtime found" lines when pages/_ui.py runs here.
 
@@ -296,36 +288,15 @@ def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -
 # -- the app ---------------------------------------------------------------------------------------
 @contextmanager
 def streamlit_app(db: Path, tmp: Path):
-    """``streamlit run app.py`` on a free port, as tests/e2e/conftest.py's ``app_url`` starts it."""
-    from tests.e2e.conftest import _free_port
+    """``streamlit run app.py`` on a free port, exactly as the browser tests start it."""
+    from tests.e2e.conftest import AppDidNotStart, serve_app
 
-    port = _free_port()
     env = dict(os.environ, HOTSPOTS_DB=str(db), HOTSPOTS_SAMPLE_DIR=str(tmp / "sample"))
-    log_path = tmp / "streamlit.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"streamlit did not start; its log:\n{log_path.read_text(errors='replace')}")
-                time.sleep(0.3)
+    try:
+        with serve_app(env, tmp / "streamlit.log") as url:
             yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    except AppDidNotStart as err:
+        raise SystemExit(str(err)) from err
 
 
 #: Runs in every frame before its own scripts; in an iframe (the map component) it records
@@ -693,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
               "folder next to the repository.", file=sys.stderr)
         return 2
     from tests.e2e.conftest import CHROMIUM
+    from tests.e2e.conftest import CHROMIUM_ARGS as E2E_CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         print(f"bench/dashboard.py needs Debian's chromium at {CHROMIUM} (apt-get install chromium).",
@@ -729,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
         results = {}
         # the store is closed here: the app opens its own short-lived connections
         with streamlit_app(db, tmp) as url, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=E2E_CHROMIUM_ARGS)
             try:
                 for res in a.res:
                     steps = [dict(s, expected=server[res]["expected"][s["period"]]) for s in plan]

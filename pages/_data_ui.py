@@ -198,20 +198,6 @@ def _after_write(store: Store) -> None:
         log.info("checkpoint deferred: another connection is writing")
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def escape_markdown(text: str) -> str:
-    r"""Backslash-escape Markdown so text quoted from a file is shown as typed.
-
-    (No link, image or colour directive in a file name or a column can take effect.)
-
-    >>> escape_markdown("![x](http://a.b/c.png) :red[y]")
-    '\\!\\[x\\]\\(http\\://a\\.b/c\\.png\\) \\:red\\[y\\]'
-    """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 def show_file_error(err: HotspotsError) -> None:
     """``_ui.show_error`` (which escapes Markdown) for a problem that quotes a file: the temp folder dropped."""
     _ui.show_error(HotspotsError(display_name(err.message), display_name(err.fix) if err.fix else None))

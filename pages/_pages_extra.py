@@ -6,7 +6,7 @@ short-lived ``Store``. Pages call the uncached wrappers, which turn a
 ``HotspotsError`` into its sentence through ``_ui.run_safely``.
 
 Data strings (area names, crime types) reach the page only through
-``st.dataframe``, Altair, or :func:`md` (Markdown-escaped); never as HTML.
+``st.dataframe``, Altair, or ``_ui.md_escape`` (Markdown-escaped); never as HTML.
 """
 
 from __future__ import annotations
@@ -71,12 +71,6 @@ EMERGING_EXPLAINED = (
 
 
 # -- small helpers -------------------------------------------------------------------
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
-
-
-def md(text) -> str:
-    """Text from data, safe inside Markdown: every Markdown character escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def value_label(s: _ui.Settings) -> str:
@@ -86,7 +80,7 @@ def value_label(s: _ui.Settings) -> str:
 def area_words(s: _ui.Settings) -> str:
     """The chosen area for Markdown text (the name comes from a loaded file: escaped)."""
     key = s.area_key()
-    return md(f"{key[1]} ({key[0]})") if key else "the whole store"
+    return _ui.md_escape(f"{key[1]} ({key[0]})") if key else "the whole store"
 
 
 def types_words(s: _ui.Settings) -> str:
@@ -349,7 +343,7 @@ def accuracy_words(acc: Accuracy, s: _ui.Settings) -> dict[str, str]:
     tests = sp["test_months"]
     n_tests = len(tests)
     when = tests[0] if n_tests == 1 else f"{tests[0]} to {tests[-1]}"
-    crime = "crime" if not s.categories else md(types_words(s))
+    crime = "crime" if not s.categories else _ui.md_escape(types_words(s))
     headline = (f"**The top {sh} % of the area held {_pct(row[f'hit@{sh}'])} of next month's {crime}** with "
                 f"the recommended forecast: {km2:,.1f} km² of {sp['area_km2']:,.0f} km², about {cells:,.0f} "
                 f"hexagons, averaged over {n_tests} test month{'s' if n_tests != 1 else ''} ({when}, "
@@ -377,7 +371,7 @@ def accuracy_words(acc: Accuracy, s: _ui.Settings) -> dict[str, str]:
     on_this = ("**On this selection** the forecast caught:\n" + "\n".join(here)) if here else ""
     key = s.area_key()
     if key:
-        where = f"the hexagons whose centres lie inside **{md(key[1])}** ({md(key[0])})"
+        where = f"the hexagons whose centres lie inside **{_ui.md_escape(key[1])}** ({_ui.md_escape(key[0])})"
     else:
         where = (f"the footprint of the data: every hexagon near any incident (all res-{sp['res']} hexagons under "
                  f"the res-{max(sp['res'] - 2, 0)} parents of the occupied ones), empty streets included")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -362,16 +363,19 @@ def synthetic_banner(is_synthetic: bool) -> None:
                    "Load real police.uk files on the Data page.", icon=":material/science:")
 
 
-def md_escape(text: str) -> str:
-    """Text that st.markdown/st.error shows literally: no links, images or HTML from data.
+#: Characters that Markdown (and Streamlit's extensions: :colour[...] directives, $LaTeX$) read.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
 
-    >>> md_escape("a [b](http://x) <i>")
-    'a \\[b\\]\\(http://x\\) &lt;i&gt;'
+
+def md_escape(text) -> str:
+    r"""Text from data, shown as typed inside Markdown: no link, image, HTML, colour, maths or entity.
+
+    The one escaper of the app: every page quoting a file name, an area or a value uses it.
+
+    >>> md_escape("![x](http://a.b/c.png) :red[y] <b>")
+    '\\!\\[x\\]\\(http\\://a\\.b/c\\.png\\) \\:red\\[y\\] \\<b\\>'
     """
-    import html
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+!|~>-])", r"\\\1", html.escape(str(text), quote=False)).replace("\\&gt;", "&gt;")
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def show_error(err: HotspotsError) -> None:

@@ -177,6 +177,6 @@ def test_accuracy_needs_two_months_and_shows_harm_when_asked(app_env):
 
 
 def test_area_names_are_escaped_in_page_text():
-    from pages._pages_extra import md
+    from pages import _ui
 
-    assert md("[x](javascript:alert(1)) <b>") == r"\[x\]\(javascript\:alert\(1\)\) \<b\>"
+    assert _ui.md_escape("[x](javascript:alert(1)) <b>") == r"\[x\]\(javascript\:alert\(1\)\) \<b\>"

@@ -8,6 +8,7 @@ Screenshots go to test-artifacts/ (not committed).
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 import shutil
 import socket
 import subprocess
@@ -56,31 +57,59 @@ def app_url(tmp_path_factory):
     with Store(db) as s:
         ingest_sample(root / "sample", s)
         ingest_police([hostile], s)
-    port = _free_port()
     env = dict(os.environ, HOTSPOTS_DB=str(db), HOTSPOTS_SAMPLE_DIR=str(root / "sample"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-            proc.kill()
-            pytest.fail(f"streamlit did not start:\n{out}")
-        time.sleep(0.3)
-    yield {"url": url, "db": str(db)}
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        with serve_app(env, root / "streamlit.log") as url:
+            yield {"url": url, "db": str(db)}
+    except AppDidNotStart as err:
+        pytest.fail(str(err))
+
+
+class AppDidNotStart(RuntimeError):
+    """streamlit exited or did not answer its health check in time."""
+
+
+@contextmanager
+def serve_app(env: dict, log_path: Path, timeout_s: float = 60):
+    """``streamlit run app.py`` on a free loopback port; yields its URL, stops it after.
+
+    Used by the browser tests and by bench/dashboard.py, so both run the app the same way.
+    """
+    port = _free_port()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
+                        break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AppDidNotStart("streamlit did not start; its log:\n"
+                                         + Path(log_path).read_text(errors="replace"))
+                time.sleep(0.3)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+#: Chromium as the browser tests (and bench/dashboard.py) run it. Every non-loopback request
+#: goes to a proxy on a closed local port: nothing can leave the machine, whichever frame
+#: asks (Playwright's request events miss some iframes).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=localhost;127.0.0.1"]
 
 
 @pytest.fixture(scope="session")
@@ -88,12 +117,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        # Every non-loopback request goes to a proxy on a closed local port: nothing can leave
-        # the machine, whichever frame asks (Playwright's request events miss some iframes).
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=localhost;127.0.0.1"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
