@@ -10,7 +10,7 @@ from geo.boundaries import Area
 from geo.grid import check_resolution, str_to_cells
 from geo.store import Store
 from hotspots.harm import harm_of
-from hotspots.query import IncidentFilter, select_incidents
+from hotspots.query import IncidentFilter, select_incidents, selection_months
 
 __all__ = ["CellProfile", "cell_profile"]
 
@@ -47,7 +47,8 @@ def cell_profile(store: Store, flt: IncidentFilter, cell: str, res: int, area: A
     inc = inc.assign(harm=harm_of(inc["category"].to_numpy(), weights))
     by_type = (inc.groupby("category").agg(count=("harm", "size"), harm=("harm", "sum"))
                .sort_values(["count", "harm"], ascending=False).reset_index())
-    months = pd.Series(sorted(select_incidents(store, flt, area, columns=("month",))["month"].unique()), name="month")
+    # the trend's axis: every month of the selection (a quiet month in this cell is a 0)
+    months = pd.Series(selection_months(store, flt), name="month")
     by_month = (inc.groupby("month").size().rename("count").reindex(months, fill_value=0).reset_index())
     top = (inc["location"].fillna("(no location text)").value_counts().head(top_n)
            .rename_axis("location").reset_index(name="count"))

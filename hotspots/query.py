@@ -22,7 +22,7 @@ from geo.grid import cell_to_parent, cells_to_str, check_resolution, parent_sql,
 from geo.store import Store
 from hotspots.harm import harm_of
 
-__all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_incidents"]
+__all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_incidents", "selection_months"]
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_COLUMNS = ("easting", "northing", "lon", "lat", "h3_11", "category", "month", "location",
@@ -136,6 +136,13 @@ def select_incidents(store: Store, flt: IncidentFilter = IncidentFilter(), area:
         inside = area.contains(uniq.real, uniq.imag)[codes]
         df = df.loc[inside].reset_index(drop=True)
     return df
+
+
+def selection_months(store: Store, flt: IncidentFilter = IncidentFilter()) -> list[str]:
+    """The months (``YYYY-MM``) in which the filter selects any incident, in order."""
+    where, params = flt.checked().where()
+    return [r[0] for r in store.con.execute(
+        f"SELECT DISTINCT strftime(month, '%Y-%m') AS m FROM incidents WHERE {where} ORDER BY m", params).fetchall()]
 
 
 def count_by_cell(incidents: pd.DataFrame, res: int = H3_DEFAULT_RES, weights: dict[str, float] | None = None,

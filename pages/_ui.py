@@ -80,11 +80,10 @@ def ensure_data() -> None:
     path = db_path()
     if Path(path).exists():
         try:
-            # create=False: opening must not write (the file's mtime is part of every cache key)
-            with Store(path, create=False) as s:
-                # data, or a store the user has loaded and emptied: never (re)load the sample into it
-                if s.count() > 0 or s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0] > 0:
-                    return
+            info = summary()  # cached: no store opened on every page run
+            # data, or a store the user has loaded and emptied: never (re)load the sample into it
+            if info["rows"] > 0 or info["has_loads"]:
+                return
         except HotspotsError as err:
             show_error(err)
             st.stop()
