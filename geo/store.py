@@ -71,6 +71,12 @@ class LoadUnit:
         Canonical incident columns except ``load_id``.
     outcomes : pyarrow.Table, optional
         ``crime_id, force, month, outcome_type, source_file, source_row``.
+    side_tables : dict of str to pyarrow.Table
+        Rows for companion tables a reader owns (e.g. the A&E record details), written
+        in the same transaction. Each table must exist (``Store.ensure_side_table``) and
+        have ``file_key``, ``force`` and ``month`` columns: this file's earlier rows, and
+        (mode ``replace``) the rows of the (force, month) partitions it replaces, are
+        deleted first; columns are matched by name.
     rejections : pyarrow.Table
         Rejection columns.
     partitions : pyarrow.Table
@@ -91,6 +97,7 @@ class LoadUnit:
     sha256: str = ""
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    side_tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
 class Store:
@@ -181,6 +188,8 @@ class Store:
                 stored = self._write_incidents(unit, load_id, parts)
             if unit.outcomes is not None:
                 stored = self._write_outcomes(unit, load_id, parts)
+            for name, rows in unit.side_tables.items():
+                self._write_side(name, rows, unit, load_id, parts)
             names = ", ".join(f'"{n}"' for n in REJECTION_NAMES)
             c.execute(f"INSERT INTO rejections ({names}, kind, file_key, load_id) "
                       f"SELECT {names}, ?, ?, ? FROM u_rej", [unit.kind, unit.file_key, load_id])
@@ -195,7 +204,7 @@ class Store:
             c.execute("ROLLBACK")
             raise
         finally:
-            for name in ("u_rej", "u_inc", "u_out"):
+            for name in ("u_rej", "u_inc", "u_out", "u_side"):
                 try:
                     c.unregister(name)
                 except Exception:  # pragma: no cover - not registered for this kind
@@ -225,6 +234,25 @@ class Store:
             c.execute(f"INSERT INTO incidents ({', '.join(cols)}, outcome, load_id) "
                       f"SELECT {sel}, u.outcome_given, ? FROM u_inc u", [load_id])
         return unit.incidents.num_rows
+
+    def ensure_side_table(self, name: str, ddl: str) -> None:
+        """Create a reader's companion table (``CREATE TABLE IF NOT EXISTS`` DDL) once."""
+        if not name.isidentifier():
+            raise StoreError(f"'{name}' is not a valid table name.", "Use letters, digits and underscores.")
+        self.con.execute(ddl)
+
+    def _write_side(self, name: str, rows: pa.Table, unit: LoadUnit, load_id: int, parts: list[dict]) -> None:
+        c = self.con
+        if not name.isidentifier():
+            raise StoreError(f"'{name}' is not a valid table name.", "Use letters, digits and underscores.")
+        c.execute(f"DELETE FROM {name} WHERE file_key = ?", [unit.file_key])
+        for p in (parts if unit.mode == "replace" else []):
+            c.execute(f"DELETE FROM {name} WHERE force = ? AND month = ?", [p["force"], p["month"]])
+        c.register("u_side", rows)
+        cols = [n for n in rows.column_names if n != "load_id"]
+        names = ", ".join(f'"{n}"' for n in cols)
+        c.execute(f"INSERT INTO {name} ({names}, load_id) SELECT {names}, ? FROM u_side", [load_id])
+        c.unregister("u_side")
 
     @staticmethod
     def _latest_outcomes_sql(ids: str) -> str:

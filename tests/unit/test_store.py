@@ -158,3 +158,30 @@ def test_a_killed_load_leaves_the_store_as_it_was(tmp_path):
     with Store(db) as s:
         assert snapshot(s) == before
         assert s.count() == 10
+
+
+def test_side_tables_are_written_and_replaced_in_the_files_transaction():
+    import datetime
+
+    import pyarrow as pa
+
+    from geo.ingest import _empty_rejections
+    from geo.store import LoadUnit, Store
+
+    s = Store(":memory:")
+    s.ensure_side_table("t_side", "CREATE TABLE IF NOT EXISTS t_side (file_key VARCHAR, force VARCHAR, "
+                                  "month DATE, v INTEGER, load_id INTEGER)")
+    m = datetime.date(2023, 1, 1)
+    parts = pa.table({"source": ["ae"], "force": ["X"], "month": [m]})
+
+    def unit(values, key="f.csv"):
+        n = len(values)
+        return LoadUnit(file=key, file_key=key, kind="ae", source="ae", mode="replace", rows_read=n,
+                        rejections=_empty_rejections(), partitions=parts,
+                        side_tables={"t_side": pa.table({"file_key": [key] * n, "force": ["X"] * n,
+                                                         "month": [m] * n, "v": values})})
+    s.write(unit([1, 2]))
+    s.write(unit([1, 2]))            # the same file again: nothing doubles
+    assert s.con.sql("SELECT count(*) FROM t_side").fetchall()[0][0] == 2
+    s.write(unit([7], key="g.csv"))  # another file for the same (force, month) replaces it
+    assert s.con.sql("SELECT v, load_id FROM t_side").fetchall() == [(7, 3)]
