@@ -1,11 +1,12 @@
 """Load files into the store: discover, read, stage, locate, write.
 
-The pipeline is columnar end to end. Files are read in parallel (pyarrow), all files
-of one kind are staged by one SQL statement (DuckDB), every row is placed by
+The pipeline is columnar end to end. Files are taken in batches of about
+``BATCH_BYTES``, in the order given. Each batch is read in parallel (pyarrow), all its
+files of one kind are staged by one SQL statement (DuckDB), every row is placed by
 ``geo.locate.locate`` once per distinct coordinate, and then each file is written in
-its own transaction (``geo.store.Store.write``). Every input row ends up either
-stored or in the rejection report with a reason: ``rows_read == rows_stored +
-rows_rejected`` always.
+its own transaction (``geo.store.Store.write``). The next batch is prepared in a worker
+thread while one is written. Every input row ends up either stored or in the rejection
+report with a reason: ``rows_read == rows_stored + rows_rejected`` always.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
+import zipfile
 
 import duckdb
 import numpy as np
@@ -128,18 +130,26 @@ def _file_entry(unit: LoadUnit, written: dict | None) -> dict:
 def ingest_units(units: Iterable[LoadUnit], store: Store, progress: Progress | None = None,
                  total: int | None = None) -> IngestReport:
     """Write staged files to the store, one transaction each, and report."""
-    report = IngestReport()
     units = list(units)
-    total = total or len(units)
+    return _write_batches([units], store, progress, total or len(units))
+
+
+def _write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Progress | None,
+                   total: int) -> IngestReport:
+    """Write each batch's units in order, one transaction per file (see ``Store.write``)."""
+    report = IngestReport()
+    done = 0
     # Each file still commits on its own (and its WAL record is durable); merging the WAL
     # into the database file is left to one checkpoint at the end: automatic checkpoints
     # every few files cost more than the writes themselves on a growing table.
     with store.deferred_checkpoint():
-        for i, unit in enumerate(units):
-            written = store.write(unit)
-            report.files.append(_file_entry(unit, written))
-            if progress:
-                progress(0.5 + 0.5 * (i + 1) / max(total, 1), f"Stored {unit.file}")
+        for units in batches:
+            for unit in units:
+                written = store.write(unit)
+                report.files.append(_file_entry(unit, written))
+                done += 1
+                if progress:
+                    progress(0.5 + 0.5 * done / max(total, 1), f"Stored {unit.file}")
     return report
 
 
@@ -210,6 +220,63 @@ def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None =
     IngestReport
     """
     sources = discover(paths)
+    batches = _batches(sources)
+    if len(batches) == 1:
+        return ingest_units(_prepare(sources, area, progress), store, progress)
+
+    # A pipeline: while one batch of files is written (DuckDB releases the GIL, and a
+    # commit mostly waits for its WAL write), the next batch is read, staged and placed in
+    # a worker thread. Progress is only reported from this thread (the app's progress bar
+    # cannot be updated from another one).
+    def prepared():
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(_prepare, batches[0], area, None)
+            for k in range(len(batches)):
+                units = pending.result()
+                if k + 1 < len(batches):
+                    pending = pool.submit(_prepare, batches[k + 1], area, None)
+                if progress:
+                    progress(0.5 * (k + 1) / len(batches), f"Read and checked {len(units)} file(s)")
+                yield units
+
+    return _write_batches(prepared(), store, progress, len(sources))
+
+
+#: Files are prepared (read, staged, placed) in batches of about this many bytes, so
+#: that writing one batch overlaps preparing the next.
+BATCH_BYTES = 24 << 20
+
+
+def _batches(sources: list[FileSource]) -> list[list[FileSource]]:
+    """Consecutive groups of files of about BATCH_BYTES each (one group for small loads).
+
+    Batches keep the files' order, so files are still written in the order given (a
+    later file for the same month replaces an earlier one).
+    """
+    out: list[list[FileSource]] = [[]]
+    size = 0
+    member_sizes: dict[Path, dict[str, int]] = {}
+    for src in sources:
+        try:
+            if src.member is None:
+                n = src.path.stat().st_size
+            else:
+                if src.path not in member_sizes:
+                    with zipfile.ZipFile(src.path) as zf:
+                        member_sizes[src.path] = {i.filename: i.file_size for i in zf.infolist()}
+                n = member_sizes[src.path].get(src.member, 0)
+        except (OSError, zipfile.BadZipFile):
+            n = 0  # reading it will report the problem
+        if out[-1] and size + n > BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(src)
+        size += n
+    return out
+
+
+def _prepare(sources: list[FileSource], area: Area | None, progress: Progress | None) -> list[LoadUnit]:
+    """Read, stage and place files: one LoadUnit per file, in the files' order."""
     read = _read_all(sources, progress)
     units: list[LoadUnit] = []
     by_kind: dict[str, list[RawTable]] = {}
@@ -242,7 +309,7 @@ def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None =
         con.close()
     order = {s.name: i for i, s in enumerate(sources)}
     units.sort(key=lambda u: order.get(u.file, 0))
-    return ingest_units(units, store, progress)
+    return units
 
 
 def _source_of(kind_name: str) -> str:
@@ -295,12 +362,19 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
                     source: str | None = None) -> list[LoadUnit]:
     """Place staged rows and cut them into one LoadUnit per file.
 
-    Columnar throughout: the table is reordered by file once and each file's rows are a
-    zero-copy slice of it (taking rows file by file from a chunked table costs
-    files x rows).
+    Columnar and done once for all files: every row is placed by one ``locate`` call
+    (one distinct point at a time), the stored rows of all files are selected by one
+    filter and the rejected rows described by one pass, all in file order; each file's
+    unit is then a zero-copy slice of those tables.
     """
-    staged = staged.combine_chunks()
-    member = staged.column("_member").to_numpy()
+    # the staged table stays in DuckDB's chunks: combining them would copy every column
+    # once more, and filtering, slicing and to_numpy all work across chunks
+    member = staged.column("_member").to_numpy(zero_copy_only=False).astype(np.int64)
+    if np.any(np.diff(member) < 0):  # staging returns rows by file; keep it true
+        order = np.argsort(member, kind="stable")
+        staged, member = staged.take(pa.array(order)), member[order]
+    n_files = len(raws)
+    bounds = np.searchsorted(member, np.arange(n_files + 1))
     x = staged.column("x").to_numpy(zero_copy_only=False).astype(np.float64)
     y = staged.column("y").to_numpy(zero_copy_only=False).astype(np.float64)
     reader_reason = staged.column("reason")
@@ -308,9 +382,8 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
     x[has_reader_reason] = np.nan
     y[has_reader_reason] = np.nan
     refused: dict[int, HotspotsError] = {}
-    file_bounds = np.searchsorted(member, np.arange(len(raws) + 1)) if np.all(np.diff(member) >= 0) else None
     for i, raw in enumerate(raws):
-        rows = slice(file_bounds[i], file_bounds[i + 1]) if file_bounds is not None else (member == i)
+        rows = slice(bounds[i], bounds[i + 1])
         try:
             check_coordinate_kind(x[rows], y[rows], is_bng, raw.source.name, *coord_names)
         except HotspotsError as err:
@@ -318,67 +391,117 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
             x[rows] = np.nan
             y[rows] = np.nan
     loc = locate(x, y, is_bng=is_bng, groups=member, area=area)
-    located_reason = pa.DictionaryArray.from_arrays(
-        pa.array(loc.reason.astype(np.int32)), pa.array(list(LOCATE_REASONS), pa.string())).cast(pa.string())
-    reason = pc.if_else(reader_reason.is_valid(), reader_reason, located_reason)
-    by_locate = pc.and_(reader_reason.is_null(), located_reason.is_valid())
-    column = pc.if_else(by_locate, pa.scalar(f"{coord_names[0]}, {coord_names[1]}"), staged.column("reason_column"))
-    value = staged.column("reason_value")
-    flagged = np.flatnonzero(loc.reason > 0)
-    if flagged.size:  # "lon, lat" text only for the rows locate rejected
-        vals = np.asarray(value.to_pylist(), dtype=object)
-        vals[flagged] = [f"{a}, {b}" for a, b in zip(x[flagged], y[flagged])]
-        value = pa.array(vals, pa.string())
-    full = (staged.drop_columns(["reason", "reason_column", "reason_value"])
-            .append_column("reason", reason).append_column("reason_column", column)
-            .append_column("reason_value", value)
-            .append_column("lon", pa.array(loc.lon)).append_column("lat", pa.array(loc.lat))
-            .append_column("easting", pa.array(loc.easting)).append_column("northing", pa.array(loc.northing))
-            .append_column("h3_11", pa.array(loc.h3_11)))
-    if np.any(np.diff(member) < 0):  # staging returns rows by file; keep it true
-        order = np.argsort(member, kind="stable")
-        full, member = full.take(pa.array(order)), member[order]
-    bounds = np.searchsorted(member, np.arange(len(raws) + 1))
+    in_refused = np.zeros(member.size, dtype=bool)
+    for i in refused:
+        in_refused[bounds[i]:bounds[i + 1]] = True
+    placed = ~has_reader_reason & (loc.reason == 0)
     src_kind = source or _source_of(kind_name)
-    parts = _partitions(full.select(["_member", "source", "force", "month"]), by_file=True)
+    names = [raw.source.name for raw in raws]
+
+    # the stored rows of every file, in file order
+    keep = placed & ~in_refused
+    located = {"lon": loc.lon, "lat": loc.lat, "easting": loc.easting, "northing": loc.northing, "h3_11": loc.h3_11}
+    mask = pa.array(keep)
+    cols = {}
+    for name in _STORED:
+        cols[name] = pa.array(located[name][keep]) if name in located else staged.column(name).filter(mask)
+    kept_member = member[keep]
+    cols["source_file"] = pa.DictionaryArray.from_arrays(
+        pa.array(kept_member.astype(np.int32)), pa.array(names, pa.string()))
+    incidents = pa.table(cols)
+    inc_bounds = np.searchsorted(kept_member, np.arange(n_files + 1))
+
+    # the rejected rows of every file, in file order
+    bad = np.flatnonzero(~placed & ~in_refused)
+    rej = _rejected_rows(staged, bad, member, loc.reason, x, y, names, src_kind, coord_names)
+    rej_bounds = np.searchsorted(member[bad], np.arange(n_files + 1))
+
+    parts = _partitions_by_file(staged, member)
     units: list[LoadUnit] = []
     for i, raw in enumerate(raws):
         if i in refused:
             units.append(_failed_unit(raw.source, kind_name, src_kind, refused[i], raw))
             continue
-        part = full.slice(bounds[i], bounds[i + 1] - bounds[i])
-        file_parts = parts.filter(pc.equal(parts.column("_member"), i)).drop_columns(["_member"])
-        units.append(_unit_from_rows(raw, part, file_parts, kind_name, src_kind, mode))
+        file_rej = _append_ragged(rej.slice(rej_bounds[i], rej_bounds[i + 1] - rej_bounds[i]), raw, src_kind)
+        units.append(LoadUnit(
+            file=raw.source.name, file_key=raw.source.basename, kind=kind_name, source=src_kind, mode=mode,
+            rows_read=raw.table.num_rows + len(raw.ragged), rejections=file_rej,
+            partitions=parts.get(i, _NO_PARTITIONS),
+            incidents=incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]),
+            notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else [])))
     return units
 
 
 _STORED = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id", "source_file")]
+_NO_PARTITIONS = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
+                           "month": pa.array([], pa.date32())})
 
 
-def _unit_from_rows(raw: RawTable, part: pa.Table, partitions: pa.Table, kind_name: str, source: str,
-                    mode: str) -> LoadUnit:
-    placed = part.column("reason").is_null()
-    ok, bad = part.filter(placed), part.filter(pc.invert(placed))
-    file_name = raw.source.name
-    incidents = ok.select(_STORED).append_column(
-        "source_file", pa.repeat(pa.scalar(file_name, pa.string()), ok.num_rows))
-    rej = _rejections(bad, bad.column("reason").to_pylist(), bad.column("reason_column").to_pylist(),
-                      bad.column("reason_value").to_pylist(), file_name, source)
-    rej = _append_ragged(rej, raw, source)
-    return LoadUnit(file=file_name, file_key=raw.source.basename, kind=kind_name, source=source, mode=mode,
-                    rows_read=raw.table.num_rows + len(raw.ragged), rejections=rej,
-                    partitions=partitions, incidents=incidents,
-                    notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else []))
+def _rejected_rows(staged: pa.Table, bad: np.ndarray, member: np.ndarray, locate_reason: np.ndarray,
+                   x: np.ndarray, y: np.ndarray, names: list[str], source: str, coord_names) -> pa.Table:
+    """The rejection report of the staged rows ``bad`` (the reader's reason, else locate's)."""
+    take = pa.array(bad)
+    sub = staged.select(["force", "month", "source_row", "reason", "reason_column", "reason_value"]).take(take)
+    reader_reason = sub.column("reason").to_pylist()
+    reader_column = sub.column("reason_column").to_pylist()
+    reader_value = sub.column("reason_value").to_pylist()
+    coords = f"{coord_names[0]}, {coord_names[1]}"
+    reason, column, value = [], [], []
+    for k, j in enumerate(bad.tolist()):
+        if reader_reason[k] is not None:
+            reason.append(reader_reason[k])
+            column.append(reader_column[k])
+            value.append(reader_value[k])
+        else:  # only rows locate refused get here: their coordinates, as text
+            reason.append(LOCATE_REASONS[int(locate_reason[j])])
+            column.append(coords)
+            value.append(f"{x[j]}, {y[j]}")
+    return _rejections(sub, reason, column, value, None, source,
+                       files=pa.DictionaryArray.from_arrays(pa.array(member[bad].astype(np.int32)),
+                                                            pa.array(names, pa.string())).cast(pa.string()))
 
 
-def _partitions(rows: pa.Table, by_file: bool = False) -> pa.Table:
-    """Distinct (source, force, month) of rows with a readable month (and their file)."""
-    keys = (["_member"] if by_file else []) + ["source", "force", "month"]
+def _partitions_by_file(staged: pa.Table, member: np.ndarray) -> dict[int, pa.Table]:
+    """Each file's distinct (source, force, month) with a readable month."""
+    month = staged.column("month")
+    valid = month.is_valid().to_numpy(zero_copy_only=False)
+    src = pc.dictionary_encode(staged.column("source")).combine_chunks()
+    force = pc.dictionary_encode(staged.column("force")).combine_chunks()
+    days = month.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    s_codes = src.indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    f_codes = force.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+    n_s, n_f = len(src.dictionary), len(force.dictionary) + 1
+    key = ((member * n_s + s_codes) * n_f + f_codes) * (1 << 22) + (days + (1 << 21))
+    uniq = np.unique(key[valid])
+    days_u = (uniq % (1 << 22)) - (1 << 21)
+    rest = uniq // (1 << 22)
+    f_u, rest = rest % n_f, rest // n_f
+    s_u, m_u = rest % n_s, rest // n_s
+    s_names = src.dictionary.to_pylist()
+    f_names = [None] + force.dictionary.to_pylist()
+    out: dict[int, pa.Table] = {}
+    if uniq.size:
+        cuts = np.flatnonzero(np.diff(m_u)) + 1
+        for grp in np.split(np.arange(uniq.size), cuts):
+            out[int(m_u[grp[0]])] = pa.table({
+                "source": pa.array([s_names[k] for k in s_u[grp]], pa.string()),
+                "force": pa.array([f_names[k] for k in f_u[grp]], pa.string()),
+                "month": pa.array(days_u[grp].astype(np.int32), pa.int32()).cast(pa.date32()),
+            })
+    return out
+
+
+def _partitions(rows: pa.Table) -> pa.Table:
+    """Distinct (source, force, month) of rows with a readable month."""
+    keys = ["source", "force", "month"]
     rows = rows.filter(pc.is_valid(rows.column("month")))
     return rows.group_by(keys).aggregate([]).select(keys)
 
 
-def _rejections(rows: pa.Table, reason, column, value, file_name: str, source: str) -> pa.Table:
+def _rejections(rows: pa.Table, reason, column, value, file_name: str | None, source: str,
+                files: pa.Array | None = None) -> pa.Table:
+    """Rejection rows: ``rows`` gives force, month and source_row; ``files`` (one name per
+    row) or ``file_name`` the file."""
     n = rows.num_rows
     messages, fixes = [], []
     for code, v in zip(reason, value):
@@ -392,7 +515,7 @@ def _rejections(rows: pa.Table, reason, column, value, file_name: str, source: s
         "source": pa.array([source] * n, pa.string()),
         "force": rows.column("force").cast(pa.string()),
         "month": rows.column("month").cast(pa.date32()),
-        "file": pa.array([file_name] * n, pa.string()),
+        "file": files if files is not None else pa.array([file_name] * n, pa.string()),
         "row": rows.column("source_row").cast(pa.int32()),
         "column": pa.array(list(column), pa.string()),
         "value": pa.array([None if v is None else str(v) for v in value], pa.string()),
@@ -455,7 +578,8 @@ def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = 
 
     police.uk-style files from ``police/``, the force-records export from ``rms/``
     through its ``rms/mapping.toml``, and the district and county outlines from
-    ``boundary/`` as named areas. (The A&E files are loaded by their own reader.)
+    ``boundary/`` as named areas, and the A&E (ISTV) files from ``ae/`` with their venue gazetteer and code
+    lists (``geo.ae.ingest_ae``; after the police files, whose streets it geocodes with).
     """
     from geo.readers.rms import ingest_rms
 
@@ -472,4 +596,12 @@ def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = 
     if rms_files:
         rest = (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None
         report.files.extend(ingest_rms(rms_files, store, mapping=folder / "rms" / "mapping.toml", progress=rest).files)
+    ae_files = sorted((folder / "ae").glob("istv_*.csv"))
+    if ae_files:
+        from geo.ae import ingest_ae
+
+        gazetteer = folder / "ae" / "venues_gazetteer.csv"
+        codes = folder / "ae" / "istv_codes.toml"
+        report.files.extend(ingest_ae(ae_files, store, gazetteer=gazetteer if gazetteer.exists() else None,
+                                      codes=codes if codes.exists() else None).files)
     return report

@@ -105,6 +105,12 @@ REASONS: dict[str, Reason] = dict([
        "Check the row for an unquoted comma or a missing cell; police.uk files never have one."),
     _r("file_rejected", "The whole file was rejected (see the file's error).",
        "Fix the file as its error says and load it again."),
+    _r("not_located", "The A&E record's location description could not be placed (no postcode, venue, street and town, or area found in it).",
+       "On the Data page (A&E tab), give the description a postcode, a venue or coordinates: the answer is remembered for later loads."),
+    _r("bad_code", "The code is not in the code list (A&E assault method or location type).",
+       "Add the code to the codes file (--codes FILE.toml; see sample_data/ae/istv_codes.toml) or correct it in the file."),
+    _r("missing_value", "A mandatory field is blank (A&E: site code, assault date-time, method or location type).",
+       "Fill in the field in the file and load it again."),
 ])
 
 

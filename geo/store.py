@@ -121,6 +121,7 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, create: bool = True):
+        self._outcomes_seen: bool | None = None
         self.path = str(path) if str(path) == ":memory:" else resolve_db_path(path)
         if self.path != ":memory:":
             if read_only and not Path(self.path).exists():
@@ -171,33 +172,40 @@ class Store:
             ``load_id, rows_stored, rows_rejected``.
         """
         c = self.con
+        parts = unit.partitions.to_pylist()
+        replaced = parts if unit.mode == "replace" else []
+        if unit.outcomes is not None:
+            stored = unit.outcomes.num_rows
+        elif unit.incidents is not None:
+            stored = unit.incidents.num_rows
+        else:
+            stored = 0
+        rejected = unit.rejections.num_rows
         c.execute("BEGIN TRANSACTION")
         try:
-            load_id = c.execute("SELECT nextval('load_seq')").fetchall()[0][0]
-            c.register("u_rej", unit.rejections)
-            parts = unit.partitions.to_pylist()
-            # rejections of this file name, or of the months it replaces, go first
-            c.execute("DELETE FROM rejections WHERE file_key = ?", [unit.file_key])
-            # a snapshot month replaces that month's rejections too; an upserted export
+            # the load record first: it draws the load id the rows carry
+            load_id = c.execute(
+                "INSERT INTO loads (load_id, file, file_key, kind, source, sha256, status, rows_read, "
+                "rows_stored, rows_rejected, error) VALUES (nextval('load_seq'),?,?,?,?,?,?,?,?,?,?) RETURNING load_id",
+                [unit.file, unit.file_key, unit.kind, unit.source, unit.sha256,
+                 "failed" if unit.error else "loaded", unit.rows_read, stored, rejected, unit.error]).fetchall()[0][0]
+            # rejections of this file name, or of the months it replaces, go first: a
+            # snapshot month replaces that month's rejections too; an upserted export
             # replaces only its own file's (other exports' rejected rows stay listed)
-            for p in (parts if unit.mode == "replace" else []):
-                c.execute("DELETE FROM rejections WHERE kind = ? AND source = ? AND force = ? AND month = ?",
-                          [unit.kind, p["source"], p["force"], p["month"]])
-            stored = 0
+            where = ["file_key = ?"] + ["(kind = ? AND source = ? AND force = ? AND month = ?)"] * len(replaced)
+            params = [unit.file_key] + [v for p in replaced for v in (unit.kind, p["source"], p["force"], p["month"])]
+            c.execute(f"DELETE FROM rejections WHERE {' OR '.join(where)}", params)
             if unit.incidents is not None:
-                stored = self._write_incidents(unit, load_id, parts)
+                self._write_incidents(unit, load_id, parts)
             if unit.outcomes is not None:
-                stored = self._write_outcomes(unit, load_id, parts)
+                self._write_outcomes(unit, load_id, parts)
             for name, rows in unit.side_tables.items():
                 self._write_side(name, rows, unit, load_id, parts)
-            names = ", ".join(f'"{n}"' for n in REJECTION_NAMES)
-            c.execute(f"INSERT INTO rejections ({names}, kind, file_key, load_id) "
-                      f"SELECT {names}, ?, ?, ? FROM u_rej", [unit.kind, unit.file_key, load_id])
-            rejected = unit.rejections.num_rows
-            c.execute("INSERT INTO loads (load_id, file, file_key, kind, source, sha256, status, rows_read, "
-                      "rows_stored, rows_rejected, error) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                      [load_id, unit.file, unit.file_key, unit.kind, unit.source, unit.sha256,
-                       "failed" if unit.error else "loaded", unit.rows_read, stored, rejected, unit.error])
+            if rejected:
+                c.register("u_rej", unit.rejections)
+                names = ", ".join(f'"{n}"' for n in REJECTION_NAMES)
+                c.execute(f"INSERT INTO rejections ({names}, kind, file_key, load_id) "
+                          f"SELECT {names}, ?, ?, ? FROM u_rej", [unit.kind, unit.file_key, load_id])
             self._before_commit()
             c.execute("COMMIT")
         except BaseException:
@@ -210,6 +218,12 @@ class Store:
                 except Exception:  # pragma: no cover - not registered for this kind
                     pass
         return {"load_id": load_id, "rows_stored": stored, "rows_rejected": rejected}
+
+    def _any_outcomes(self) -> bool:
+        """Whether the outcomes table has rows (asked once per Store; outcomes are only ever added here)."""
+        if self._outcomes_seen is None:
+            self._outcomes_seen = bool(self.con.execute("SELECT EXISTS (SELECT 1 FROM outcomes)").fetchall()[0][0])
+        return self._outcomes_seen
 
     def _write_incidents(self, unit: LoadUnit, load_id: int, parts: list[dict]) -> int:
         c = self.con
@@ -224,8 +238,7 @@ class Store:
                 WHERE u.source = incidents.source AND u.force = incidents.force AND u.id = incidents.id)""")
         cols = [n for n in INCIDENT_NAMES if n not in ("outcome", "load_id")]
         sel = ", ".join(f"u.{n}" for n in cols)
-        has_outcomes = c.execute("SELECT EXISTS (SELECT 1 FROM outcomes)").fetchall()[0][0]
-        if unit.source == SOURCE_POLICE and has_outcomes:
+        if unit.source == SOURCE_POLICE and self._any_outcomes():
             c.execute(f"""INSERT INTO incidents ({', '.join(cols)}, outcome, load_id)
                 SELECT {sel}, coalesce(lo.outcome_type, u.outcome_given), ? FROM u_inc u
                 LEFT JOIN ({self._latest_outcomes_sql('(SELECT id FROM u_inc)')}) lo ON lo.crime_id = u.id""",
@@ -270,6 +283,7 @@ class Store:
             c.execute("DELETE FROM outcomes WHERE force = ? AND month = ?", [p["force"], p["month"]])
         c.execute("INSERT INTO outcomes SELECT crime_id, force, month, outcome_type, source_file, source_row, ? "
                   "FROM u_out", [load_id])
+        self._outcomes_seen = True
         c.execute(f"""UPDATE incidents SET outcome = coalesce(lo.outcome_type, incidents.outcome_given)
             FROM (SELECT a.crime_id, l.outcome_type FROM (SELECT DISTINCT crime_id FROM affected) a
                   LEFT JOIN ({self._latest_outcomes_sql('(SELECT crime_id FROM affected)')}) l USING (crime_id)) lo
@@ -282,15 +296,21 @@ class Store:
         """Hold DuckDB's automatic checkpoints during a load and checkpoint once after it.
 
         Commits still write their WAL record, so a killed load loses nothing committed.
+        The per-file statements run on one DuckDB thread meanwhile: each touches a few
+        thousand rows, where a second thread costs more to schedule than it saves (and
+        leaves a core to the reading of the next files); the checkpoint gets them back.
         """
         if self.path == ":memory:":
             yield
             return
         old = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
+        threads = self.con.execute("SELECT current_setting('threads')").fetchall()[0][0]
         self.con.execute("SET checkpoint_threshold = '64GB'")
+        self.con.execute("SET threads = 1")
         try:
             yield
         finally:
+            self.con.execute(f"SET threads = {int(threads)}")
             self.con.execute(f"SET checkpoint_threshold = '{old}'")
             self.con.execute("CHECKPOINT")
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES
+from pages import _ae_data_ui as _ae
 from pages import _data_ui as _data
 from pages import _ui
 
@@ -14,8 +15,8 @@ info = _ui.summary()
 _ui.synthetic_banner(info["synthetic"])
 _data.show_notice()
 
-police, rms, boundaries, contents, removal = st.tabs(
-    ["police.uk files", "Force records", "Boundaries", "What the store holds", "Remove data"])
+police, rms, boundaries, contents, removal, ae_tab = st.tabs(
+    ["police.uk files", "Force records", "Boundaries", "What the store holds", "Remove data", "A&E assaults"])
 
 # -- police.uk ---------------------------------------------------------------------------------
 with police:
@@ -160,3 +161,7 @@ with removal:
         if st.button("Remove", type="primary", disabled=not sure, key="data_remove", icon=":material/delete:"):
             if _data.guarded(_data.remove, src, force) is not None:
                 st.rerun()
+
+# -- A&E (the only place A&E free text is shown) -------------------------------------------------------
+with ae_tab:
+    _ae.section(info)

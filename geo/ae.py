@@ -1,0 +1,563 @@
+"""A&E assault data into the store: read (``geo.readers.ae``), geocode (``geo.geocode``), write, fix.
+
+Tables
+------
+``incidents``
+    Located records only: ``source = 'ae'``, ``force`` = the treatment site code, ``category`` = "A&E
+    assault", ``subcategory`` = the weapon class, ``weapon`` (True for a weapon, False for body, NULL for
+    unknown), ``occurred_at`` = the assault, ``time_precision = 'minute'``, ``month`` = the assault's month,
+    the geocoded point, and ``location`` NULL: free text never goes into ``incidents``.
+``ae_records`` (``AE_RECORDS_DDL``)
+    One row per valid record, located or not, with the free text, the codes and their labels, and how it was
+    placed (``precision``, ``confidence`` 0..1, ``matched``). ``month`` here is the month the record was
+    *reported* in (its arrival month, kept inside the reporting period): the partition a reload of that
+    period replaces.
+``rejections``
+    Records that could not be located (``not_located``, column "Assault Location Description", the text as
+    value) and bad rows (``missing_value``, ``bad_datetime``, ``bad_code``, ``bad_row``).
+``ae_fixes`` (``AE_FIXES_DDL``)
+    A person's answer for a description that could not be placed (or was placed wrongly): used by every later
+    load, and applied at once to the stored records with that description.
+``ae_venues``
+    The last venue gazetteer loaded (a load without ``--gazetteer`` uses it).
+
+Reloads. Each file is one transaction that replaces the (site, month) partitions its reporting period
+covers. An assault can fall in an earlier month than the period that reports it (an assault at 23:50 on
+31 January, seen at 00:30 on 1 February); after the files are written ``sync_incidents`` makes the A&E
+incidents exactly the located ``ae_records`` (one per site and id), so reloading any file, in any order,
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from geo.constants import AE_CATEGORY, SOURCE_AE, SYNTHETIC_MARK
+from geo.errors import HotspotsError, SettingError
+from geo.geocode import (PRECISIONS, Geocoder, PostcodeIndex, StreetIndex, description_key, normalise_postcode,
+                         read_gazetteer)
+from geo.readers.ae import KIND, WEAPON_CLASSES, Codes, read_codes, read_istv
+from geo.readers.common import discover
+from geo.schema import REASONS
+from geo.store import LoadUnit, Store
+
+__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AeIngestReport", "ensure_tables", "fixes", "ingest_ae",
+           "match_rate", "save_fix", "stored_venues", "sync_incidents", "unmatched"]
+
+Progress = Callable[[float, str], None]
+
+#: The column the not-located rejections name.
+DESCRIPTION_COLUMN = "Assault Location Description"
+
+AE_RECORDS_DDL = """CREATE TABLE IF NOT EXISTS ae_records (
+  file_key VARCHAR, force VARCHAR, month DATE, id VARCHAR, source_file VARCHAR, source_row INTEGER,
+  assault_at TIMESTAMP, arrival_at TIMESTAMP, method_code VARCHAR, method VARCHAR, weapon_class VARCHAR,
+  method_other VARCHAR, location_type_code VARCHAR, location_type VARCHAR, description VARCHAR,
+  precision VARCHAR, confidence DOUBLE, matched VARCHAR, easting DOUBLE, northing DOUBLE, located BOOLEAN,
+  load_id INTEGER)"""
+AE_FIXES_DDL = """CREATE TABLE IF NOT EXISTS ae_fixes (
+  key VARCHAR PRIMARY KEY, postcode VARCHAR, venue VARCHAR, easting DOUBLE, northing DOUBLE,
+  precision VARCHAR, label VARCHAR, saved_at TIMESTAMP)"""
+AE_VENUES_DDL = """CREATE TABLE IF NOT EXISTS ae_venues (
+  name VARCHAR, town VARCHAR, postcode VARCHAR, easting DOUBLE, northing DOUBLE, source_file VARCHAR)"""
+
+_RECORD_COLUMNS = ("file_key", "force", "month", "id", "source_file", "source_row", "assault_at", "arrival_at",
+                   "method_code", "method", "weapon_class", "method_other", "location_type_code", "location_type",
+                   "description", "precision", "confidence", "matched", "easting", "northing", "located")
+
+
+def ensure_tables(store: Store) -> None:
+    """Create the A&E companion tables (once)."""
+    store.ensure_side_table("ae_records", AE_RECORDS_DDL)
+    store.ensure_side_table("ae_fixes", AE_FIXES_DDL)
+    store.ensure_side_table("ae_venues", AE_VENUES_DDL)
+
+
+def _has_table(store: Store, name: str) -> bool:
+    return bool(store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                  [name]).fetchall()[0][0])
+
+
+# -- the report ---------------------------------------------------------------------------------------------------
+class AeIngestReport:
+    """``IngestReport`` plus how many records were located, and how exactly (``to_dict`` adds the keys
+    ``located``, ``not_located``, ``by_precision``, ``located_share_pct``)."""
+
+    def __init__(self, report):
+        self._report = report
+
+    def __getattr__(self, name):
+        return getattr(self._report, name)
+
+    @property
+    def files(self) -> list[dict]:
+        return self._report.files
+
+    def to_dict(self) -> dict:
+        d = self._report.to_dict()
+        by = Counter()
+        for f in self.files:
+            by.update(f.get("by_precision", {}))
+        located = sum(f.get("located", 0) for f in self.files)
+        not_located = sum(f.get("not_located", 0) for f in self.files)
+        d["located"] = located
+        d["not_located"] = not_located
+        d["by_precision"] = {p: int(by.get(p, 0)) for p in PRECISIONS}
+        d["located_share_pct"] = round(100.0 * located / (located + not_located), 1) if located + not_located else None
+        return d
+
+
+# -- loading ------------------------------------------------------------------------------------------------------
+def load_fixes(store: Store) -> dict:
+    """Saved fixes as the geocoder takes them: key -> (easting, northing, precision, label)."""
+    if not _has_table(store, "ae_fixes"):
+        return {}
+    rows = store.con.execute("SELECT key, easting, northing, precision, label FROM ae_fixes").fetchall()
+    return {k: (e, n, p, lab) for k, e, n, p, lab in rows}
+
+
+def stored_venues(store: Store) -> pd.DataFrame:
+    """The venue gazetteer kept in the store (``name, town, postcode, easting, northing``)."""
+    if not _has_table(store, "ae_venues"):
+        return pd.DataFrame(columns=["name", "town", "postcode", "easting", "northing"])
+    return store.con.execute("SELECT name, town, postcode, easting, northing FROM ae_venues "
+                             "ORDER BY town, name").df()
+
+
+def _save_venues(store: Store, venues: pd.DataFrame, source: str) -> None:
+    c = store.con
+    c.execute("BEGIN TRANSACTION")
+    try:
+        c.execute("DELETE FROM ae_venues")
+        v = venues.assign(source_file=source)[["name", "town", "postcode", "easting", "northing", "source_file"]]
+        c.register("u_venues", pa.Table.from_pandas(v, preserve_index=False))
+        c.execute("INSERT INTO ae_venues SELECT * FROM u_venues")
+        c.unregister("u_venues")
+        c.execute("COMMIT")
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
+
+
+def make_geocoder(store: Store, gazetteer: str | Path | pd.DataFrame | None = None,
+                  postcodes: PostcodeIndex | None = None) -> Geocoder:
+    """A geocoder with the store's streets, saved fixes and venues (a given gazetteer replaces the stored one)."""
+    ensure_tables(store)
+    postcodes = postcodes or PostcodeIndex()
+    if gazetteer is not None:
+        venues = read_gazetteer(gazetteer, postcodes)
+        _save_venues(store, venues, "" if isinstance(gazetteer, pd.DataFrame) else Path(gazetteer).name)
+    else:
+        venues = stored_venues(store)
+    return Geocoder(postcodes=postcodes, venues=venues, streets=StreetIndex.from_store(store),
+                    fixes=load_fixes(store))
+
+
+def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path | pd.DataFrame | None = None,
+              codes: str | Path | Codes | dict | None = None, progress: Progress | None = None,
+              synthetic: bool | None = None) -> AeIngestReport:
+    """Load ISTV files (CSV/XLSX): read, check, geocode, write one transaction per file.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files, folders or zips.
+    store : Store
+    gazetteer : path or DataFrame, optional
+        Venues (``name, town, postcode`` or ``easting, northing``); kept in the store for later loads.
+    codes : path, dict or Codes, optional
+        Method and location-type code lists (default: ``geo.readers.ae.DEFAULT_CODES_TOML``).
+    progress : callable, optional
+        ``progress(fraction, message)``.
+    synthetic : bool, optional
+        Mark the sites as synthetic data: ``force`` = ``"<site code> (SYNTHETIC)"``, as the sample's police
+        force is marked, so that every view labels it and never mixes it with real data. Default: for files
+        whose name says ``synthetic`` (as every file of the sample generator does).
+
+    Returns
+    -------
+    AeIngestReport
+        ``rows_read == rows_stored + rows_rejected``; not-located records are rejected rows (reason
+        ``not_located``) and are also in ``ae_records``.
+    """
+    from geo.ingest import _append_ragged, _failed_unit, ingest_units
+
+    c = codes if isinstance(codes, Codes) else read_codes(codes)
+    sources = discover(paths)
+    geocoder = make_geocoder(store, gazetteer)
+    units, extra = [], []
+    for i, src in enumerate(sources):
+        raw = None
+        try:
+            f = read_istv(src, c)
+            raw = f.raw
+            if synthetic or (synthetic is None and SYNTHETIC_MARK.lower() in src.basename.lower()):
+                _mark_synthetic(f)
+            unit, info = _unit(f, geocoder)
+            unit.rejections = _append_ragged(unit.rejections, raw, SOURCE_AE)
+            units.append(unit)
+            extra.append(info)
+        except HotspotsError as err:
+            units.append(_failed_unit(src, KIND, SOURCE_AE, err, raw))
+            extra.append({"located": 0, "not_located": 0, "by_precision": {p: 0 for p in PRECISIONS}})
+        if progress:
+            progress(0.5 * (i + 1) / max(len(sources), 1), f"Read and placed {src.name}")
+    report = ingest_units(units, store, progress)
+    for entry, info in zip(report.files, extra):
+        entry.update(info)
+    parts = [(p["force"], p["month"]) for u in units for p in u.partitions.to_pylist()]
+    if parts:
+        sync_incidents(store, parts)
+    return AeIngestReport(report)
+
+
+def _mark_synthetic(f) -> None:
+    mark = lambda site: site if not isinstance(site, str) or SYNTHETIC_MARK in site else f"{site} ({SYNTHETIC_MARK})"  # noqa: E731
+    f.rows["site"] = f.rows["site"].map(mark)
+    f.period_months = sorted({(mark(site), m) for site, m in f.period_months})
+
+
+def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
+    """One file's rows as a LoadUnit: located records, the records table, rejections."""
+    from geo.locate import locate
+
+    rows = f.rows.copy()
+    good = rows["reason"].isna().to_numpy()
+    n = len(rows)
+    e, nn = np.full(n, np.nan), np.full(n, np.nan)
+    prec, conf, matched = np.full(n, None, dtype=object), np.full(n, np.nan), np.full(n, None, dtype=object)
+    if good.any():
+        g = geocoder.geocode(rows.loc[good, "description"].tolist())
+        e[good], nn[good], prec[good], conf[good], matched[good] = (g.easting, g.northing, g.precision,
+                                                                    g.confidence, g.matched)
+    located = good & np.isfinite(e)
+    not_located = good & ~located
+    rows["reason"] = rows["reason"].where(~not_located, "not_located")
+    rows.loc[not_located, "reason_column"] = DESCRIPTION_COLUMN
+    rows.loc[not_located, "reason_value"] = rows.loc[not_located, "description"]
+    file_name, file_key = f.raw.source.name, f.raw.source.basename
+
+    # incidents: located records
+    loc = locate(e[located], nn[located], is_bng=True, far_rule=False)
+    r = rows[located]
+    weapon = r["weapon_class"].map(WEAPON_CLASSES)
+    incidents = pa.table({
+        "id": pa.array(r["id"].tolist(), pa.string()),
+        "source": pa.array([SOURCE_AE] * len(r), pa.string()),
+        "force": pa.array(r["site"].tolist(), pa.string()),
+        "category": pa.array([AE_CATEGORY] * len(r), pa.string()),
+        "subcategory": pa.array(r["weapon_class"].tolist(), pa.string()),
+        "month": pa.array(r["month"].dt.date.tolist(), pa.date32()),
+        "occurred_at": pa.array(r["assault_at"].tolist(), pa.timestamp("us")),
+        "occurred_until": pa.nulls(len(r), pa.timestamp("us")),
+        "time_precision": pa.array(["minute"] * len(r), pa.string()),
+        "lon": pa.array(loc.lon), "lat": pa.array(loc.lat),
+        "easting": pa.array(loc.easting), "northing": pa.array(loc.northing),
+        "h3_11": pa.array(loc.h3_11, pa.uint64()),
+        "location": pa.nulls(len(r), pa.string()), "lsoa_code": pa.nulls(len(r), pa.string()),
+        "outcome_given": pa.nulls(len(r), pa.string()),
+        "weapon": pa.array([None if pd.isna(w) else bool(w) for w in weapon], pa.bool_()),
+        "source_row": pa.array(r["source_row"].tolist(), pa.int32()),
+        "source_file": pa.array([file_name] * len(r), pa.string()),
+    })
+
+    # the records table: every valid record, located or not
+    v = rows[good]
+    rec = pd.DataFrame({
+        "file_key": file_key, "force": v["site"], "month": v["period_month"].dt.date, "id": v["id"],
+        "source_file": file_name, "source_row": v["source_row"].astype("int32"),
+        "assault_at": v["assault_at"], "arrival_at": v["arrival_at"],
+        "method_code": v["method_code"], "method": v["method"], "weapon_class": v["weapon_class"],
+        "method_other": v["method_other"], "location_type_code": v["location_type_code"],
+        "location_type": v["location_type"], "description": v["description"],
+        "precision": prec[good], "confidence": conf[good], "matched": matched[good],
+        "easting": e[good], "northing": nn[good], "located": located[good],
+    }, columns=list(_RECORD_COLUMNS))
+    records = _arrow(rec)
+
+    # rejections: bad rows and records not located
+    bad = rows[rows["reason"].notna()]
+    rej = pa.table({
+        "source": pa.array([SOURCE_AE] * len(bad), pa.string()),
+        "force": pa.array(bad["site"].tolist(), pa.string()),
+        "month": pa.array([None if pd.isna(m) else m.date() for m in bad["period_month"]], pa.date32()),
+        "file": pa.array([file_name] * len(bad), pa.string()),
+        "row": pa.array(bad["source_row"].tolist(), pa.int32()),
+        "column": pa.array(bad["reason_column"].tolist(), pa.string()),
+        "value": pa.array([None if x is None or pd.isna(x) else str(x)[:500] for x in bad["reason_value"]],
+                          pa.string()),
+        "reason": pa.array(bad["reason"].tolist(), pa.string()),
+        "message": pa.array([_message(code, val) for code, val in zip(bad["reason"], bad["reason_value"])],
+                            pa.string()),
+        "fix": pa.array([REASONS[code].fix for code in bad["reason"]], pa.string()),
+    })
+    parts = pa.table({"source": pa.array([SOURCE_AE] * len(f.period_months), pa.string()),
+                      "force": pa.array([s for s, _ in f.period_months], pa.string()),
+                      "month": pa.array([m.date() for _, m in f.period_months], pa.date32())})
+    by_precision = {p: int(np.sum(prec[located] == p)) for p in PRECISIONS}
+    info = {"located": int(located.sum()), "not_located": int(not_located.sum()), "by_precision": by_precision}
+    notes = list(f.notes)
+    unit = LoadUnit(file=file_name, file_key=file_key, kind=KIND, source=SOURCE_AE, mode="replace",
+                    rows_read=f.raw.table.num_rows + len(f.raw.ragged), rejections=rej, partitions=parts,
+                    incidents=incidents, notes=notes, side_tables={"ae_records": records})
+    return unit, info
+
+
+def _message(code: str, value) -> str:
+    msg = REASONS[code].message
+    if code == "bad_code" and value is not None and not pd.isna(value):
+        return f"'{value}' is not in the code list. {msg}"
+    return msg
+
+
+def _arrow(rec: pd.DataFrame) -> pa.Table:
+    types = {"file_key": pa.string(), "force": pa.string(), "month": pa.date32(), "id": pa.string(),
+             "source_file": pa.string(), "source_row": pa.int32(), "assault_at": pa.timestamp("us"),
+             "arrival_at": pa.timestamp("us"), "confidence": pa.float64(), "easting": pa.float64(),
+             "northing": pa.float64(), "located": pa.bool_()}
+    cols = {}
+    for name in _RECORD_COLUMNS:
+        s = rec[name]
+        t = types.get(name, pa.string())
+        if t == pa.timestamp("us"):
+            cols[name] = pa.array([None if pd.isna(x) else x.to_pydatetime() for x in s], t)
+        elif t == pa.date32():
+            cols[name] = pa.array([None if x is None or pd.isna(x) else x for x in s], t)
+        elif t == pa.string():
+            cols[name] = pa.array([None if x is None or (isinstance(x, float) and np.isnan(x)) else str(x)
+                                   for x in s], t)
+        else:
+            cols[name] = pa.array(s.to_numpy(), t, from_pandas=True)
+    return pa.table(cols)
+
+
+# -- keeping incidents in step with the records -----------------------------------------------------------------
+_SYNC_DELETE = """
+DELETE FROM incidents WHERE source = 'ae' AND NOT EXISTS (
+  SELECT 1 FROM ae_records r WHERE r.located AND r.force = incidents.force AND r.id = incidents.id);
+DELETE FROM incidents WHERE source = 'ae' AND rowid IN (
+  SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY force, id ORDER BY load_id DESC, rowid DESC) AS k
+                     FROM incidents WHERE source = 'ae') WHERE k > 1);
+"""
+_MISSING = """
+SELECT DISTINCT ON (r.force, r.id) r.id, r.force, r.weapon_class, r.assault_at, r.easting, r.northing,
+       r.source_file, r.source_row, r.load_id
+FROM ae_records r
+WHERE r.located AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = 'ae' AND i.force = r.force AND i.id = r.id)
+  AND ({scope})
+ORDER BY r.force, r.id, r.load_id DESC
+"""
+
+
+def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
+    """Inside a transaction: A&E incidents := located ae_records (one per site and id). Returns rows added.
+
+    Incidents without a located record, and repeats of one, are deleted everywhere; missing ones are added
+    only for the records ``scope`` (SQL over ``r``, the records) selects: a load's partitions, a fix's
+    descriptions. (Records of partitions removed on the Data page are then not brought back by a later load
+    of other months.)
+    """
+    from geo.locate import locate
+
+    con.execute(_SYNC_DELETE)
+    missing = con.execute(_MISSING.format(scope=scope), params or []).df()
+    if missing.empty:
+        return 0
+    loc = locate(missing["easting"].to_numpy(float), missing["northing"].to_numpy(float), is_bng=True,
+                 far_rule=False)
+    weapon = missing["weapon_class"].map(WEAPON_CLASSES)
+    t = pa.table({
+        "id": pa.array(missing["id"].tolist(), pa.string()), "force": pa.array(missing["force"].tolist(), pa.string()),
+        "subcategory": pa.array(missing["weapon_class"].tolist(), pa.string()),
+        "occurred_at": pa.array([x.to_pydatetime() for x in missing["assault_at"]], pa.timestamp("us")),
+        "lon": pa.array(loc.lon), "lat": pa.array(loc.lat), "easting": pa.array(loc.easting),
+        "northing": pa.array(loc.northing), "h3_11": pa.array(loc.h3_11, pa.uint64()),
+        "weapon": pa.array([None if pd.isna(w) else bool(w) for w in weapon], pa.bool_()),
+        "source_file": pa.array(missing["source_file"].tolist(), pa.string()),
+        "source_row": pa.array(missing["source_row"].tolist(), pa.int32()),
+        "load_id": pa.array(missing["load_id"].tolist(), pa.int32()),
+    })
+    con.register("u_ae_sync", t)
+    con.execute(f"""INSERT INTO incidents (id, source, force, category, subcategory, month, occurred_at,
+        time_precision, lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id)
+        SELECT id, '{SOURCE_AE}', force, '{AE_CATEGORY}', subcategory, date_trunc('month', occurred_at)::DATE,
+               occurred_at, 'minute', lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id
+        FROM u_ae_sync""")
+    con.unregister("u_ae_sync")
+    return len(missing)
+
+
+def sync_incidents(store: Store, partitions: list[tuple[str, object]] | None = None) -> int:
+    """Make the A&E incidents the located ``ae_records``, in one transaction; returns rows added.
+
+    Parameters
+    ----------
+    partitions : list of (site, month), optional
+        Add missing incidents only for records whose (site, assault month) is one of these (a load's
+        partitions); default: every record.
+    """
+    if not _has_table(store, "ae_records"):
+        return 0
+    c = store.con
+    c.execute("BEGIN TRANSACTION")
+    try:
+        if partitions is None:
+            added = _sync(c)
+        else:
+            keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in partitions})
+            added = _sync(c, "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT unnest(?))", [keys])
+        c.execute("COMMIT")
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
+    return added
+
+
+# -- fixes --------------------------------------------------------------------------------------------------------
+def _venue_label(name: str, town: str | None) -> str:
+    return f"{name}, {town}" if town else str(name)
+
+
+def save_fix(store: Store, description: str, *, postcode: str | None = None, venue: str | None = None,
+             easting: float | None = None, northing: float | None = None,
+             postcodes: PostcodeIndex | None = None) -> dict:
+    """Remember where a description is, and move the stored records with it (one transaction).
+
+    Give exactly one of ``postcode``, ``venue`` (``"name, town"`` as ``stored_venues`` lists it) or
+    ``easting`` and ``northing`` (British National Grid metres).
+
+    Returns
+    -------
+    dict
+        ``key, label, precision, records`` (records with the description), ``moved`` (records now located
+        that were not).
+
+    Raises
+    ------
+    SettingError
+        Nothing or more than one answer given, a postcode not in Code-Point Open, an unknown venue, or
+        coordinates outside Great Britain.
+    """
+    from geo.crs import in_gb_bng
+
+    ensure_tables(store)
+    key = description_key(description)
+    if not key:
+        raise SettingError("A blank description cannot be fixed.", "Pick one of the descriptions listed.")
+    given = sum(x is not None and str(x).strip() != "" for x in (postcode, venue)) + (easting is not None or northing is not None)
+    if given != 1:
+        raise SettingError("Give one answer: a postcode, a venue, or an easting and northing.",
+                           "Fill in exactly one of them.")
+    pc_norm = None
+    if postcode is not None and str(postcode).strip():
+        pc_norm = normalise_postcode(postcode)
+        if pc_norm is None:
+            raise SettingError(f"'{postcode}' is not a full postcode.", "Write it as e.g. SG1 2AD.")
+        pt = (postcodes or PostcodeIndex()).postcode(pc_norm)
+        if pt is None:
+            raise SettingError(f"The postcode {pc_norm} is not in OS Code-Point Open.",
+                               "Check it (a terminated postcode is not listed), or give a venue or coordinates.")
+        e, n, precision, label = pt[0], pt[1], "postcode", pc_norm
+    elif venue is not None and str(venue).strip():
+        v = stored_venues(store)
+        labels = [_venue_label(a, b) for a, b in zip(v["name"], v["town"])]
+        if venue not in labels:
+            raise SettingError(f"There is no venue '{venue}' in the gazetteer.",
+                               "Pick a venue from the list, or load a gazetteer that has it.")
+        row = v.iloc[labels.index(venue)]
+        e, n, precision, label = float(row["easting"]), float(row["northing"]), "venue", venue
+    else:
+        try:
+            e, n = float(easting), float(northing)
+        except (TypeError, ValueError):
+            raise SettingError("The easting and northing must both be numbers (metres).",
+                               "e.g. easting 523500, northing 224300 (British National Grid).") from None
+        if not bool(in_gb_bng(np.array([e]), np.array([n]))[0]):
+            raise SettingError(f"The point {e:.0f}, {n:.0f} is not in Great Britain.",
+                               "Give British National Grid metres: easting 0-700,000, northing 0-1,300,000.")
+        precision, label = "venue", f"{e:.0f}, {n:.0f} (given by hand)"
+    descriptions = [d for (d,) in store.con.execute(
+        "SELECT DISTINCT description FROM ae_records WHERE description IS NOT NULL").fetchall()
+        if description_key(d) == key]
+    c = store.con
+    c.execute("BEGIN TRANSACTION")
+    try:
+        c.execute("INSERT OR REPLACE INTO ae_fixes VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+                  [key, pc_norm, venue if precision == "venue" and venue else None, e, n, precision, label])
+        records = moved = 0
+        if descriptions:
+            records, moved = c.execute(
+                "SELECT count(*), count(*) FILTER (WHERE NOT located) FROM ae_records "
+                "WHERE description IN (SELECT unnest(?))", [descriptions]).fetchall()[0]
+            c.execute("UPDATE ae_records SET easting = ?, northing = ?, precision = ?, confidence = 1.0, "
+                      "matched = ?, located = TRUE WHERE description IN (SELECT unnest(?))",
+                      [e, n, precision, label, descriptions])
+            c.execute("DELETE FROM rejections WHERE source = ? AND reason = 'not_located' "
+                      "AND value IN (SELECT unnest(?))", [SOURCE_AE, descriptions])
+            # the records' incidents are rebuilt at the new point
+            c.execute("DELETE FROM incidents WHERE source = 'ae' AND EXISTS (SELECT 1 FROM ae_records r "
+                      "WHERE r.force = incidents.force AND r.id = incidents.id "
+                      "AND r.description IN (SELECT unnest(?)))", [descriptions])
+            _sync(c, "r.description IN (SELECT unnest(?))", [descriptions])
+        c.execute("COMMIT")
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
+    return {"key": key, "label": label, "precision": precision, "records": int(records), "moved": int(moved)}
+
+
+def fixes(store: Store) -> pd.DataFrame:
+    """The saved fixes, newest first."""
+    if not _has_table(store, "ae_fixes"):
+        return pd.DataFrame(columns=["key", "label", "precision", "saved_at"])
+    return store.con.execute("SELECT key, label, precision, easting, northing, saved_at FROM ae_fixes "
+                             "ORDER BY saved_at DESC, key").df()
+
+
+# -- what the data page shows -------------------------------------------------------------------------------------
+def match_rate(store: Store) -> pd.DataFrame:
+    """Records per site, and the share located by each precision.
+
+    Columns: ``site, records, located, not_located, located_pct`` and ``<precision>`` counts and
+    ``<precision>_pct`` for each of ``PRECISIONS`` (percent of the site's records).
+    """
+    if not _has_table(store, "ae_records"):
+        return pd.DataFrame()
+    df = store.con.execute("""
+        SELECT force AS site, count(*)::BIGINT AS records, count(*) FILTER (WHERE located)::BIGINT AS located,
+               count(*) FILTER (WHERE NOT located)::BIGINT AS not_located,
+               """ + ", ".join(f"count(*) FILTER (WHERE located AND precision = '{p}')::BIGINT AS \"{p}\""
+                               for p in PRECISIONS) + """
+        FROM ae_records GROUP BY force ORDER BY force""").df()
+    for col in ("located", *PRECISIONS):
+        df[f"{col}_pct"] = (100.0 * df[col] / df["records"]).round(1)
+    return df
+
+
+def unmatched(store: Store, limit: int | None = None) -> pd.DataFrame:
+    """Descriptions of records not located, grouped as the geocoder matches them, most records first.
+
+    Columns: ``key`` (the matching form), ``description`` (its most common spelling), ``records``,
+    ``sites``. Blank descriptions are one line (``key`` empty): they cannot be fixed.
+    """
+    if not _has_table(store, "ae_records"):
+        return pd.DataFrame(columns=["key", "description", "records", "sites"])
+    df = store.con.execute("SELECT coalesce(description, '') AS description, force, count(*)::BIGINT AS n "
+                           "FROM ae_records WHERE NOT located GROUP BY ALL").df()
+    if df.empty:
+        return pd.DataFrame(columns=["key", "description", "records", "sites"])
+    df["key"] = df["description"].map(description_key)
+    spelled = df.groupby(["key", "description"], as_index=False)["n"].sum().sort_values(
+        ["key", "n", "description"], ascending=[True, False, True]).drop_duplicates("key")
+    out = df.groupby("key", as_index=False).agg(records=("n", "sum"),
+                                                sites=("force", lambda s: ", ".join(sorted(set(s)))))
+    out = out.merge(spelled[["key", "description"]], on="key")
+    out = out.sort_values(["records", "key"], ascending=[False, True], kind="stable")[
+        ["key", "description", "records", "sites"]].reset_index(drop=True)
+    return out.head(limit) if limit else out
