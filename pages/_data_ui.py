@@ -549,6 +549,12 @@ def grid(status: pd.DataFrame, value: str = "rows") -> pd.DataFrame:
     table = status.pivot_table(index="month", columns="source", values=value, aggfunc="sum", fill_value=0)
     table = table.rename(columns=lambda c: SOURCE_LABELS.get(c, c)).astype("int64")
     table.index.name, table.columns.name = "Month", None
+    ae = SOURCE_LABELS[SOURCE_AE]
+    if value == "rows" and ae in table.columns and _ui.settings().presentation:
+        # projected: A&E counts 1 to 7 never shown, and the total (the page's metrics) cannot reveal one
+        from hotspots.suppress import suppress_counts
+
+        table[ae] = pd.Series(suppress_counts(table[ae].to_numpy()).labels(), index=table.index, dtype=object)
     return table
 
 

@@ -1,0 +1,561 @@
+"""Police violence x A&E assaults, hexagon by hexagon: where violence goes unreported.
+
+The Cardiff Model's premise (../shared/DOMAIN.md section 2): many assaults treated in
+emergency departments never reach the police (65.6 % in Swansea, Sutherland et al.
+2002). Putting the two on one grid shows where.
+
+What is compared
+----------------
+* **Police violence**: police.uk street-level crime of type "Violence and sexual
+  offences" (source ``police``). Robbery is left out: it is recorded as an
+  acquisitive crime and A&E assault data does not separate it; public order offences
+  are left out because most involve no injury. Sexual offences are in the police
+  type and cannot be taken out of police.uk data; A&E assault records include
+  sexual assaults that led to an attendance.
+* **A&E assaults**: ISTV attendances for assault (source ``ae``, category
+  ``A&E assault``) that the geocoder placed on the map; each counts once, at the
+  place it happened, in the month of the assault.
+
+Both are counted per H3 cell at one resolution (cells are equal-area, so counts are
+comparable without dividing by area), over the same months and area.
+
+Classes for the bivariate map
+-----------------------------
+A cell is **high** for a source when its count is at least that source's *high cut*:
+the smallest count among the busiest 20 % of the cells where the source has any
+(``HIGH_SHARE``; ties at the cut are included, so a little over 20 % can be high).
+For A&E the cut is never between 2 and ``threshold`` (7): a class boundary there would
+tell a reader part of a suppressed count ("1 to 7" and "A&E high" at a cut of 7 means
+exactly 7). A cut that falls there becomes ``threshold + 1`` (8) if any cell has that
+many, else 1: on sparse data (a short period, small cells) "A&E high" then means any
+A&E assault, and the page says so. Classes: "Both high", "Police only" (police high, A&E not),
+"A&E only" (A&E high, police not), "Low" (neither). Only cells with at least one
+police violence crime or A&E assault are listed; all other cells are Low with zero
+of each.
+
+Violence unknown to police
+--------------------------
+If A&E assaults followed the geography of police violence, a cell with ``p`` of the
+area's ``P`` police violence crimes would see ``expected = p x A / P`` of its ``A``
+A&E assaults. ``excess = ae_assaults - expected`` is the number of A&E assaults
+the police data does not account for. Cells are ranked by excess (largest first,
+ties by cell id so equal values keep no meaningful order), and each is given the
+nearest police.uk snap-point locations ("On or near ...", any crime type) for
+orientation. Without police violence in the area, expected is 0 and excess is the
+A&E count.
+
+Suppression
+-----------
+:func:`compute_overlay` returns true counts and stays inside the library.
+:func:`overlay` (what the CLI, the page and the files use) passes every A&E number
+through ``hotspots.suppress``: counts 1-7 show as "1 to 7", totals are protected by
+secondary suppression, and the excess (derived from the count) is hidden with it. The
+hexagons, the hours of the week and the weapon classes are three breakdowns of one
+total (all selected A&E assaults), each audited against it; the total is shown only if
+all three allow it. When it cannot be shown exactly (it is itself 1-7, or no count is
+left to protect a small one), no A&E breakdown is published at all: under a total known
+only to be small, even which hexagons have any assault narrows the counts, and shares
+or expected counts would give the total back. The classes then use police violence only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h3
+import numpy as np
+import pandas as pd
+
+from geo.boundaries import Area
+from geo.constants import AE_CATEGORY, H3_DEFAULT_RES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
+from geo.errors import SettingError
+from geo.grid import cell_to_parent, cells_to_polygons, cells_to_str, check_resolution
+from geo.store import Store
+from hotspots.defaults import AE_SUPPRESS_MAX
+from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.query import IncidentFilter, select_incidents
+from hotspots.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
+from hotspots.temporal import DAYS, day_hour_grid
+
+__all__ = ["CLASSES", "CLASS_COLOURS", "HIGH_SHARE", "POLICE_VIOLENCE", "WEAPON_CLASSES", "OverlayCounts",
+           "PublishedOverlay", "add_overlay_parser", "compute_overlay", "high_cut", "overlay", "overlay_cli",
+           "write_overlay"]
+
+#: police.uk types counted as police violence (module docstring: why not Robbery).
+POLICE_VIOLENCE: tuple[str, ...] = ("Violence and sexual offences",)
+#: A cell is "high" for a source when among the busiest 20 % of its non-empty cells.
+HIGH_SHARE = 0.20
+#: Bivariate classes, in legend order.
+CLASSES: tuple[str, ...] = ("Both high", "Police only", "A&E only", "Low")
+#: A 2 x 2 bivariate palette (Stevens' scheme): red for A&E, blue for police, dark for both.
+CLASS_COLOURS: dict[str, str] = {"Both high": "#574249", "Police only": "#64acbe", "A&E only": "#c85a5a",
+                                 "Low": "#e8e8e8"}
+#: Weapon classes of A&E records (the ISTV reader's contract), in display order.
+WEAPON_CLASSES: tuple[str, ...] = ("knife/sharp", "glass/bottle", "blunt object", "body", "firearm", "other",
+                                   "unknown")
+#: Places listed under "violence unknown to police".
+RANKED_MAX = 20
+#: Police.uk locations named for each ranked place.
+STREETS_PER_PLACE = 3
+#: The day x hour grid's extra cell for A&E records without a time of day.
+NO_TIME = "time not recorded"
+
+
+def high_cut(counts, share: float = HIGH_SHARE, floor: int = 1) -> float:
+    """The smallest count among the busiest ``share`` of the non-zero counts (at least ``floor``).
+
+    Returns ``inf`` when there is no non-zero count (nothing is high).
+
+    >>> high_cut([0, 1, 1, 2, 3, 5, 8, 9, 10, 20, 40])   # 10 non-zero, top 2: 40 and 20
+    20.0
+    >>> high_cut([1, 1, 2, 3], floor=8)
+    8.0
+    >>> high_cut([0, 0])
+    inf
+    """
+    v = np.sort(np.asarray(counts, dtype=float))[::-1]
+    v = v[v > 0]
+    if v.size == 0:
+        return math.inf
+    k = max(1, math.ceil(share * v.size))
+    return float(max(v[k - 1], floor))
+
+
+@dataclass
+class OverlayCounts:
+    """The overlay's true counts. Library-internal: publish through :func:`overlay` only.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        ``cell, police_violence, ae_assaults, expected_ae, excess, police_high, ae_high, class``:
+        one row per cell with any police violence or A&E assault, by cell id.
+    police_cut, ae_cut : float
+        The high cuts (counts in the period).
+    ae_hours : ndarray
+        169 counts: the 168 hours of the week (Monday 00:00 first) and A&E assaults
+        without a time of day.
+    weapons : DataFrame
+        ``weapon, assaults``, every class of ``WEAPON_CLASSES``.
+    rms_grid : DayHourGrid or None
+        Force-records violence by day and hour (aoristic), when such records are loaded.
+    streets : dict
+        cell -> list of (police.uk location text, distance in m from the cell centre).
+    """
+
+    res: int
+    cells: pd.DataFrame
+    police_cut: float
+    ae_cut: float
+    ae_hours: np.ndarray
+    weapons: pd.DataFrame
+    rms_grid: object | None
+    streets: dict
+    months: list[str]
+    synthetic: bool
+    threshold: int
+
+
+def _cells_of(h3_11, res: int) -> np.ndarray:
+    return cells_to_str(cell_to_parent(np.asarray(h3_11, dtype=np.uint64), res))
+
+
+def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str | None = None,
+                    res: int = H3_DEFAULT_RES, area: Area | None = None, police_forces: tuple[str, ...] = (),
+                    exclude_synthetic_ae: bool = False, threshold: int = AE_SUPPRESS_MAX,
+                    top: int = RANKED_MAX) -> OverlayCounts:
+    """Police violence and A&E assaults per cell, classes, excess, weapon mix, hours. True counts.
+
+    Parameters
+    ----------
+    date_from, date_to : str, optional
+        First and last month (``YYYY-MM``), inclusive.
+    res : int
+        H3 resolution (7-11; default 9, ~0.1 km2 cells).
+    area : Area, optional
+        Keep incidents inside it (both sources).
+    police_forces : tuple of str
+        Police forces to include (empty: all).
+    exclude_synthetic_ae : bool
+        Leave out A&E records marked synthetic (when real data is shown).
+    threshold : int
+        The suppression threshold: the A&E high cut is at least ``threshold + 1``.
+    top : int
+        How many ranked places need street names.
+
+    Raises
+    ------
+    SettingError
+        Bad months or resolution; no A&E assaults loaded at all (with how to load them).
+    """
+    res = check_resolution(res)
+    pflt = IncidentFilter(date_from, date_to, POLICE_VIOLENCE, (SOURCE_POLICE,), tuple(police_forces)).checked()
+    aflt = IncidentFilter(date_from, date_to, (AE_CATEGORY,), (SOURCE_AE,)).checked()
+    n_ae = store.con.execute("SELECT count(*) FROM incidents WHERE source = ?", [SOURCE_AE]).fetchall()[0][0]
+    if not n_ae:
+        raise SettingError(
+            "No A&E assault data is loaded, so there is nothing to compare police violence with.",
+            "Load the emergency departments' ISTV files: `python -m hotspots ingest ae FILES` (or the Data "
+            "page's A&E tab); the synthetic sample's are in sample_data/ae/.")
+    police = select_incidents(store, pflt, area, columns=("h3_11", "force"))
+    ae = select_incidents(store, aflt, area, columns=("h3_11", "subcategory", "occurred_at", "occurred_until",
+                                                      "time_precision", "force", "month"))
+    if exclude_synthetic_ae and len(ae):
+        ae = ae.loc[~ae["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False)].reset_index(drop=True)
+    p = pd.Series(_cells_of(police["h3_11"], res)).value_counts() if len(police) else pd.Series(dtype=np.int64)
+    a = pd.Series(_cells_of(ae["h3_11"], res)).value_counts() if len(ae) else pd.Series(dtype=np.int64)
+    cells = pd.DataFrame({"police_violence": p, "ae_assaults": a}).fillna(0).astype(np.int64)
+    cells.index.name = "cell"
+    cells = cells.sort_index().reset_index()
+    p_total, a_total = int(cells["police_violence"].sum()), int(cells["ae_assaults"].sum())
+    ratio = a_total / p_total if p_total else 0.0
+    cells["expected_ae"] = cells["police_violence"] * ratio
+    cells["excess"] = cells["ae_assaults"] - cells["expected_ae"]
+    police_cut = high_cut(cells["police_violence"])
+    ae_cut = high_cut(cells["ae_assaults"])
+    if 2 <= ae_cut <= threshold:  # a cut inside 2..threshold would reveal part of a suppressed count
+        ae_cut = float(threshold + 1) if (cells["ae_assaults"] > threshold).any() else 1.0
+    cells["police_high"] = cells["police_violence"] >= police_cut
+    cells["ae_high"] = cells["ae_assaults"] >= ae_cut
+    cells["class"] = np.select([cells["police_high"] & cells["ae_high"], cells["police_high"], cells["ae_high"]],
+                               ["Both high", "Police only", "A&E only"], "Low")
+
+    # A&E by hour of the week (every ISTV record has a time; any without one is its own cell)
+    grid = day_hour_grid(ae[["occurred_at", "occurred_until", "time_precision"]]) if len(ae) else None
+    hours = np.zeros(169, dtype=np.int64)
+    if grid is not None:
+        hours[:168] = np.rint(grid.grid.to_numpy().ravel()).astype(np.int64)
+        hours[168] = len(ae) - int(hours[:168].sum())
+    wclass = ae["subcategory"].fillna("unknown").astype(str) if len(ae) else pd.Series([], dtype=object)
+    wcounts = wclass.value_counts()
+    order = list(WEAPON_CLASSES) + sorted(set(wcounts.index) - set(WEAPON_CLASSES))
+    weapons = pd.DataFrame({"weapon": order, "assaults": [int(wcounts.get(w, 0)) for w in order]})
+
+    rms_grid = None
+    rflt = IncidentFilter(date_from, date_to, POLICE_VIOLENCE, (SOURCE_RMS,), ()).checked()
+    n_rms = store.con.execute("SELECT count(*) FROM incidents WHERE source = ?", [SOURCE_RMS]).fetchall()[0][0]
+    if n_rms:
+        rms = select_incidents(store, rflt, area, columns=("occurred_at", "occurred_until", "time_precision"))
+        if len(rms):
+            rms_grid = day_hour_grid(rms)
+
+    ranked = _ranked(cells).head(top)
+    streets = _nearest_streets(store, pflt, ranked["cell"].tolist()) if len(ranked) else {}
+    months = sorted(set(ae["month"]) if len(ae) else set())
+    return OverlayCounts(res, cells, police_cut, ae_cut, hours, weapons, rms_grid, streets, months,
+                         bool(is_synthetic(police) or is_synthetic(ae)), int(threshold))
+
+
+def _ranked(cells: pd.DataFrame) -> pd.DataFrame:
+    r = cells.loc[cells["excess"] > 0]
+    return r.sort_values(["excess", "cell"], ascending=[False, True], ignore_index=True)
+
+
+def _nearest_streets(store: Store, pflt: IncidentFilter, cells: list[str]) -> dict:
+    """The nearest distinct police.uk locations (any crime type, same period) to each cell's centre."""
+    from scipy.spatial import cKDTree
+
+    from geo.crs import lonlat_to_bng
+
+    flt = IncidentFilter(pflt.date_from, pflt.date_to, (), (SOURCE_POLICE,), pflt.forces)
+    where, params = flt.where()
+    pts = store.con.execute(
+        f"SELECT location, round(easting) AS e, round(northing) AS n FROM incidents WHERE {where} "
+        "AND location IS NOT NULL AND location <> '' GROUP BY ALL", params).df()
+    if pts.empty:
+        return {c: [] for c in cells}
+    tree = cKDTree(pts[["e", "n"]].to_numpy(dtype=float))
+    lat, lng = np.array([h3.cell_to_latlng(c) for c in cells]).T
+    x, y = lonlat_to_bng(lng, lat)
+    k = min(len(pts), 12)
+    dist, idx = tree.query(np.column_stack([x, y]), k=k)
+    dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
+    out = {}
+    for c, drow, irow in zip(cells, dist, idx):
+        names: list[tuple[str, float]] = []
+        for d, i in zip(drow, irow):
+            name = str(pts["location"].iat[int(i)])
+            if name not in [n for n, _ in names]:
+                names.append((name, float(d)))
+            if len(names) == STREETS_PER_PLACE:
+                break
+        out[c] = names
+    return out
+
+
+# ------------------------------------------------------------------------------ published
+
+
+@dataclass
+class PublishedOverlay:
+    """Everything the overlay shows, with A&E small numbers suppressed. Safe to publish.
+
+    Attributes
+    ----------
+    cells : DataFrame
+        ``cell, police_violence, ae_assaults, class, expected_ae, excess, ae_assaults_suppressed``;
+        ``ae_assaults`` is an int, ``"1 to 7"`` or ``"suppressed"``; ``excess`` is None where the count is hidden.
+    ranked : DataFrame
+        ``rank, cell, ae_assaults, police_violence, expected_ae, excess, class, near`` (police.uk
+        locations with distances, as text; untrusted: escape before HTML).
+    ae_grid : DataFrame
+        7 x 24 published labels (index ``DAYS``, columns hours 0-23).
+    ae_grid_values : DataFrame
+        The same, numbers with NaN where hidden (for charts).
+    ae_no_time
+        Published count of A&E records without a time of day.
+    weapons : DataFrame
+        ``weapon, assaults, share_pct`` (share hidden with its count).
+    rms_grid : DayHourGrid or None
+        Force-records violence (not health data: not suppressed).
+    totals : dict
+        ``police_violence`` (int), ``ae_assaults`` (int, "1 to 7" or "suppressed").
+    class_counts : dict
+        Hexagons per class.
+    cuts : dict
+        ``police_high``, ``ae_high``: the high cuts (counts in the period; None when nothing is high).
+    """
+
+    res: int
+    cells: pd.DataFrame
+    ranked: pd.DataFrame
+    ae_grid: pd.DataFrame
+    ae_grid_values: pd.DataFrame
+    ae_no_time: object
+    weapons: pd.DataFrame
+    rms_grid: object | None
+    totals: dict
+    class_counts: dict
+    cuts: dict
+    months: list[str]
+    synthetic: bool
+    threshold: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def hidden_label(self) -> str:
+        return primary_label(self.threshold)
+
+    def summary(self) -> dict:
+        """For ``--json`` and the page's headline numbers."""
+        hidden = self.cells["ae_assaults_suppressed"]
+        return {"res": self.res, "months": self.months, "cells": int(len(self.cells)),
+                "classes": self.class_counts, "totals": self.totals,
+                "cells_ae_suppressed": int(hidden.sum()),
+                "high_cuts": self.cuts, "suppression": {"threshold": self.threshold, "label": self.hidden_label,
+                                                        "secondary_label": SECONDARY_LABEL},
+                "synthetic": self.synthetic}
+
+
+def _cut(x: float):
+    return None if not math.isfinite(x) else int(x)
+
+
+def publish(counts: OverlayCounts) -> PublishedOverlay:
+    """Pass every A&E number of an overlay through small-number suppression."""
+    t = counts.threshold
+    c = counts.cells
+    # what the class says of each cell's A&E count (bounds a reader knows even when it is hidden)
+    lower = np.where(c["ae_high"], counts.ae_cut, 0.0)
+    upper = np.where(c["ae_high"], np.inf, counts.ae_cut - 1 if math.isfinite(counts.ae_cut) else np.inf)
+    cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess"]],
+                                    "ae_assaults", derived=["excess"], threshold=t, lower=lower, upper=upper)
+    cells["expected_ae"] = cells["expected_ae"].round(2)
+    cells["excess"] = pd.Series([None if v is None else round(float(v), 2) for v in cells["excess"]],
+                                index=cells.index, dtype=object)
+
+    s_hours = suppress_counts(counts.ae_hours, threshold=t)
+    labels = s_hours.labels()
+    shown = s_hours.shown_values()
+    grid = pd.DataFrame(np.array(labels[:168], dtype=object).reshape(7, 24), index=pd.Index(DAYS, name="day"),
+                        columns=pd.Index(range(24), name="hour"))
+    grid_values = pd.DataFrame(shown[:168].reshape(7, 24), index=grid.index, columns=grid.columns)
+
+    w = counts.weapons.copy()
+    total_w = int(w["assaults"].sum())
+    w["share_pct"] = (100.0 * w["assaults"] / total_w).round(1) if total_w else 0.0
+    weapons, s_weapons = suppress_table(w, "assaults", derived=["share_pct"], threshold=t)
+
+    # the three groups share one total (all A&E assaults selected): shown only if every group may show it
+    groups: list[Suppressed] = [s_cells, s_hours, s_weapons]
+    ae_total = s_cells.total
+    if all(g.total_shown for g in groups) or ae_total == 0:
+        total_label = s_cells.total_label()
+    else:
+        total_label = primary_label(t) if 1 <= ae_total <= t else SECONDARY_LABEL
+    tiny = not isinstance(total_label, int)
+    if tiny:
+        # Too few A&E assaults to publish any breakdown: with the total only known to be small (or
+        # withheld), even which hexagons, hours or weapons have any would narrow the counts (seven
+        # non-empty hexagons under a total of "1 to 7" are one each), and a share or an expected count
+        # would give the total back. So no A&E number, zero or not, and classes from police alone.
+        hide = SECONDARY_LABEL
+        cells["ae_assaults"] = hide
+        cells["ae_assaults_suppressed"] = True
+        cells["expected_ae"] = None
+        cells["excess"] = None
+        cells["class"] = np.where(c["police_high"], "Police only", "Low")
+        weapons["assaults"] = hide
+        weapons["assaults_suppressed"] = True
+        weapons["share_pct"] = None
+        grid.loc[:, :] = hide
+        grid_values.loc[:, :] = np.nan
+        labels[168] = hide
+
+    ranked_cells = _ranked(c) if not tiny else c.iloc[0:0]
+    pub = cells.set_index("cell")
+    rows = []
+    for i, cell in enumerate(ranked_cells["cell"].head(len(counts.streets) or RANKED_MAX), start=1):
+        r = pub.loc[cell]
+        near = "; ".join(f"{name} ({d:,.0f} m)" for name, d in counts.streets.get(cell, []))
+        rows.append({"rank": i, "cell": cell, "ae_assaults": r["ae_assaults"],
+                     "police_violence": int(r["police_violence"]),
+                     "expected_ae": r["expected_ae"], "excess": r["excess"], "class": r["class"], "near": near})
+    ranked = pd.DataFrame(rows, columns=["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess",
+                                         "class", "near"])
+    notes = [f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
+             f"\"{SECONDARY_LABEL}\" marks a larger count hidden so that totals cannot reveal a small one."]
+    if counts.ae_cut == 1 and t >= 1:
+        notes.append(f"No hexagon has more than {t} A&E assaults in the period, so 'A&E high' means any A&E "
+                     "assault (a cut between 2 and 7 would give away suppressed counts); larger hexagons or a "
+                     "longer period separate the busiest places.")
+    if tiny:
+        notes.append("Too few A&E assaults in this selection to show any breakdown without giving small numbers "
+                     "away: A&E numbers are hidden and the classes use police violence only. Widen the period or "
+                     "the area.")
+    class_counts = {k: int((cells["class"] == k).sum()) for k in CLASSES}
+    return PublishedOverlay(
+        res=counts.res, cells=cells, ranked=ranked, ae_grid=grid, ae_grid_values=grid_values,
+        ae_no_time=labels[168], weapons=weapons, rms_grid=counts.rms_grid,
+        totals={"police_violence": int(c["police_violence"].sum()), "ae_assaults": total_label},
+        class_counts=class_counts, cuts={"police_high": _cut(counts.police_cut), "ae_high": _cut(counts.ae_cut)},
+        months=counts.months, synthetic=counts.synthetic, threshold=t, notes=notes)
+
+
+def overlay(store: Store, *, date_from: str | None = None, date_to: str | None = None, res: int = H3_DEFAULT_RES,
+            area: Area | None = None, police_forces: tuple[str, ...] = (), exclude_synthetic_ae: bool = False,
+            threshold: int = AE_SUPPRESS_MAX) -> PublishedOverlay:
+    """The police x A&E overlay, ready to publish (every A&E count suppressed). See :func:`compute_overlay`."""
+    return publish(compute_overlay(store, date_from=date_from, date_to=date_to, res=res, area=area,
+                                   police_forces=police_forces, exclude_synthetic_ae=exclude_synthetic_ae,
+                                   threshold=threshold))
+
+
+# ------------------------------------------------------------------------------ files
+
+
+def overlay_csv(pub: PublishedOverlay) -> bytes:
+    """The cells as CSV (formulas neutralised; labelled when synthetic)."""
+    t = pub.cells.drop(columns=["ae_assaults_suppressed"])
+    t["excess"] = pd.to_numeric(t["excess"], errors="coerce")  # a number column (hidden: empty), not text
+    if pub.synthetic:
+        t.insert(0, "data_note", SYNTHETIC_NOTE)
+    return safe_csv(t)
+
+
+def _json_value(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else float(v)
+    return v
+
+
+def overlay_geojson(pub: PublishedOverlay) -> bytes:
+    """The cells as GeoJSON polygons (WGS84) with the published values as properties."""
+    t = pub.cells.drop(columns=["ae_assaults_suppressed"])
+    polys = cells_to_polygons(t["cell"]) if len(t) else []
+    feats = []
+    for row, poly in zip(t.to_dict(orient="records"), polys):
+        props = {k: _json_value(v) for k, v in row.items()}
+        if pub.synthetic:
+            props = {"data_note": SYNTHETIC_NOTE, **props}
+        ring = [[round(x, 6), round(y, 6)] for x, y in poly.exterior.coords]
+        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props})
+    return json.dumps({"type": "FeatureCollection", "features": feats}, allow_nan=False).encode("utf-8")
+
+
+def write_overlay(pub: PublishedOverlay, path: str | Path) -> Path:
+    """Save the published cells as ``.csv`` or ``.geojson``."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix not in (".csv", ".geojson", ".json"):
+        raise SettingError(f"Cannot write '{p.name}': the overlay output must end in .csv or .geojson.",
+                           "Name the output e.g. overlay.geojson.")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(overlay_csv(pub) if suffix == ".csv" else overlay_geojson(pub))
+    return p
+
+
+# ------------------------------------------------------------------------------ CLI
+
+
+def add_overlay_parser(subparsers):
+    """Add the ``overlay`` subcommand to the CLI (arguments: see :func:`overlay_cli`)."""
+    p = subparsers.add_parser("overlay",
+                              help="police violence x A&E assaults per hexagon (A&E small counts suppressed)",
+                              description="Police violence (police.uk 'Violence and sexual offences') against A&E "
+                                          "assaults per H3 cell, with bivariate classes. A&E counts 1 to 7 are "
+                                          "never written as numbers.")
+    p.add_argument("--res", type=int, default=H3_DEFAULT_RES, help="H3 resolution 7-11 (default 9, ~0.1 km2 cells)")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
+    p.add_argument("--area", metavar="FILE", help="area boundary: incidents inside it only")
+    p.add_argument("--out", required=True, metavar="FILE", help="write the cells: .csv or .geojson")
+    p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    return p
+
+
+def overlay_cli(args) -> int:
+    """``python -m hotspots overlay``: write the cells file and print a summary.
+
+    Arguments (``args`` from :func:`add_overlay_parser`)
+    ---------------------------------------------------
+    --res N, --from YYYY-MM, --to YYYY-MM, --area FILE, --db FILE
+        As ``detect``.
+    --out FILE.csv|FILE.geojson
+        One row per cell with police violence or A&E assaults: ``cell, police_violence,
+        ae_assaults, class, expected_ae, excess`` (A&E counts 1 to 7 as "1 to 7").
+    --json
+        Print ``res, months, cells, classes, totals, cells_ae_suppressed, high_cuts,
+        suppression, synthetic, out``.
+
+    Returns
+    -------
+    int
+        0. Problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
+    """
+    from geo.boundaries import read_area
+
+    area = read_area(args.area) if args.area else None
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".csv", ".geojson", ".json"):
+        raise SettingError(f"Cannot write '{Path(args.out).name}': the overlay output must end in .csv or .geojson.",
+                           "Name the output e.g. overlay.geojson.")
+    with Store(args.db, read_only=True) as store:
+        pub = overlay(store, date_from=args.date_from, date_to=args.date_to, res=args.res, area=area)
+    out = write_overlay(pub, args.out)
+    summary = pub.summary() | {"out": str(out)}
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    months = f"{pub.months[0]} to {pub.months[-1]}" if pub.months else "no months with A&E assaults"
+    print(f"Police violence x A&E assaults, H3 res {pub.res}, {months}"
+          + (f" ({SYNTHETIC_NOTE})" if pub.synthetic else ""))
+    ae_total = pub.totals["ae_assaults"]
+    print(f"Police violence: {pub.totals['police_violence']:,} crimes; A&E assaults: "
+          + (f"{ae_total:,}" if isinstance(ae_total, int) else ae_total))
+    for k in CLASSES:
+        print(f"  {pub.class_counts[k]:>7,} hexagons  {k}")
+    print(pub.notes[0])
+    if len(pub.ranked):
+        print("Most A&E assaults unknown to police (excess over what police violence predicts):")
+        top = pub.ranked[["rank", "cell", "ae_assaults", "police_violence", "excess", "near"]].head(10).copy()
+        top["excess"] = [("hidden" if v is None or v != v else f"{v:.1f}") for v in top["excess"]]
+        print(top.to_string(index=False))
+    print(f"Wrote {len(pub.cells):,} hexagons to {out}")
+    return 0

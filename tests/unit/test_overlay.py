@@ -1,0 +1,240 @@
+"""The police x A&E overlay on a hand-made layout: classes, excess, ranking, suppression, files, CLI.
+
+The layout (tests/ae_rows.py): ten res-9 hexagons, by position
+
+    police violence  20  15  3  2  1  1   0  0  0  0      (42)
+    A&E assaults     12   0  9  2  0  1  10  3  1  1      (39)
+
+Worked by hand:
+* police high cut: 6 non-zero cells, top 20 % = ceil(1.2) = 2 cells (20, 15) -> cut 15.
+* A&E high cut: 8 non-zero, top ceil(1.6) = 2 (12, 10) -> 10 (at least 8 anyway).
+* classes: #0 Both high, #1 Police only, #6 A&E only, the rest Low.
+* expected = police x 39/42; excess = A&E - expected:
+  #6 10, #2 9 - 3x39/42 = 6.214, #7 3, #8 1, #9 1, #3 2 - 2x39/42 = 0.143, #5 1 - 39/42 = 0.071 (ranked so).
+* suppression: #3 (2), #5 (1), #7 (3), #8 (1), #9 (1) hidden: their sum 8 over 5 cells would pin each to
+  at most 4 (8 - 4 x 1), so the smallest count above 7, #2 (9), is hidden too; total 39 shown.
+* weapons: knife/sharp 10, glass/bottle 3, body 25, firearm 1: glass 3 and firearm 1 hidden, their sum 4
+  would pin each to at most 3 -> knife/sharp (10, the smallest above 7) hidden too.
+"""
+
+from __future__ import annotations
+
+import json
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo.boundaries import Area
+from geo.crs import lonlat_to_bng
+from geo.errors import SettingError
+from geo.store import Store
+from hotspots.cli import main
+from hotspots.overlay import compute_overlay, overlay, overlay_csv, overlay_geojson, write_overlay
+from hotspots.suppress import SECONDARY_LABEL, assert_no_small_counts
+from tests.ae_rows import AE, POLICE, ae_rows, layout_cells, police_rows, unit, write_layout
+
+LAB = "1 to 7"
+
+
+@pytest.fixture
+def layout(tmp_path):
+    db = tmp_path / "overlay.duckdb"
+    with Store(db) as s:
+        cells = write_layout(s)
+    return {"db": str(db), "cells": cells}
+
+
+def by_position(df, cells, col):
+    t = df.set_index("cell")
+    return [t[col].get(c, 0) for c in cells]
+
+
+def test_counts_classes_and_excess_by_hand(layout):
+    cells = layout["cells"]
+    with Store(layout["db"], read_only=True) as s:
+        oc = compute_overlay(s)
+    assert by_position(oc.cells, cells, "police_violence") == POLICE
+    assert by_position(oc.cells, cells, "ae_assaults") == AE
+    assert (oc.police_cut, oc.ae_cut) == (15, 10)
+    classes = by_position(oc.cells, cells, "class")
+    assert classes == ["Both high", "Police only", "Low", "Low", "Low", "Low", "A&E only", "Low", "Low", "Low"]
+    want_excess = [a - p * 39 / 42 for p, a in zip(POLICE, AE)]
+    np.testing.assert_allclose(by_position(oc.cells, cells, "excess"), want_excess)
+    # every cell with anything is listed, and only those
+    assert len(oc.cells) == sum(1 for p, a in zip(POLICE, AE) if p or a)
+
+
+def test_published_overlay_by_hand(layout):
+    cells = layout["cells"]
+    with Store(layout["db"], read_only=True) as s:
+        pub = overlay(s)
+    ae = by_position(pub.cells, cells, "ae_assaults")
+    assert ae == [12, 0, SECONDARY_LABEL, LAB, 0, LAB, 10, LAB, LAB, LAB]
+    assert pub.totals == {"police_violence": 42, "ae_assaults": 39}
+    assert pub.class_counts == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
+    assert pub.cuts == {"police_high": 15, "ae_high": 10}
+    # excess: hidden with its count, shown (rounded) otherwise
+    exc = by_position(pub.cells, cells, "excess")
+    assert exc[0] == pytest.approx(12 - 20 * 39 / 42, abs=0.005) and exc[6] == 10
+    assert all(exc[i] is None for i in (2, 3, 5, 7, 8, 9))
+    # ranked: by excess, ties by cell id
+    order = [cells[6], cells[2], cells[7], *sorted([cells[8], cells[9]]), cells[3], cells[5]]
+    assert pub.ranked["cell"].tolist() == order
+    assert pub.ranked["rank"].tolist() == list(range(1, 8))
+    assert pub.ranked["ae_assaults"].tolist() == [10, SECONDARY_LABEL, LAB, LAB, LAB, LAB, LAB]
+    # the nearest police.uk location of #2 is its own snap point ("Street 2", at the cell centre)
+    near2 = pub.ranked.loc[pub.ranked["cell"] == cells[2], "near"].iat[0]
+    assert near2.startswith("On or near Street 2 (0 m)") or near2.startswith("On or near Street 2 (1 m)")
+    # weapons
+    w = pub.weapons.set_index("weapon")
+    assert w["assaults"].to_dict() == {"knife/sharp": SECONDARY_LABEL, "glass/bottle": LAB, "blunt object": 0,
+                                       "body": 25, "firearm": LAB, "other": 0, "unknown": 0}
+    assert w.loc["body", "share_pct"] == pytest.approx(64.1)
+    assert w.loc["knife/sharp", "share_pct"] is None and w.loc["firearm", "share_pct"] is None
+    # day x hour: 30 on Saturday 23:00, 9 on Friday 22:00
+    assert pub.ae_grid.loc["Saturday", 23] == 30 and pub.ae_grid.loc["Friday", 22] == 9
+    assert pub.ae_no_time == 0
+    flat = pub.ae_grid.to_numpy().ravel().tolist()
+    assert sum(v for v in flat if isinstance(v, int)) == 39
+    assert not pub.synthetic
+
+
+def test_no_published_value_small_or_recoverable(layout):
+    with Store(layout["db"], read_only=True) as s:
+        pub = overlay(s)
+    total = pub.totals["ae_assaults"]
+    c = pub.cells
+    # bounds a reader has from the map class: "A&E high" is >= 10, any other class <= 9
+    high = c["class"].isin(["Both high", "A&E only"]).to_numpy()
+    lower, upper = np.where(high, 10, 0), np.where(high, np.inf, 9)
+    assert_no_small_counts(c["ae_assaults"].tolist(), total=total, lower=lower, upper=upper, what="cells")
+    assert_no_small_counts(pub.weapons["assaults"].tolist(), total=total, what="weapons")
+    assert_no_small_counts(pub.ae_grid.to_numpy().ravel().tolist() + [pub.ae_no_time], total=total, what="grid")
+    assert_no_small_counts(pub.ranked["ae_assaults"].tolist(), what="ranked")
+
+
+def test_area_and_period_select_both_sources(layout, tmp_path):
+    cells = layout["cells"]
+    # a box round the first three cells only
+    lat, lng = np.array([h3.cell_to_latlng(c) for c in cells[:3]]).T
+    x, y = lonlat_to_bng(lng, lat)
+    area = Area("three", shapely.box(x.min() - 50, y.min() - 50, x.max() + 50, y.max() + 50))
+    with Store(layout["db"], read_only=True) as s:
+        oc = compute_overlay(s, area=area)
+        assert sorted(oc.cells["cell"]) == sorted(cells[:3])
+        assert oc.cells["ae_assaults"].sum() == 12 + 0 + 9 and oc.cells["police_violence"].sum() == 20 + 15 + 3
+        assert compute_overlay(s, date_from="2021-07").cells.empty      # nothing after June
+    # a second month of A&E is counted only when the period includes it
+    with Store(layout["db"]) as s:
+        s.write(unit(ae_rows(cells[:1], counts=[4], month="2021-07"), "ae", "RWH01", "istv_july.csv",
+                     months=("2021-07",)))
+        assert compute_overlay(s, date_to="2021-06").cells["ae_assaults"].sum() == 39
+        assert compute_overlay(s).cells["ae_assaults"].sum() == 43
+        assert compute_overlay(s, date_from="2021-07").cells["ae_assaults"].sum() == 4
+
+
+def test_coarser_grid_adds_up(layout):
+    with Store(layout["db"], read_only=True) as s:
+        fine, coarse = compute_overlay(s, res=9), compute_overlay(s, res=7)
+    assert coarse.cells["ae_assaults"].sum() == fine.cells["ae_assaults"].sum() == 39
+    assert coarse.cells["police_violence"].sum() == fine.cells["police_violence"].sum() == 42
+    parents = pd.Series([h3.cell_to_parent(c, 7) for c in fine.cells["cell"]])
+    want = fine.cells["ae_assaults"].groupby(parents.to_numpy()).sum()
+    assert coarse.cells.set_index("cell")["ae_assaults"].to_dict() == {k: v for k, v in want.items()}
+
+
+def test_no_ae_loaded_says_how_to_load(tmp_path):
+    with Store(tmp_path / "p.duckdb") as s:
+        write_layout(s, with_ae=False)
+        with pytest.raises(SettingError, match="No A&E assault data") as e:
+            overlay(s)
+    assert "ingest ae" in e.value.fix
+
+
+def test_synthetic_ae_left_out_when_asked(layout):
+    cells = layout["cells"]
+    with Store(layout["db"]) as s:
+        s.write(unit(ae_rows(cells[:1], counts=[5], site="SYN (SYNTHETIC)"), "ae", "SYN (SYNTHETIC)", "istv_syn.csv"))
+        assert compute_overlay(s).cells["ae_assaults"].sum() == 44
+        oc = compute_overlay(s, exclude_synthetic_ae=True)
+        assert oc.cells["ae_assaults"].sum() == 39 and not oc.synthetic
+
+
+@pytest.mark.parametrize("ae, cut", [
+    ([3, 1, 1, 2, 1, 1, 1, 1, 1, 1], 1),    # top 20 % cut 2: nothing above 7 -> any assault is "high"
+    ([3, 1, 1, 2, 1, 1, 9, 6, 1, 1], 8),    # top 20 % cut 6: a cell has 9 -> 8
+    ([30, 1, 1, 2, 1, 1, 9, 6, 1, 1], 9),   # top 20 % cut 9: above 7, kept
+])
+def test_high_cut_never_inside_2_to_7(tmp_path, ae, cut):
+    # a plain top-20 % cut of 2..7 would tell "1 to 7" cells apart (at 7: exactly 7)
+    cells = layout_cells()
+    with Store(tmp_path / "sparse.duckdb") as s:
+        s.write(unit(police_rows(cells), "police", "Hertfordshire Constabulary", "street.csv"))
+        s.write(unit(ae_rows(cells, counts=ae, weapons=["body"]), "ae", "RWH01", "istv.csv"))
+        pub = overlay(s)
+        oc = compute_overlay(s)
+    assert pub.cuts["ae_high"] == cut
+    assert (oc.cells["ae_high"] == (oc.cells["ae_assaults"] >= cut)).all()
+    assert any("'A&E high' means any A&E assault" in n for n in pub.notes) == (cut == 1)
+
+
+def test_files_carry_only_published_values(layout, tmp_path):
+    with Store(layout["db"], read_only=True) as s:
+        pub = overlay(s)
+    csv_path = write_overlay(pub, tmp_path / "o.csv")
+    gj_path = write_overlay(pub, tmp_path / "o.geojson")
+    t = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    assert list(t.columns)[:4] == ["cell", "police_violence", "ae_assaults", "class"]
+    assert_no_small_counts(t["ae_assaults"].tolist(), total=39)
+    assert (t["excess"] == "").sum() == 6                      # hidden with the count
+    assert not t["excess"].str.startswith("'").any()           # numbers stay numbers
+    gj = json.loads(gj_path.read_text())
+    props = [f["properties"] for f in gj["features"]]
+    assert len(props) == 10 and all(f["geometry"]["type"] == "Polygon" for f in gj["features"])
+    assert_no_small_counts([p["ae_assaults"] for p in props], total=39)
+    assert overlay_csv(pub) == csv_path.read_bytes() and overlay_geojson(pub) == gj_path.read_bytes()
+    with pytest.raises(SettingError, match="must end in .csv or .geojson"):
+        write_overlay(pub, tmp_path / "o.xlsx")
+
+
+def test_cli_overlay_json_and_detect_refuses_ae(layout, tmp_path, capsys):
+    out = tmp_path / "cells.csv"
+    assert main(["overlay", "--db", layout["db"], "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["cells"] == 10 and summary["totals"] == {"police_violence": 42, "ae_assaults": 39}
+    assert summary["classes"] == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
+    assert summary["cells_ae_suppressed"] == 6 and summary["out"] == str(out)
+    assert_no_small_counts(pd.read_csv(out, dtype=str)["ae_assaults"].tolist(), total=39)
+    # text output
+    assert main(["overlay", "--db", layout["db"], "--out", str(tmp_path / "c.geojson")]) == 0
+    text = capsys.readouterr().out
+    assert "A&E assaults: 39" in text and "1 to 7" in text and "Wrote 10 hexagons" in text
+    # detect never lets A&E counts out unsuppressed
+    assert main(["detect", "--method", "count", "--sources", "ae", "--db", layout["db"]]) == 2
+    assert "does not use A&E data" in capsys.readouterr().err
+    # a bad output name is a sentence, exit 2
+    assert main(["overlay", "--db", layout["db"], "--out", str(tmp_path / "x.txt")]) == 2
+    assert "must end in .csv or .geojson" in capsys.readouterr().err
+
+
+def test_withheld_or_small_total_hides_every_breakdown(tmp_path):
+    # A&E 3 and 6 only (9 in all): each "1 to 7", nothing above 7 to hide with them, so the total is
+    # withheld; then shares (count / total), expected counts (police x total / police total), and even
+    # which hexagons, hours or weapons have any assault would give numbers back: nothing A&E is shown
+    cells = layout_cells()
+    for name, counts in (("withheld", [3, 6, 0, 0, 0, 0, 0, 0, 0, 0]), ("small", [1, 1, 1, 1, 1, 1, 1, 0, 0, 0])):
+        with Store(tmp_path / f"{name}.duckdb") as s:
+            s.write(unit(police_rows(cells), "police", "Hertfordshire Constabulary", "street.csv"))
+            s.write(unit(ae_rows(cells, counts=counts, weapons=["body"]), "ae", "RWH01", "istv.csv"))
+            pub = overlay(s)
+        assert pub.totals["ae_assaults"] == (SECONDARY_LABEL if name == "withheld" else LAB)
+        assert (pub.cells["ae_assaults"] == SECONDARY_LABEL).all()      # zeros too
+        assert pub.cells["expected_ae"].isna().all() and pub.cells["excess"].isna().all()
+        assert set(pub.cells["class"]) <= {"Police only", "Low"}
+        assert (pub.weapons["assaults"] == SECONDARY_LABEL).all() and pub.weapons["share_pct"].isna().all()
+        assert (pub.ae_grid == SECONDARY_LABEL).all().all() and pub.ae_no_time == SECONDARY_LABEL
+        assert pub.ranked.empty
+        assert any("Too few A&E assaults" in n for n in pub.notes)
