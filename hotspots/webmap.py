@@ -1,15 +1,23 @@
 """The web map: one hexagon layer, boundaries, a legend, served without any CDN.
 
-Built with folium, but every JS/CSS asset points at the app's own static files
-(``static/vendor``, served by Streamlit at ``/app/static``): police networks often
-block CDNs. Map tiles are a setting; "offline" draws boundaries only.
+Two ways to draw it:
 
-Every text that reaches the map (labels, tooltips, legend) is HTML-escaped here,
-because Leaflet tooltips are HTML.
+* ``hexmap_args``: the data for the app's own map component (``pages/_hexmap.py``):
+  cell ids, a palette with an index per cell, plain-text labels, the legend as data,
+  boundaries, overlays. The browser computes the hexagons with h3-js and keeps its map
+  between reruns, so a filter change sends data only. Labels stay plain text here: the
+  component puts them into the page as text, never as HTML.
+* ``hex_map``: a folium map (a self-contained page, e.g. for other pages' own maps).
+  Every JS/CSS asset points at the app's own static files (``static/vendor``, served by
+  Streamlit at ``/app/static``): police networks often block CDNs. Every text that
+  reaches it (labels, tooltips, legend) is HTML-escaped, because Leaflet tooltips are HTML.
+
+Map tiles are a setting; "offline" draws boundaries only.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from dataclasses import dataclass
@@ -22,7 +30,8 @@ from branca.element import MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
 
-__all__ = ["LEGEND_COLOURS", "TILES", "Legend", "hex_map", "map_payload_bytes", "value_classes"]
+__all__ = ["LEGEND_COLOURS", "TILES", "Legend", "hex_map", "hexmap_args", "hexmap_payload_bytes", "map_payload_bytes",
+           "value_classes"]
 
 #: Where the app serves its vendored front-end files (Streamlit static serving).
 ASSET_ROOT = "/app/static/vendor"
@@ -211,6 +220,8 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
         _local_assets(layer)
         layer.add_to(m)
     for ov in overlays or []:
+        if isinstance(ov, dict):  # an overlay as hexmap_args takes it: GeoJSON with fill and plain-text label
+            ov = _folium_overlay(ov)
         _local_assets(ov)
         ov.add_to(m)
     fs = Fullscreen(position="topleft", title="Full screen", title_cancel="Leave full screen")
@@ -220,6 +231,111 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
     _LegendControl(legend.html()).add_to(m)
     m.fit_bounds(bounds)
     return m
+
+
+def _folium_overlay(ov: dict) -> folium.GeoJson:
+    """A ``{"name", "geojson"}`` overlay (features with ``fill`` and plain-text ``label``) as a
+    folium layer, its labels escaped (folium's tooltips are HTML)."""
+    feats = [dict(f, properties={"fill": (f.get("properties") or {}).get("fill", "#808080"),
+                                 "label": html.escape(str((f.get("properties") or {}).get("label", "")))})
+             for f in ov["geojson"].get("features", [])]
+    return folium.GeoJson({"type": "FeatureCollection", "features": feats}, name=ov.get("name", "Overlay"),
+                          style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222",
+                                                    "weight": 1.5, "fillOpacity": 0.6},
+                          tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True))
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for p in parts:
+        h.update(len(p).to_bytes(8, "little"))
+        h.update(p)
+    return h.hexdigest()
+
+
+def hexmap_args(cells, *, colours: list[str], labels: list[str], legend: Legend, res: int,
+                boundaries: dict | None = None, tiles: str = "OpenStreetMap", overlays: list[dict] | None = None,
+                selected: str | None = None, view_key: str = "", height_px: int = 620) -> dict:
+    """The data the app's map component draws (``pages/_hexmap.py``): JSON-ready, no HTML.
+
+    Parameters
+    ----------
+    cells : DataFrame or sequence of str
+        H3 cells (a DataFrame's ``cell`` column), all of resolution ``res``.
+    colours, labels : list of str
+        Fill colour (``#rrggbb``) and tooltip text per cell. Labels stay plain text: the
+        component shows them as text, so they are not HTML-escaped (escaping would show
+        ``&lt;`` to the user).
+    legend : Legend
+        Sent as data (title, rows, note); the component builds it with text nodes.
+    res : int
+        The H3 resolution: a click between hexagons selects the cell of this size under it.
+    boundaries : dict, optional
+        A GeoJSON FeatureCollection of area outlines (WGS84), drawn unfilled above the hexagons.
+    tiles : str
+        A key of ``TILES``; the offline entry draws no basemap.
+    overlays : list of dict, optional
+        ``{"name": str, "geojson": FeatureCollection}`` with ``fill`` and a plain-text
+        ``label`` in each feature's properties (cluster outlines).
+    selected : str, optional
+        The cell to outline (the one whose drill-down is shown).
+    view_key : str
+        The map fits its view to the data on its first draw and again only when this
+        changes (the area): a filter change keeps where the user has zoomed to.
+    height_px : int
+        Height of the map in CSS pixels.
+
+    Returns
+    -------
+    dict
+        With ``version`` (a digest of the cells, colours, labels and overlays: the
+        component redraws only when it changes; it marks ``body[data-version]`` when drawn),
+        ``boundaries_key`` and ``overlays_key`` likewise.
+
+    Raises
+    ------
+    SettingError
+        An unknown basemap.
+    """
+    if tiles not in TILES:
+        from geo.errors import SettingError
+        raise SettingError(f"'{tiles}' is not a basemap setting.", f"Use one of: {', '.join(TILES)}.")
+    cell_list = [str(c) for c in (cells["cell"] if isinstance(cells, pd.DataFrame) else cells)]
+    if not (len(colours) == len(labels) == len(cell_list)):
+        raise ValueError(f"{len(cell_list)} cells need as many colours ({len(colours)}) and labels ({len(labels)})")
+    palette, index = (np.unique(np.asarray(colours, dtype=str), return_inverse=True) if cell_list
+                      else (np.array([], dtype=str), np.array([], dtype=int)))
+    label_list = [str(x) for x in labels]
+    overlays = [{"name": str(o.get("name", "Overlay")), "geojson": o["geojson"]} for o in overlays or []]
+    overlays_json = json.dumps(overlays, separators=(",", ":"), sort_keys=True).encode()
+    index = index.astype(np.int32)
+    spec = TILES[tiles]
+    return {
+        "height": int(height_px),
+        "res": int(res),
+        "cells": cell_list,
+        "palette": palette.tolist(),
+        "colour_index": index.tolist(),
+        "labels": label_list,
+        "layer_name": legend.title,
+        "legend": {"title": legend.title, "rows": [[c, label] for c, label in legend.rows], "note": legend.note},
+        "boundaries": boundaries or None,
+        "boundaries_key": _digest(json.dumps(boundaries or {}, separators=(",", ":"), sort_keys=True).encode()),
+        "overlays": overlays,
+        "overlays_key": _digest(overlays_json),
+        "tiles": {"url": spec[0], "attribution": spec[1]} if spec else None,
+        "basemap": tiles,
+        "selected": selected,
+        "view_key": str(view_key),
+        "version": _digest("\x1f".join(cell_list).encode(), "\x1f".join(palette.tolist()).encode(),
+                           index.tobytes(), "\x1f".join(label_list).encode(), overlays_json),
+    }
+
+
+def hexmap_payload_bytes(args: dict) -> int:
+    """Bytes of the component's data as sent on a run (its JSON), the component's own files aside
+    (fetched once, when the map first opens)."""
+    return len(json.dumps(args, separators=(",", ":")).encode("utf-8"))
 
 
 def map_payload_estimate(layers: dict, boundaries: dict | None) -> int:

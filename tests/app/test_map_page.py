@@ -1,5 +1,6 @@
 """The map page on the sample (AppTest): its numbers are the library's."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -94,3 +95,43 @@ def test_area_names_from_files_are_shown_as_text(app_env, tmp_path, monkeypatch)
     assert not at.exception, at.exception
     caption = next(c.value for c in at.caption if "police.uk" in c.value)
     assert "\\!\\[x\\]\\(http" in caption  # escaped: shown as typed, never an image fetched from outside
+
+
+def map_args(at, key="map-count") -> dict:
+    """The data the map component was sent (AppTest cannot draw components; it keeps their arguments)."""
+    el = next(e for e in at.get("component_instance") if e.key == key)
+    return json.loads(el.proto.json_args)
+
+
+def test_the_map_is_sent_the_librarys_hexagons(app_env):
+    from hotspots.webmap import LEGEND_COLOURS
+
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    assert not at.exception, at.exception
+    with Store(app_env["db"], read_only=True) as s:
+        det = detect(s, "count", default_filter(app_env["db"]))
+    args = map_args(at)
+    assert args["cells"] == list(det.table["cell"])  # busiest first; fewer than MAX_CELLS on the sample
+    assert [int(label.split(" ")[0].replace(",", "")) for label in args["labels"]] == list(det.table["count"])
+    colours = [args["palette"][i] for i in args["colour_index"]]
+    assert colours[0] == LEGEND_COLOURS[-1] and colours[-1] != LEGEND_COLOURS[-1]  # darkest = busiest
+    assert args["legend"]["title"] == "Incidents per hexagon" and args["res"] == 9
+    assert args["boundaries"]["features"] and args["selected"] is None
+    assert any("Map data sent to the browser: about" in c.value for c in at.caption)
+
+
+def test_a_selected_hexagon_is_outlined_and_dropped_when_the_size_changes(app_env):
+    at = AppTest.from_file(APP, default_timeout=90).run()
+    with Store(app_env["db"], read_only=True) as s:
+        det = detect(s, "count", default_filter(app_env["db"]))
+    cell = det.table["cell"].iloc[0]
+    at.session_state["selected_cell"] = cell  # what the map's click callback sets
+    at.run()
+    assert not at.exception, at.exception
+    assert map_args(at)["selected"] == cell
+    assert {m.label: m.value for m in at.metric}["Incidents here"] == f"{int(det.table['count'].iloc[0]):,} incidents"
+    next(s for s in at.selectbox if s.label == "Hexagon size").set_value(10).run()
+    assert not at.exception, at.exception
+    args = map_args(at)
+    assert args["res"] == 10 and args["selected"] is None
+    assert "Click a hexagon" in [h.value for h in at.subheader]

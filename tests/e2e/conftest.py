@@ -179,24 +179,57 @@ def frame_resources(pg) -> list[str]:
         catch (e) { return ['<cross-origin frame>']; } })""")
 
 
+#: The map: the app's own component (pages/_hexmap.py), one iframe kept across reruns.
+MAP_FRAME = "iframe[data-testid=stCustomComponentV1]"
+
+
 def hexagon_paths(pg) -> int:
-    """Hexagons (and cluster outlines) drawn by Leaflet in the map iframe."""
-    return pg.frame_locator("iframe").first.locator("path.leaflet-interactive").count()
+    """Hexagons (and cluster outlines) drawn by Leaflet in the map iframe: its clickable SVG paths
+    (outlines of areas and of the selected hexagon are not clickable, so not counted)."""
+    return pg.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive").count()
+
+
+def drawn_cells(pg) -> list[str]:
+    """The H3 cell of every hexagon path in the map (each path carries its cell id)."""
+    return pg.frame_locator(MAP_FRAME).first.locator("path.leaflet-interactive[data-cell]").evaluate_all(
+        "ps => ps.map(p => p.getAttribute('data-cell'))")
+
+
+def map_state(pg) -> dict | None:
+    """What the map says it has drawn: the data version (body[data-version], set once a data set
+    is drawn and painted), how many draws, hexagons and clickable paths; Streamlit's script state."""
+    return pg.evaluate("""sel => {
+        const f = document.querySelector(sel), app = document.querySelector('[data-testid="stApp"]');
+        const d = f && f.contentDocument;
+        if (!d || !d.body) return null;
+        return {version: d.body.dataset.version || null, draws: +(d.body.dataset.draws || 0),
+                cells: +(d.body.dataset.cells || 0),
+                paths: d.querySelectorAll('path.leaflet-interactive').length,
+                script: app ? app.dataset.testScriptState : null};
+    }""", MAP_FRAME)
 
 
 def wait_for_map(pg, timeout_ms: int = 90_000, visible: bool = True) -> None:
-    """The app has finished, the map has drawn, and Leaflet's fit-to-bounds has stopped moving it.
+    """The app has finished, the map has drawn its data, and nothing has changed since.
 
-    ``visible=False`` for layers that may be sub-pixel at the opening zoom (small clusters).
+    "Nothing changed": Streamlit idle, and the map's draw count, data version, path count and the
+    first hexagon's position (fit-to-bounds) the same over three polls 250 ms apart. A test that
+    starts a rerun first waits for a sign of the new run (a new number on the page), since
+    the app is idle both before and after. ``visible=False`` for layers that may be sub-pixel at
+    the opening zoom (small clusters).
     """
     import time
 
     wait_for_app(pg, timeout_ms)
-    first = pg.frame_locator("iframe").first.locator("path.leaflet-interactive").first
-    first.wait_for(timeout=timeout_ms, state="visible" if visible else "attached")
+    frame = pg.frame_locator(MAP_FRAME).first
+    frame.locator("body[data-version]").wait_for(state="attached", timeout=timeout_ms)
+    first = frame.locator("path.leaflet-interactive").first
+    if visible:
+        first.wait_for(timeout=timeout_ms, state="visible")
     last, stable, deadline = None, 0, time.monotonic() + timeout_ms / 1000
     while stable < 3 and time.monotonic() < deadline:
-        box = first.bounding_box()
-        stable = stable + 1 if box == last else 0
-        last = box
+        st = map_state(pg)
+        now = (st, first.bounding_box() if st and st["paths"] else None)
+        stable = stable + 1 if now == last and st and st["script"] == "notRunning" else 0
+        last = now
         time.sleep(0.25)

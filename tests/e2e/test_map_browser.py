@@ -8,8 +8,8 @@ import pytest
 from geo.store import Store
 from hotspots.detect import detect
 from hotspots.query import IncidentFilter
-from tests.e2e.conftest import (ARTIFACTS, LOCAL, XSS_LOCATION, frame_resources, hexagon_paths, wait_for_app,
-                                wait_for_map)
+from tests.e2e.conftest import (ARTIFACTS, LOCAL, MAP_FRAME, XSS_LOCATION, drawn_cells, frame_resources,
+                                hexagon_paths, map_state, wait_for_app, wait_for_map)
 
 pytestmark = pytest.mark.e2e
 OFFLINE = "map=Offline+%28boundaries+only%29"
@@ -33,6 +33,7 @@ def test_map_draws_the_hexagons_with_nothing_leaving(app_url, page):
     with Store(app_url["db"], read_only=True) as s:
         det = detect(s, "count", IncidentFilter(m[0], m[-1]))
     assert hexagon_paths(page) == len(det.table)
+    assert sorted(drawn_cells(page)) == sorted(det.table["cell"])  # the library's hexagons, each once
     assert metric(page, "Incidents selected") == det.summary["incidents"]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map.png"), full_page=True)
@@ -45,6 +46,8 @@ def test_changing_the_period_updates_the_map(app_url, page):
     page.goto(f"{app_url['url']}/?{OFFLINE}")
     wait_for_map(page)
     before_paths, before = hexagon_paths(page), metric(page, "Incidents selected")
+    before_state = map_state(page)
+    page.evaluate("sel => { document.querySelector(sel).__before = true; }", MAP_FRAME)  # the map's iframe
     thumb = page.get_by_role("slider").first          # the period's first month
     thumb.focus()
     page.keyboard.press("ArrowRight")
@@ -58,6 +61,11 @@ def test_changing_the_period_updates_the_map(app_url, page):
         time.sleep(0.3)
     assert metric(page, "Incidents selected") == det.summary["incidents"] < before
     assert hexagon_paths(page) == len(det.table) != before_paths
+    assert sorted(drawn_cells(page)) == sorted(det.table["cell"])
+    after = map_state(page)
+    assert after["version"] != before_state["version"] and after["draws"] > before_state["draws"]
+    # the same map redrew its data: no new iframe, no page of script sent again
+    assert page.evaluate("sel => document.querySelector(sel).__before === true", MAP_FRAME)
 
 
 def test_clicking_a_hexagon_opens_its_drilldown(app_url, page):
@@ -77,9 +85,14 @@ def test_clicking_a_hexagon_opens_its_drilldown(app_url, page):
         }
         return [r.x + best[0], r.y + best[1]];
     }""")
+    cell = page.evaluate("""([x, y]) => {
+        const f = document.querySelector('iframe'), r = f.getBoundingClientRect();
+        return f.contentDocument.elementFromPoint(x - r.x, y - r.y).getAttribute('data-cell');
+    }""", [x, y])
     page.mouse.click(x, y)
     page.locator("text=This hexagon").wait_for(timeout=60_000)
     wait_for_app(page)
+    assert f"H3 cell {cell} " in page.inner_text("body")  # the drill-down is the clicked hexagon's
     page.locator("[data-testid=stMetric]", has_text="Incidents here").first.wait_for()
     assert "By crime type" in page.inner_text("body")
     page.locator("[data-testid=stVegaLiteChart] canvas, [data-testid=stVegaLiteChart] svg").first.wait_for()
@@ -92,6 +105,7 @@ def test_hostile_location_text_is_shown_as_text(app_url, page):
     page.goto(f"{app_url['url']}/?{OFFLINE}&types=Robbery")
     wait_for_app(page)
     page.get_by_text("DBSCAN clusters", exact=True).click()
+    page.locator("[data-testid=stMetric]", has_text="Clusters found").wait_for(timeout=60_000)
     wait_for_map(page, visible=False)
     # clusters a few metres across are sub-pixel at county zoom: open each tooltip by its event
     tips = page.evaluate("""() => {
