@@ -1,0 +1,102 @@
+"""Patrol planner: where to patrol, when, and how long each visit (the Koper curve)."""
+
+import streamlit as st
+
+from hotspots import defaults
+from hotspots.patrol import MONTH_ONLY_NOTE, plan_csv, plan_geojson, plan_kml, plan_table
+from pages import _patrol_ui as pu
+from pages import _ui
+
+SHIFTS = {f"{k.capitalize()} ({v})": k for k, v in defaults.PATROL_SHIFTS.items()}
+CUSTOM = "Another shift (type it)"
+
+s = _ui.page_setup()
+info = _ui.summary()
+st.title("Patrol planner")
+st.caption(s.describe())
+_ui.synthetic_banner(info["synthetic"])
+st.write("The places to patrol next month, ranked by the recommended forecast (the method that best predicted "
+         "next month's crime on the Accuracy page), joined into walkable patrol areas, with a timetable of short "
+         "visits in random order.")
+
+c1, c2, c3 = st.columns(3)
+mode = c1.radio("Patrol budget", ["A share of the area", "A number of patrol areas"], key="patrol_mode")
+if mode == "A share of the area":
+    budget = c1.slider("Share of the study area to patrol (%)", 0.25, defaults.PATROL_MAX_BUDGET_PCT,
+                       defaults.PATROL_BUDGET_PCT, step=0.25, key="patrol_budget",
+                       help="The plan never covers more than this. Hot-spot patrols usually cover 1-2 % of a district.")
+    n_areas = None
+else:
+    budget = None
+    n_areas = int(c1.number_input("Number of patrol areas", 1, defaults.PATROL_MAX_AREAS, 6, key="patrol_n"))
+labels = list(SHIFTS) + [CUSTOM]
+default_shift = next(k for k, v in SHIFTS.items() if v == defaults.PATROL_DEFAULT_SHIFT)
+shift_label = c2.selectbox("Shift", labels, index=labels.index(default_shift), key="patrol_shift")
+shift = SHIFTS.get(shift_label) or c2.text_input("Shift (HH:MM-HH:MM)", "18:00-02:00", key="patrol_custom")
+visit = c3.slider("Minutes per visit", 10, 15, int(defaults.PATROL_VISIT_MIN), key="patrol_visit",
+                  help="The Koper curve: 10-15 minutes; little is gained beyond about 15.")
+seed = int(c3.number_input("Random order: seed", 0, 10_000, 0, key="patrol_seed",
+                           help="Change it for a different random visiting order."))
+
+settings = pu.PatrolSettings(budget_pct=budget, n_areas=n_areas, shift=shift, visit_min=float(visit), seed=seed)
+plan = pu.plan(s, settings)
+sm = plan.summary
+
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Patrol areas", f"{sm['areas']:,} areas")
+m2.metric("Area to patrol", f"{sm['area_km2']:.2f} km²", help=f"{sm['area_pct']:.2f}% of the study area "
+          f"({sm['study_area_km2']:,.1f} km²).")
+if sm["expected_crime_pct"] is not None:
+    m3.metric("Expected share of crime", f"{sm['expected_crime_pct']:.1f}%",
+              help="The share of next month's crime a plan of this size caught when the forecast was tested on "
+                   f"{', '.join(sm['backtest_months'])}, each forecast from the months before it only "
+                   "(the Accuracy page's hit rate).")
+    m4.metric("Expected share of harm", f"{sm['expected_harm_pct']:.1f}%",
+              help="The same, with each crime weighted by its harm (approximate CCHI days).")
+else:
+    m3.metric("Expected share of crime", "n/a", help="The period is too short to test the forecast.")
+st.caption(f"Forecast for {sm['forecast_month']} from {sm['incidents']:,} incidents, {sm['months'][0]} to "
+           f"{sm['months'][-1]}; each area's expected share is the plan's, shared out by its forecast.")
+
+if s.presentation:
+    map_col, side = st.container(), st.container()
+else:
+    map_col, side = st.columns([3, 2])
+with map_col:
+    st.image(pu.map_png(s, settings), caption="Patrol areas: the number is the rank. Drawn without a basemap, as "
+             "printed on the patrol sheet.", width="stretch")
+with side:
+    st.subheader("When")
+    if plan.times.empty:
+        st.info(MONTH_ONLY_NOTE, icon=":material/schedule:")
+        if "rms" in info["months_by_source"] and s.sources != ("rms",):
+            st.button("Use force records (with times)", on_click=_ui.use_dataset,
+                      args=(next(d for d, src in _ui.DATASETS.items() if src == ("rms",)),))
+    else:
+        t = plan.times.copy()
+        t["hour"] = [f"{h:02d}:00-{(h + 1) % 24:02d}:00" for h in t["hour"]]
+        st.dataframe(t.rename(columns={"day": "Day", "hour": "Hour", "incidents": "Incidents (aoristic)"}),
+                     hide_index=True, width="stretch",
+                     column_config={"Incidents (aoristic)": st.column_config.NumberColumn(format="%.1f")})
+        for note in plan.time_notes:
+            st.caption(_ui.md_escape(note))
+
+st.subheader("Patrol areas, best first")
+st.dataframe(plan_table(plan), hide_index=True, width="stretch")
+
+st.subheader(f"Visiting timetable: {_ui.md_escape(sm['shift'])}")
+st.write(f"Spend {sm['visit_min']:g} minutes in each area on each visit, and come back about every "
+         f"{sm['revisit_min'] / 60:g} hours. The order changes every round so nobody can predict it; each team "
+         f"holds at most {int(sm['revisit_min'] // (sm['visit_min'] + defaults.PATROL_TRAVEL_MIN))} areas, with "
+         f"at least {defaults.PATROL_TRAVEL_MIN:g} minutes to get from one to the next.")
+st.dataframe(plan.schedule.drop(columns=["start_min"]).rename(columns={
+    "team": "Team", "round": "Round", "start": "Start", "end": "End", "area": "Patrol area", "minutes": "Minutes"}),
+    hide_index=True, width="stretch")
+
+d1, d2, d3, d4 = st.columns(4)
+d1.download_button("Patrol sheet (PDF)", pu.pdf(s, settings), "patrol-sheet.pdf", "application/pdf",
+                   help="Map, areas, times and the timetable, ready to print.")
+d2.download_button("GeoJSON", plan_geojson(plan), "patrol-areas.geojson", "application/geo+json")
+d3.download_button("KML (in-car, handheld)", plan_kml(plan), "patrol-areas.kml",
+                   "application/vnd.google-earth.kml+xml")
+d4.download_button("CSV", plan_csv(plan), "patrol-areas.csv", "text/csv")

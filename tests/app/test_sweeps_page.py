@@ -1,0 +1,65 @@
+"""The Knife-sweep page on the 3-month sample (AppTest): its numbers are the library's."""
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from geo.store import Store
+from hotspots.sweeps import plan_sweeps, sweep_table
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(**query):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/sweeps.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def months_of(db, source="police"):
+    with Store(db, create=False) as s:
+        return [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
+                                            "WHERE source = ? ORDER BY 1", [source]).fetchall()]
+
+
+def test_sweeps_page_numbers_are_the_librarys(app_env):
+    months = months_of(app_env["db"])
+    at = open_page(**{"from": months[0], "to": months[-1], "area": "district: Watford"})
+    with Store(app_env["db"], create=False) as s:
+        want = plan_sweeps(s, months[0], months[-1], sources=("police", "ae"), area=s.area("district", "Watford"))
+    sm = want.summary
+    assert metric(at, "Sweep areas") == f"{sm['areas']:,} areas"
+    assert metric(at, "Walk between them") == f"{sm['walk_m'] / 1000:.1f} km"
+    table = next(d.value for d in at.dataframe if "Sweep area" in d.value.columns)
+    pd.testing.assert_frame_equal(table.reset_index(drop=True), sweep_table(want).reset_index(drop=True),
+                                  check_dtype=False)
+    assert any("SYNTHETIC" in w.value for w in at.warning)
+    # the sample has A&E data: an index instead of scores, and no A&E count of 1..7 on the page
+    assert sm["ae_included"] and "Score index (top = 100)" in table
+    for v in table["A&E knife/sharp assaults"]:
+        assert v in ("0", "1 to 7") or int(v) > 7, v
+    assert len(at.get("download_button")) == 4
+    assert len(at.get("image")) == 1                             # the static map
+
+
+def test_sweeps_page_weights_and_areas(app_env):
+    months = months_of(app_env["db"])
+    at = open_page(**{"from": months[0], "to": months[-1]})
+    at.slider(key="sweep_n").set_value(3).run()
+    at.checkbox(key="sweep_ae").uncheck().run()
+    assert not at.exception, at.exception
+    with Store(app_env["db"], create=False) as s:
+        want = plan_sweeps(s, months[0], months[-1], sources=("police",), n_areas=3)
+    table = next(d.value for d in at.dataframe if "Sweep area" in d.value.columns)
+    assert table["Score"].tolist() == sweep_table(want)["Score"].tolist()
+    assert "A&E knife/sharp assaults" not in table
+    assert metric(at, "Sweep areas") == "3 areas"

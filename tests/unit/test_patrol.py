@@ -1,0 +1,392 @@
+"""The patrol planner: budget never exceeded, areas contiguous, expected shares = the accuracy module's,
+the Koper-curve timetable, month-only wording, and the exports (PDF opened and read)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import h3
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.errors import SettingError
+from hotspots import defaults
+from hotspots.evaluate import accuracy_at_shares, evaluate_cell_months, rank_cells
+from hotspots.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
+from hotspots.patrol import (MONTH_ONLY_NOTE, backtest_months, cell_components, choose_prefix, dosage_schedule,
+                             parse_shift, plan_csv, plan_geojson, plan_kml, plan_patrol, split_large)
+from hotspots.query import IncidentFilter, analysis_window, select_incidents
+
+CENTRE = h3.latlng_to_cell(51.656, -0.396, 9)
+DISK = sorted(h3.grid_disk(CENTRE, 6))   # 127 cells
+
+
+# ----------------------------------------------------------------------------- shifts
+
+
+def test_parse_shift_named_custom_and_bad():
+    assert parse_shift("18:00-02:00")[:2] == (18 * 60, 26 * 60)
+    assert parse_shift("night")[:2] == (23 * 60, 31 * 60)
+    assert parse_shift("EARLY")[:2] == (7 * 60, 15 * 60)
+    for bad in ("evening", "25:00-03:00", "18:00-18:30", ""):
+        with pytest.raises(SettingError):
+            parse_shift(bad)
+
+
+# ------------------------------------------------------------------ budget, contiguity
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), budget=st.floats(0.8, 10.0), n=st.integers(20, 127))
+def test_budget_never_exceeded_and_prefix_is_longest(seed, budget, n):
+    rng = np.random.default_rng(seed)
+    cells = np.array(DISK[:n], dtype=object)
+    area = np.array([h3.cell_area(c, "km^2") for c in cells])
+    order = rng.permutation(n)
+    limit = budget / 100 * area.sum()
+    if area[order[0]] > limit:                                  # not even one hexagon fits
+        with pytest.raises(SettingError, match="smaller than one hexagon"):
+            choose_prefix(order, cells, area, budget_pct=budget)
+        return
+    k = choose_prefix(order, cells, area, budget_pct=budget)
+    assert area[order[:k]].sum() <= limit * (1 + 1e-9)
+    # one more cell would exceed it (or there is none)
+    assert k == n or area[order[:k + 1]].sum() > limit
+
+
+def test_budget_smaller_than_a_cell_is_refused():
+    area = np.ones(10)
+    with pytest.raises(SettingError, match="smaller than one hexagon"):
+        choose_prefix(np.arange(10), DISK[:10], area, budget_pct=5)   # 0.5 of one cell
+    with pytest.raises(SettingError):
+        choose_prefix(np.arange(10), DISK[:10], area, budget_pct=50)  # above the maximum
+    with pytest.raises(SettingError):
+        choose_prefix(np.arange(10), DISK[:10], area)                 # neither
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n_areas=st.integers(1, 6))
+def test_n_areas_gives_exactly_n_connected_components(seed, n_areas):
+    rng = np.random.default_rng(seed)
+    cells = np.array(DISK, dtype=object)
+    order = rng.permutation(len(cells))
+    k = choose_prefix(order, cells, np.ones(len(cells)), n_areas=n_areas)
+    comp = cell_components(cells[order[:k]])
+    assert comp.max() + 1 == n_areas
+    # the shortest such run: one cell fewer gives fewer areas
+    if k > 1:
+        assert cell_components(cells[order[:k - 1]]).max() + 1 != n_areas
+
+
+def test_components_by_hand():
+    a = CENTRE
+    ring1 = sorted(h3.grid_ring(a, 1))
+    far = sorted(h3.grid_ring(a, 4))[0]
+    # a with two of its neighbours, plus a far cell, plus a cell next to the far one
+    far_nb = sorted(h3.grid_ring(far, 1))[0]
+    labels = cell_components([a, ring1[0], far, ring1[3], far_nb])
+    assert labels.tolist() == [0, 0, 1, 0, 1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), max_cells=st.integers(1, 9))
+def test_split_pieces_are_contiguous_and_small(seed, max_cells):
+    rng = np.random.default_rng(seed)
+    cells = np.array(DISK, dtype=object)[rng.permutation(len(DISK))[:60]]
+    comp = cell_components(cells)
+    lab = split_large(cells, comp, np.ones(len(cells)), float(max_cells))
+    for piece in np.unique(lab):
+        members = cells[lab == piece]
+        assert len(members) <= max_cells
+        assert cell_components(members).max() == 0            # one connected piece
+        assert len(set(comp[lab == piece])) == 1               # never across components
+
+
+# ---------------------------------------------------------------------------- dosage
+
+
+@pytest.mark.parametrize("n_areas,shift,visit", [(1, "late", 15), (3, "18:00-02:00", 12), (6, "night", 15),
+                                                  (6, "early", 10), (14, "late", 15), (23, "18:00-06:00", 12),
+                                                  (3, "18:00-19:30", 15)])
+def test_dosage_schedule_koper_curve(n_areas, shift, visit):
+    names = [f"Area {i}" for i in range(1, n_areas + 1)]
+    rng = np.random.default_rng(n_areas)
+    sch = dosage_schedule(names, shift, visit_min=visit, seed=7, x_m=rng.uniform(0, 5000, n_areas),
+                          y_m=rng.uniform(0, 5000, n_areas))
+    start, end, _ = parse_shift(shift)
+    length = end - start
+    assert set(sch["area"]) == set(names)                      # every area visited
+    assert sch["minutes"].between(10, 15).all()                # 10-15 minute visits
+    assert (sch["start_min"] >= 0).all() and (sch["start_min"] + sch["minutes"] <= length + 1e-9).all()
+    for _, team in sch.groupby("team"):
+        # one visit at a time per team, with time to get to the next area
+        t = team.sort_values("start_min")["start_min"].to_numpy()
+        assert (np.diff(t) >= visit + defaults.PATROL_TRAVEL_MIN - 1e-9).all()
+        assert team["area"].nunique() <= 120 // (visit + defaults.PATROL_TRAVEL_MIN)
+    for _, visits in sch.groupby("area"):
+        t = visits.sort_values("start_min")["start_min"].to_numpy()
+        assert len(t) == length // 120 or len(t) >= 1
+        gaps = np.diff(t)
+        # about every two hours: 120 +- 30 minutes
+        assert ((gaps >= 90 - 1e-9) & (gaps <= 150 + 1e-9)).all(), gaps
+        # every round visits it once
+        assert visits["round"].is_unique
+
+
+def test_dosage_order_is_random_but_seeded():
+    names = [f"A{i}" for i in range(6)]
+    a = dosage_schedule(names, "07:00-19:00", seed=1)
+    b = dosage_schedule(names, "07:00-19:00", seed=1)
+    assert a.equals(b)
+    orders = {tuple(r["area"]) for _, r in a.groupby("round")}
+    assert len(orders) > 1                                     # the order changes between rounds
+    firsts = {tuple(dosage_schedule(names, "late", seed=s).query("round == 1")["area"]) for s in range(6)}
+    assert len(firsts) > 1                                     # and between seeds
+
+
+def test_dosage_refuses_long_visits_and_overfull_shifts():
+    with pytest.raises(SettingError, match="Koper"):
+        dosage_schedule(["A"], "late", visit_min=30)
+    with pytest.raises(SettingError, match="too short"):
+        dosage_schedule(list("ABCDEF"), "18:00-19:30")        # 6 visits of 15 + 5 minutes need 2 hours
+
+
+def test_backtest_months():
+    assert backtest_months(month_range("2021-01", "2021-12")) == (3, ("2021-10", "2021-11", "2021-12"))
+    assert backtest_months(month_range("2021-01", "2021-04")) == (3, ("2021-04",))
+    assert backtest_months(("2021-01", "2021-02")) == (1, ("2021-02",))
+
+
+# ------------------------------------------------------------------ plans on the sample
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    from geo.ingest import ingest_sample
+    from geo.sample import write_sample
+    from geo.store import Store
+
+    root = tmp_path_factory.mktemp("patrol")
+    write_sample(root / "sample", months=5)
+    db = root / "s.duckdb"
+    with Store(db) as s:
+        ingest_sample(root / "sample", s)
+    return str(db)
+
+
+@pytest.fixture(scope="module")
+def watford(sample_db):
+    from geo.store import Store
+
+    with Store(sample_db, read_only=True) as s:
+        area = s.area("district", "Watford")
+        plan = plan_patrol(s, IncidentFilter(), area=area, budget_pct=2.0, shift="18:00-02:00", seed=3)
+        inc = select_incidents(s, IncidentFilter(), area)
+    return plan, inc, area
+
+
+def test_plan_within_budget_and_contiguous(watford):
+    plan, _, _ = watford
+    s = plan.summary
+    assert s["area_pct"] <= 2.0 + 1e-9
+    assert s["area_km2"] <= 0.02 * s["study_area_km2"] + 1e-9
+    assert plan.areas["area_km2"].sum() == pytest.approx(s["area_km2"])
+    for r in plan.areas["rank"]:
+        cells = plan.cells.loc[plan.cells["area"] == r, "cell"].tolist()
+        assert cell_components(cells).max() == 0
+        assert plan.geometry[r - 1].geom_type == "Polygon"      # one piece on the map too
+        assert plan.areas.loc[r - 1, "area_km2"] <= defaults.PATROL_MAX_AREA_KM2 + 1e-9
+
+
+@pytest.mark.parametrize("district", ["Watford", "Stevenage"])
+def test_plans_never_exceed_the_budget_over_budgets_and_districts(sample_db, district):
+    from geo.store import Store
+
+    with Store(sample_db, read_only=True) as s:
+        area = s.area("district", district)
+        for budget in (0.75, 1.5, 3.0, 6.0, 10.0):
+            plan = plan_patrol(s, IncidentFilter(), area=area, budget_pct=budget)
+            sm = plan.summary
+            assert sm["area_km2"] <= budget / 100 * sm["study_area_km2"] * (1 + 1e-12), (district, budget)
+            assert plan.areas["area_km2"].sum() == pytest.approx(sm["area_km2"])
+            for r in plan.areas["rank"]:
+                assert cell_components(plan.cells.loc[plan.cells["area"] == r, "cell"]).max() == 0
+            if sm["expected_crime_pct"] is not None:
+                assert 0 <= sm["expected_crime_pct"] <= 100
+
+
+def test_plan_cells_are_the_top_of_the_forecast_ranking(watford):
+    """Recomputed with the forecast and rank_cells directly: the plan holds the leading cells."""
+    from hotspots.forecast import RecencyBlendForecast
+
+    plan, inc, area = watford
+    months = month_range(min(inc["month"]), max(inc["month"]))
+    data = cell_months(inc, analysis_window(inc, 9, area), months, FORECAST_BANDWIDTHS_M)
+    f = RecencyBlendForecast(train_months=3).fit(data)
+    order = rank_cells(f.predict(), data.last(3), np.arange(data.n_cells))
+    k = len(plan.cells)
+    assert plan.cells.sort_values("rank")["cell"].tolist() == data.cells[order[:k]].tolist()
+    # the next cell would break the budget
+    assert data.area_km2[order[:k + 1]].sum() > 0.02 * data.area_km2.sum()
+
+
+def test_expected_shares_equal_the_accuracy_modules(watford):
+    plan, inc, area = watford
+    months = month_range(min(inc["month"]), max(inc["month"]))
+    data = cell_months(inc, analysis_window(inc, 9, area), months, FORECAST_BANDWIDTHS_M)
+    share = plan.summary["area_pct"]
+    tm, tests = backtest_months(months)
+    ev = evaluate_cell_months(data, tests, train_months=tm, methods=["forecast"], shares_pct=[share])
+    key = f"{float(share):g}"
+    assert plan.summary["expected_crime_pct"] == pytest.approx(100 * ev.by_origin[f"hit@{key}"].mean(), abs=1e-9)
+    assert plan.summary["expected_harm_pct"] == pytest.approx(100 * ev.by_origin[f"harm@{key}"].mean(), abs=1e-9)
+    # and accuracy_at_shares, month by month, on the same cells and months
+    from hotspots.forecast import RecencyBlendForecast
+
+    for t, row in zip(tests, plan.backtest.itertuples()):
+        j = data.index(t)
+        hist = data.before(t)
+        score = RecencyBlendForecast(train_months=tm).fit(hist).predict()
+        acc = accuracy_at_shares(data.cells, score, data.counts[:, j], train_counts=hist.last(tm),
+                                 test_harm=data.harm[:, j], cell_area_km2=data.area_km2, shares_pct=[share])
+        assert row.hit == acc[f"hit@{key}"] and row.harm == acc[f"harm@{key}"]
+    # the areas share the plan's expected share out, in proportion to their forecast
+    assert plan.areas["expected_crime_pct"].sum() == pytest.approx(plan.summary["expected_crime_pct"])
+
+
+def test_period_shares_match_a_direct_count(watford):
+    plan, inc, _ = watford
+    cell9 = [h3.cell_to_parent(format(int(c), "x"), 9) for c in inc["h3_11"]]
+    counts = pd.Series(cell9).value_counts()
+    for r, row in plan.areas.iterrows():
+        cells = plan.cells.loc[plan.cells["area"] == row["rank"], "cell"]
+        n = int(counts.reindex(cells).fillna(0).sum())
+        assert row["period_incidents"] == n
+        assert row["period_crime_pct"] == pytest.approx(100 * n / len(inc))
+
+
+def test_month_only_police_data_says_so(watford):
+    plan, _, _ = watford
+    assert plan.summary["month_only"] and plan.times.empty
+    assert plan.time_notes == [MONTH_ONLY_NOTE]
+
+
+def test_force_records_give_best_hours(sample_db):
+    from geo.store import Store
+    from hotspots.temporal import day_hour_grid
+
+    with Store(sample_db, read_only=True) as s:
+        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift="late")
+        inc = select_incidents(s, IncidentFilter(sources=("rms",)),
+                               columns=("h3_11", "occurred_at", "occurred_until", "time_precision"))
+    assert not plan.summary["month_only"] and len(plan.times) == defaults.PATROL_BEST_HOURS
+    cells = set(plan.cells["cell"])
+    inside = inc[[h3.cell_to_parent(format(int(c), "x"), 9) in cells for c in inc["h3_11"]]]
+    grid = day_hour_grid(inside).grid
+    top = plan.times.iloc[0]
+    assert top["incidents"] == pytest.approx(grid.to_numpy().max())
+    assert grid.loc[top["day"], top["hour"]] == pytest.approx(top["incidents"])
+    assert len(plan.areas) == 3
+
+
+def test_harm_ranking_and_errors(sample_db):
+    from geo.store import Store
+
+    with Store(sample_db, read_only=True) as s:
+        plan = plan_patrol(s, IncidentFilter(categories=("Burglary", "Robbery")), n_areas=2, harm=True)
+        assert plan.summary["value"] == "harm" and len(plan.areas) == 2
+        with pytest.raises(SettingError, match="No incidents"):
+            plan_patrol(s, IncidentFilter("2030-01", "2030-02"))
+        with pytest.raises(SettingError, match="shift"):
+            plan_patrol(s, IncidentFilter(), shift="whenever")
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def test_exports(watford, tmp_path):
+    plan, _, _ = watford
+    gj = json.loads(plan_geojson(plan))
+    assert len(gj["features"]) == len(plan.areas)
+    f0 = gj["features"][0]
+    assert f0["geometry"]["type"] == "Polygon" and f0["properties"]["rank"] == 1
+    assert f0["properties"]["data_note"].startswith("SYNTHETIC")
+    lon, lat = np.array(f0["geometry"]["coordinates"][0]).T
+    assert -0.6 < lon.mean() < -0.2 and 51.5 < lat.mean() < 51.8
+    root = ET.fromstring(plan_kml(plan))                      # well-formed XML
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    assert len(root.findall(".//k:Placemark", ns)) == len(plan.areas)
+    assert "SYNTHETIC" in root.find("k:Document/k:name", ns).text
+    csv = pd.read_csv(io.BytesIO(plan_csv(plan)), encoding="utf-8-sig")
+    assert csv["rank"].tolist() == plan.areas["rank"].tolist()
+    assert (csv["data_note"] == "SYNTHETIC sample data, not real crime").all()
+
+
+def test_hostile_location_text_is_escaped(watford):
+    plan, _, _ = watford
+    evil = plan.areas.copy()
+    evil.loc[0, "top_streets"] = '<script>alert(1)</script> & "=cmd"'
+    evil.loc[0, "name"] = "=HYPERLINK(\"x\")"
+    from dataclasses import replace
+
+    p2 = replace(plan, areas=evil)
+    kml = plan_kml(p2).decode()
+    assert "<script>" not in kml and "&amp;lt;script&amp;gt;" in kml
+    ET.fromstring(kml)
+    csv = plan_csv(p2).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+
+
+def test_pdf_opened_text_and_images(watford, tmp_path):
+    from pypdf import PdfReader
+
+    from hotspots.patrol import write_plan
+
+    plan, _, _ = watford
+    path = write_plan(plan, tmp_path / "patrol.pdf")
+    reader = PdfReader(str(path))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Patrol sheet" in text and "SYNTHETIC" in text
+    assert MONTH_ONLY_NOTE.split(":")[0] in text
+    assert "Visiting timetable" in text and "18:00" in text and "Koper" in text
+    assert plan.areas["name"].iloc[0].split(":")[0] in text
+    assert f"{plan.summary['expected_crime_pct']:.1f}%" in text
+    images = sum(len(p.images) for p in reader.pages)
+    assert images >= 1
+    # rendered as people see it: pdftoppm pages are PNGs with ink on them
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "page")], check=True)
+    pngs = sorted(tmp_path.glob("page-*.png"))
+    assert len(pngs) == len(reader.pages)
+    from PIL import Image
+
+    first = np.asarray(Image.open(pngs[0]).convert("L"))
+    assert (first < 128).mean() > 0.005                          # text and a map, not a blank page
+    colours = np.asarray(Image.open(pngs[0]).convert("RGB")).reshape(-1, 3)
+    red = ((colours[:, 0] > 180) & (colours[:, 1] < 80) & (colours[:, 2] < 80)).sum()
+    assert red > 20                                               # area 1 is drawn in red on the map
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"   # for people to look at (not committed)
+    artifacts.mkdir(exist_ok=True)
+    for i, png in enumerate(pngs, start=1):
+        (artifacts / f"patrol-sheet-page{i}.png").write_bytes(png.read_bytes())
+
+
+def test_cli_json_and_outputs(sample_db, tmp_path, capsys):
+    from hotspots.cli import main
+
+    assert main(["patrol", "--db", sample_db, "--district", "Watford", "--areas", "3", "--shift", "night",
+                 "--json", "--out", str(tmp_path / "p.kml")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["areas"] == 3 and len(out["areas"]) == 3
+    assert out["summary"]["shift"] == "night (23:00-07:00)"
+    assert out["time_notes"] == [MONTH_ONLY_NOTE]
+    assert (tmp_path / "p.kml").read_bytes().startswith(b"<?xml")
+    assert main(["patrol", "--db", sample_db, "--budget-pct", "50"]) == 2
+    assert "budget" in capsys.readouterr().err
+    assert main(["patrol", "--db", sample_db, "--district", "Nowhere"]) == 2
