@@ -7,6 +7,11 @@ ingest   load police.uk files or a force records export into the store
 status   what the store holds: rows by source, force and month
 detect   run a hotspot method (count, kde, gistar, dbscan, hdbscan, emerging, knox, forecast)
 evaluate how well each method's map predicts the next months (hit rate, PAI, RRI)
+overlay  police violence x A&E assaults per hexagon, A&E small counts suppressed
+patrol   plan hot-spot patrols: areas, expected share, times, a dosage timetable
+sweeps   knife-sweep areas: weapon-violence score, green share, visiting order
+cctv     mobile CCTV sites (maximal covering, proven optimal); --evaluate: did it work (WDQ)
+brief    the JAG briefing pack for a district and month: a PDF or a PowerPoint deck
 
 Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
 Expected problems print one sentence with the fix and exit with status 2; a load in
@@ -59,11 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
     p = sub.add_parser("ingest", help="load files into the store")
-    p.add_argument("kind", choices=["police", "rms"], help="police: police.uk CSVs/zips; rms: force records export")
+    p.add_argument("kind", choices=["police", "rms", "ae"],
+                   help="police: police.uk CSVs/zips; rms: force records export; ae: A&E (ISTV) files")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zips")
     p.add_argument("--area", metavar="FILE", help="area boundary (GeoJSON, GeoPackage, Shapefile, KML): "
                    "points outside it are rejected")
     p.add_argument("--mapping", metavar="FILE.toml", help="rms: the column mapping (see README)")
+    from hotspots.ae_cli import add_ae_arguments
+
+    add_ae_arguments(p)
     _add_db(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -95,6 +104,24 @@ def build_parser() -> argparse.ArgumentParser:
     from hotspots.evaluate import add_evaluate_parser
 
     add_evaluate_parser(sub)
+
+    from hotspots.overlay import add_overlay_parser
+
+    add_overlay_parser(sub)
+
+    from hotspots.patrol import add_patrol_parser
+    from hotspots.sweeps import add_sweeps_parser
+
+    add_patrol_parser(sub)
+    add_sweeps_parser(sub)
+
+    from hotspots.cctv import add_cctv_parser
+
+    add_cctv_parser(sub)
+
+    from hotspots.briefing import add_brief_parser
+
+    add_brief_parser(sub)
 
     p = sub.add_parser("status", help="what the store holds")
     _add_db(p)
@@ -137,6 +164,10 @@ def cmd_sample(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    if args.kind == "ae":
+        from hotspots.ae_cli import ae_cli
+
+        return ae_cli(args)
     from geo.boundaries import read_area
     from geo.ingest import ingest_police
     from geo.store import Store
@@ -212,6 +243,9 @@ def cmd_detect(args) -> int:
     from hotspots.query import IncidentFilter
 
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
+    from hotspots.suppress import refuse_ae
+
+    refuse_ae(split(args.sources), "detect")  # A&E counts leave only through the overlay's suppression
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
     area = read_area(args.area) if args.area else None
     overrides = {}
@@ -250,5 +284,42 @@ def cmd_evaluate(args) -> int:
     return evaluate_cli(args)
 
 
+def cmd_patrol(args) -> int:
+    from hotspots.patrol import patrol_cli
+
+    return patrol_cli(args)
+
+
+def cmd_sweeps(args) -> int:
+    from hotspots.sweeps import sweeps_cli
+
+    return sweeps_cli(args)
+
+
+def cmd_overlay(args) -> int:
+    from hotspots.overlay import overlay_cli
+
+    return overlay_cli(args)
+
+
 COMMANDS = {"sample": cmd_sample, "ingest": cmd_ingest, "status": cmd_status, "detect": cmd_detect,
-            "evaluate": cmd_evaluate}
+            "evaluate": cmd_evaluate, "overlay": cmd_overlay}
+COMMANDS.update({"patrol": cmd_patrol, "sweeps": cmd_sweeps})
+
+
+def cmd_cctv(args) -> int:
+    from hotspots.cctv import cctv_cli
+
+    return cctv_cli(args)
+
+
+COMMANDS["cctv"] = cmd_cctv
+
+
+def cmd_brief(args) -> int:
+    from hotspots.briefing import brief_cli
+
+    return brief_cli(args)
+
+
+COMMANDS["brief"] = cmd_brief

@@ -105,13 +105,16 @@ class Sheet:
         Mark every page "SYNTHETIC sample data, not real crime".
     large : bool
         Projector type: 20 pt body text instead of 10 pt.
+    body_pt : float, optional
+        The body type size in points, overriding ``large`` (headings and tables scale with it).
     landscape : bool
         A4 landscape (default) or portrait.
     """
 
     def __init__(self, title: str, subtitle: str = "", synthetic: bool = False, large: bool = False,
-                 landscape: bool = True):
+                 landscape: bool = True, body_pt: float | None = None):
         self.title, self.subtitle = str(title), str(subtitle)
+        self.body_pt = float(body_pt) if body_pt else (20.0 if large else 10.0)
         self.synthetic, self.large, self.landscape = bool(synthetic), bool(large), bool(landscape)
         self._blocks: list[tuple[str, object]] = []
         self.generated = _dt.datetime.now().strftime("%d %B %Y, %H:%M")
@@ -143,7 +146,7 @@ class Sheet:
         from reportlab.lib.styles import ParagraphStyle
 
         font, bold = register_fonts()
-        body = 20 if self.large else 10
+        body = self.body_pt
         return {
             "title": ParagraphStyle("title", fontName=bold, fontSize=body * 2.0, leading=body * 2.4,
                                     spaceAfter=body * 0.3, textColor=colors.black),
@@ -178,7 +181,7 @@ class Sheet:
         # column widths: proportional to content length, within limits
         lengths = np.array([max([len(str(c))] + [len(v) for v in text[c].head(50)])
                             for c in shown.columns], dtype=float)
-        lengths = np.clip(lengths, 4, 40)
+        lengths = np.clip(lengths, 7, 40)  # short headers ("Site", "Rank") must not wrap
         widths = list(width * lengths / lengths.sum()) if len(lengths) else []
         t = LongTable(rows, colWidths=widths, repeatRows=1)
         style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3b5a")),

@@ -172,7 +172,9 @@ class StaticMap:
 
         fig = plt.figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
         try:
-            ax = fig.add_axes([0.01, 0.06, 0.98, 0.86] if self.title else [0.01, 0.06, 0.98, 0.93])
+            # the legend sits in its own column on the right, never over the map
+            right = 0.72 if self._legend else 0.98
+            ax = fig.add_axes([0.01, 0.06, right, 0.86] if self.title else [0.01, 0.06, right, 0.93])
             ax.set_aspect("equal")
             ax.set_axis_off()
             fs = max(7.0, height_px / dpi * 1.45)
@@ -236,9 +238,14 @@ class StaticMap:
                 self._scale_bar(ax, x0, x1, y0, y1, fs)
                 self._north_arrow(ax, fs)
             if self._legend:
-                handles = [Patch(facecolor=c, edgecolor=OUTLINE, label=lab) for c, lab in self._legend]
+                import textwrap
+
+                handles = [Patch(facecolor=c, edgecolor=OUTLINE, label=textwrap.fill(lab, 26))
+                           for c, lab in self._legend]
                 leg = ax.legend(handles=handles, title=self._legend_title or None, loc="upper left",
-                                fontsize=fs, title_fontsize=fs, framealpha=0.92, edgecolor=OUTLINE)
+                                bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=fs, title_fontsize=fs,
+                                framealpha=1.0, edgecolor=OUTLINE)
+                leg._legend_box.align = "left"
                 for t in leg.get_texts():
                     t.set_parse_math(False)
             if self.title:

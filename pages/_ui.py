@@ -18,7 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo.constants import POLICE_CATEGORIES, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
+from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
 from geo.errors import HotspotsError
 from geo.store import Store, resolve_db_path
 from hotspots.query import IncidentFilter
@@ -42,6 +42,11 @@ PAGES = (
     ("pages/map.py", "Hotspot map", ":material/map:"),
     ("pages/trends.py", "Trends", ":material/trending_up:"),
     ("pages/accuracy.py", "Accuracy", ":material/target:"),
+    ("pages/overlay.py", "Police and A&E", ":material/local_hospital:"),
+    ("pages/cctv.py", "Mobile CCTV", ":material/videocam:"),
+    ("pages/patrol.py", "Patrol planner", ":material/directions_walk:"),
+    ("pages/sweeps.py", "Knife-sweep areas", ":material/search:"),
+    ("pages/briefing.py", "JAG briefing", ":material/co_present:"),
     ("pages/data.py", "Data", ":material/database:"),
     ("pages/overview.py", "Store overview", ":material/dashboard:"),
 )
@@ -111,10 +116,14 @@ def store_summary(path: str, version: float) -> dict:
     with Store(path, create=False) as s:
         status = s.status()
         forces = sorted(status["force"].unique()) if len(status) else []
-        real = [f for f in forces if SYNTHETIC_MARK not in f]
+        # real vs synthetic is decided by the police forces (police.uk, stop and search, force
+        # records): A&E "forces" are hospital sites, and the overlay page filters them itself
+        police_forces = sorted(status.loc[status["source"] != SOURCE_AE, "force"].unique()) if len(status) else []
+        real = [f for f in police_forces if SYNTHETIC_MARK not in f]
         stored = status.loc[status["rows"] > 0]  # a month with only rejected rows has nothing to show
         if real:  # once real data is loaded, the synthetic sample is left out of every view
-            stored = stored.loc[stored["force"].isin(real)]
+            real_ae = (stored["source"] == SOURCE_AE) & ~stored["force"].str.contains(SYNTHETIC_MARK, regex=False)
+            stored = stored.loc[stored["force"].isin(real) | real_ae]
         months = {src: sorted(stored.loc[stored.source == src, "month"].unique()) for src in stored["source"].unique()}
         return {
             "rows": int(status["rows"].sum()) if len(status) else 0,
@@ -125,7 +134,7 @@ def store_summary(path: str, version: float) -> dict:
             "forces": forces,
             "shown_forces": tuple(real),  # empty: every force (only the sample is loaded)
             "areas": s.area_names(),
-            "synthetic": bool(forces) and not real,
+            "synthetic": bool(police_forces) and not real,
             "has_loads": bool(s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]),
         }
 
@@ -326,6 +335,7 @@ def page_setup() -> Settings:
         st.divider()
     s = sidebar()
     apply_presentation(s)
+    _freeze_long_lived()  # libraries imported by earlier runs: keep the post-run collection cheap
     return s
 
 
@@ -337,6 +347,11 @@ def use_dataset(dataset: str) -> None:
 def leave_presentation() -> None:
     """Back to the normal layout. A callback."""
     st.session_state[_STATE] = replace(settings(), presentation=False)
+
+
+def enter_presentation() -> None:
+    """Large type, high contrast, no sidebar (e.g. the briefing page on its first visit). A callback."""
+    st.session_state[_STATE] = replace(settings(), presentation=True)
 
 
 def apply_presentation(s: Settings) -> None:
@@ -488,8 +503,13 @@ EMERGING_COLOURS = {
 
 
 def map_layers(det, s: Settings) -> dict:
-    """What the map draws for a detection: cells, colours, labels, legend, overlays, a note."""
-    import folium
+    """What the map draws for a detection: cells, colours, labels, legend, overlays, a note.
+
+    Labels are plain text (the map component shows them as text); ``overlays`` are
+    ``{"name", "geojson"}`` dicts as ``hotspots.webmap.hexmap_args`` takes them.
+    """
+    import json
+
     import numpy as np
     import pandas as pd
 
@@ -539,49 +559,86 @@ def map_layers(det, s: Settings) -> dict:
         else:
             labels = [f"{c}: {n:,} incidents; trend z = {z:.1f}" for c, n, z in zip(keep["class"], keep["count"], keep["trend_z"])]
         return {"cells": keep, "colours": colours, "labels": labels, "legend": legend, "note": note, "overlays": overlays}
-    # clusters: outlines, coloured by size class
+    # clusters: outlines, coloured by size class; labels are plain text (the map shows them as text)
     import geopandas as gpd
-    import html as _html
+    import shapely
 
     gdf = gpd.GeoDataFrame(t, geometry="geometry", crs=27700).to_crs(4326)
     colours, legend = webmap.sequential_style(gdf["count"].to_numpy(dtype=float), "Cluster size", "incidents")
     gdf["fill"] = colours
-    gdf["label"] = [_html.escape(f"Cluster {int(k) + 1}: {n:,} incidents, {a:.2f} km²; {loc}")
+    gdf["label"] = [f"Cluster {int(k) + 1}: {n:,} incidents, {a:.2f} km²; {loc}"
                     for k, n, a, loc in zip(gdf["cluster"], gdf["count"], gdf["area_km2"], gdf["top_locations"])]
-    gj = folium.GeoJson(gdf[["fill", "label", "geometry"]].to_json(drop_id=True), name="Clusters",
-                        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#222",
-                                                  "weight": 1.5, "fillOpacity": 0.6},
-                        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True))
-    overlays.append(gj)
+    gdf["geometry"] = shapely.transform(gdf.geometry.values, lambda xy: np.round(xy, webmap.COORD_DECIMALS))
+    overlays.append({"name": "Clusters", "geojson": json.loads(gdf[["fill", "label", "geometry"]].to_json(drop_id=True))})
     note = f"{det.summary.get('noise', 0):,} incidents are not in any cluster ({100 - det.summary.get('clustered_pct', 0):.0f}%)."
     return {"cells": pd.DataFrame({"cell": []}), "colours": [], "labels": [], "legend": legend, "note": note,
             "overlays": overlays, "n_clusters": int(np.size(gdf, 0))}
 
 
-def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | None:
-    """Draw a detection on the map; return the H3 cell the user clicked (or None)."""
+def _map_clicked(key: str) -> None:
+    """The map's callback, run before the rerun a click causes: the clicked hexagon becomes the
+    selection, so this very run outlines it and opens its drill-down."""
     import h3
-    from streamlit_folium import st_folium
 
-    from hotspots.webmap import hex_map, map_payload_estimate
+    value = st.session_state.get(key)
+    cell = value.get("cell") if isinstance(value, dict) else None
+    if isinstance(cell, str) and h3.is_valid_cell(cell) and h3.get_resolution(cell) == settings().res:
+        st.session_state[SELECTED] = cell
+
+
+#: sys.modules' size at the last freeze (see _freeze_long_lived).
+_FROZEN_AT = [0]
+
+
+def _freeze_long_lived() -> None:
+    """Keep Streamlit's garbage collection after each run cheap.
+
+    Streamlit runs a full ``gc.collect()`` after every script run (``runner.postScriptGC``),
+    holding the interpreter lock: with pandas, geopandas, DuckDB and the rest imported that is
+    some 200,000 objects and 0.2-0.5 s, during which the server sends nothing, so the browser
+    waits for "script finished" (bench/dashboard.py measured it). The imported libraries live
+    as long as the process: ``gc.freeze()`` moves them out of the collector's way (Python
+    docs, ``gc.freeze``), after one collection so no garbage is frozen. Done again only when
+    libraries were imported since (a method used for the first time); objects made by runs
+    are still collected after each run, and frozen ones are still freed by reference counting.
+    """
+    import atexit
+    import gc
+    import sys
+
+    n = len(sys.modules)
+    if n <= _FROZEN_AT[0] + 20:
+        return
+    if not _FROZEN_AT[0]:
+        atexit.register(gc.unfreeze)  # let the interpreter clean up at exit as usual
+    gc.collect()
+    gc.freeze()
+    _FROZEN_AT[0] = n
+
+
+def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | None:
+    """Draw a detection on the map; return the H3 cell the user clicked (or None).
+
+    The map is the app's own component (pages/_hexmap.py): one iframe kept across reruns
+    (``key``), sent only the cells, colours, labels, legend and outlines on each run.
+    """
+    import functools
+
+    import h3
+
+    from hotspots.webmap import hexmap_args, hexmap_payload_bytes
+    from pages import _hexmap
 
     layers = map_layers(det, s)
-    m = run_safely(hex_map, layers["cells"], colours=layers["colours"], labels=layers["labels"],
-                   legend=layers["legend"], boundaries=boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
-                   height_px=height_px)
-    mb = map_payload_estimate(layers, boundaries(s)) / 1e6
-    out = st_folium(m, height=height_px, use_container_width=True,
-                    returned_objects=["last_clicked", "last_active_drawing"], key=key) or {}
-    st.caption(f"{layers['note']} Map data sent to the browser: about {mb:.1f} MB.")
-    feature = out.get("last_active_drawing") or {}
-    clicked = out.get("last_clicked")
-    cell = (feature.get("properties") or {}).get("cell")
-    if cell and h3.is_valid_cell(cell) and h3.get_resolution(cell) == s.res:
-        st.session_state[SELECTED] = cell
-    elif clicked:
-        st.session_state[SELECTED] = h3.latlng_to_cell(clicked["lat"], clicked["lng"], s.res)
     selected = st.session_state.get(SELECTED)
-    if selected and h3.get_resolution(selected) != s.res:  # the hexagon size changed
-        st.session_state.pop(SELECTED)
-        return None
+    if selected and not (h3.is_valid_cell(selected) and h3.get_resolution(selected) == s.res):
+        st.session_state.pop(SELECTED)  # the hexagon size changed
+        selected = None
+    args = run_safely(hexmap_args, layers["cells"], colours=layers["colours"], labels=layers["labels"],
+                      legend=layers["legend"], res=s.res, boundaries=boundaries(s), tiles=s.basemap,
+                      overlays=layers["overlays"], selected=selected, view_key=s.area, height_px=height_px)
+    _hexmap.hexmap(args, key=key, on_click=functools.partial(_map_clicked, key))
+    mb = hexmap_payload_bytes(args) / 1e6
+    st.caption(f"{layers['note']} Map data sent to the browser: about {mb:.1f} MB.")
+    _freeze_long_lived()
     return selected

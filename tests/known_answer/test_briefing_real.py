@@ -1,0 +1,109 @@
+"""The JAG briefing on the real police.uk Hertfordshire files: Watford, December 2021.
+
+Every expected number is counted from the raw CSVs with the csv module, pyproj, shapely and
+h3-py alone (no project code), inside the Watford boundary of ../shared/data/boundaries.
+No timing here: bench/briefing.py times the command.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+
+import h3
+import numpy as np
+import pytest
+import shapely
+
+from geo.store import Store
+from hotspots.briefing import briefing_pdf, build_briefing, compare_counts, resolve_area
+from hotspots.deck import briefing_pptx
+from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
+
+pytestmark = pytest.mark.shared
+
+DISTRICTS = SHARED_DATA / "boundaries" / "herts_lad_dissolved_from_lsoa2011.geojson"
+MONTH, PREV = "2021-12", "2021-11"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    if not POLICE_STREET_DIR.is_dir():
+        pytest.skip(SHARED_REASON)
+    from geo.boundaries import read_areas
+    from geo.ingest import ingest_police
+
+    db = tmp_path_factory.mktemp("brief_real") / "real.duckdb"
+    with Store(db) as s:
+        ingest_police([POLICE_STREET_DIR], s)
+        s.save_areas(read_areas(DISTRICTS), "district")
+    with Store(db, read_only=True) as s:
+        area = resolve_area(s, "Watford")
+        b = build_briefing(s, MONTH, area, district="Watford")
+    return {"b": b, "area": area, "db": str(db)}
+
+
+def raw_rows(month: str, geom) -> list[dict]:
+    """The month's rows with coordinates inside the boundary (EPSG:27700), straight from the CSV."""
+    from pyproj import Transformer
+
+    to_bng = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+    with open(POLICE_STREET_DIR / f"{month}-hertfordshire-street.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["Longitude"] and r["Latitude"]]
+    x, y = to_bng.transform(np.array([float(r["Longitude"]) for r in rows]),
+                            np.array([float(r["Latitude"]) for r in rows]))
+    inside = shapely.intersects_xy(geom, x, y)  # points on the edge count as inside, as the store's area test
+    return [r for r, keep in zip(rows, inside) if keep]
+
+
+def test_headline_counts_equal_the_raw_files(real):
+    b, geom = real["b"], real["area"].geometry
+    now, before = raw_rows(MONTH, geom), raw_rows(PREV, geom)
+    h = b.numbers["headline"]
+    assert h["total"]["month"] == len(now) > 500
+    assert h["total"]["previous"] == len(before)
+    assert h["total"]["last_year"] is None  # 2020-12 is not in the files: said, not invented
+    assert h["total"]["p_previous"] == pytest.approx(compare_counts(len(now), len(before), 31, 30))
+    by_type = Counter(r["Crime type"] for r in now)
+    for cat, v in h["by_type"].items():
+        if cat in by_type:
+            assert v["month"] == by_type[cat], cat
+    # the usual range: the 11 earlier months of 2021
+    hist = [len(raw_rows(f"2021-{m:02d}", geom)) for m in range(1, 12)]
+    mean, sd = np.mean(hist), np.std(hist, ddof=1)
+    assert h["total"]["usual_range"] == pytest.approx([round(max(0, mean - 2 * sd), 1), round(mean + 2 * sd, 1)])
+
+
+def test_top_place_is_the_busiest_hexagon_of_the_raw_files(real):
+    b, geom = real["b"], real["area"].geometry
+    now = raw_rows(MONTH, geom)
+    # the store's documented cell: the res-11 cell's parent at res 9
+    cells = [h3.cell_to_parent(h3.latlng_to_cell(float(r["Latitude"]), float(r["Longitude"]), 11), 9) for r in now]
+    counts = Counter(cells)
+    top_cell, top_n = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    first = b.numbers["places"][0]
+    assert (first["cell"], first["count"]) == (top_cell, top_n)
+    locs = Counter(r["Location"] for r, c in zip(now, cells) if c == top_cell)
+    best = sorted(locs.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    assert first["place"].split(" / ")[0] == best.removeprefix("On or near ")
+    assert [p["count"] for p in b.numbers["places"]] == sorted(counts.values(), reverse=True)[:10]
+
+
+def test_real_pack_reads_back_with_every_section(real):
+    b = real["b"]
+    assert not b.synthetic
+    from pypdf import PdfReader
+    from pptx import Presentation
+
+    pdf = briefing_pdf(b)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "SYNTHETIC" not in text and "Watford" in text
+    assert f"{b.numbers['headline']['total']['month']:,}" in text
+    deck = Presentation(io.BytesIO(briefing_pptx(b)))
+    assert len(deck.slides) == len(b.sections) + 1
+    # police.uk only: no A&E loaded, so the overlay says so; the planners run on the real months
+    assert b.section("overlay").missing and "A&E" in b.section("overlay").missing
+    for key in ("patrol", "cctv", "sweeps"):
+        assert b.section(key).missing is None, (key, b.section(key).missing)
+    assert b.numbers["patrol"]["period"] == ["2021-01", "2021-12"]
