@@ -74,7 +74,7 @@ _RECORD_COLUMNS = ("file_key", "force", "month", "id", "source_file", "source_ro
 
 def ensure_tables(store: Store) -> None:
     """Create the A&E companion tables (once)."""
-    store.ensure_side_table("ae_records", AE_RECORDS_DDL)
+    store.ensure_side_table("ae_records", AE_RECORDS_DDL, source=SOURCE_AE)
     store.ensure_side_table("ae_fixes", AE_FIXES_DDL)
     store.ensure_side_table("ae_venues", AE_VENUES_DDL)
 

@@ -248,11 +248,21 @@ class Store:
                       f"SELECT {sel}, u.outcome_given, ? FROM u_inc u", [load_id])
         return unit.incidents.num_rows
 
-    def ensure_side_table(self, name: str, ddl: str) -> None:
-        """Create a reader's companion table (``CREATE TABLE IF NOT EXISTS`` DDL) once."""
+    def ensure_side_table(self, name: str, ddl: str, source: str | None = None) -> None:
+        """Create a reader's companion table (``CREATE TABLE IF NOT EXISTS`` DDL) once.
+
+        With ``source``, removing that source's data (``remove``) removes the table's
+        rows for the same force and months too.
+        """
         if not name.isidentifier():
             raise StoreError(f"'{name}' is not a valid table name.", "Use letters, digits and underscores.")
         self.con.execute(ddl)
+        if source:
+            self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"side_table:{name}", source])
+
+    def _side_tables_of(self, source: str) -> list[str]:
+        rows = self.con.execute("SELECT key FROM meta WHERE key LIKE 'side_table:%' AND value = ?", [source]).fetchall()
+        return [r[0].split(":", 1)[1] for r in rows if r[0].split(":", 1)[1].isidentifier()]
 
     def _write_side(self, name: str, rows: pa.Table, unit: LoadUnit, load_id: int, parts: list[dict]) -> None:
         c = self.con
@@ -330,6 +340,9 @@ class Store:
             n = c.execute(f"SELECT count(*) FROM incidents WHERE {w}", params).fetchall()[0][0]
             c.execute(f"DELETE FROM incidents WHERE {w}", params)
             c.execute(f"DELETE FROM rejections WHERE {w}", params)
+            side_where = " AND ".join(x for x in where if x != "source = ?") or "TRUE"
+            for table in self._side_tables_of(source):  # e.g. the A&E records and their free text
+                c.execute(f"DELETE FROM {table} WHERE {side_where}", params[1:])
             c.execute("COMMIT")
         except BaseException:
             c.execute("ROLLBACK")

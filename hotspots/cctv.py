@@ -550,13 +550,9 @@ def _top_locations(locs: pd.Series, k: int = 3) -> str:
 
 def _refuse_ae(sources) -> None:
     """Camera plans are exported and printed: A&E data (whose counts 1 to 7 must never be shown) stays out."""
-    from geo.constants import SOURCE_AE
+    from hotspots.suppress import refuse_ae
 
-    if SOURCE_AE in tuple(sources or ()):
-        raise SettingError("Camera siting does not use A&E data: its counts would not be protected by small-number "
-                           "suppression (A&E counts 1 to 7 are never shown).",
-                           "Site cameras on police.uk or force records (the default), and compare A&E assaults "
-                           "on the Overlay page.")
+    refuse_ae(sources, "Camera siting")
 
 
 def _check_settings(cameras, radius_m, min_spacing_m):

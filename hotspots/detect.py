@@ -93,6 +93,9 @@ def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *,
         raise SettingError(f"'{method}' is not a method.", f"Use one of: {', '.join(METHODS)}.")
     res = check_resolution(res)
     flt = flt.checked()
+    from hotspots.suppress import refuse_ae
+
+    refuse_ae(flt.sources, "Hotspot detection")  # A&E counts leave only through the overlay's suppression
     columns = DEFAULT_COLUMNS + (("occurred_until",) if method == "knox" else ())
     inc = select_incidents(store, flt, area, columns=columns)
     if inc.empty:

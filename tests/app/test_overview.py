@@ -14,7 +14,7 @@ def test_overview_shows_the_store_count_and_synthetic_label(app_env):
     at.switch_page("pages/overview.py").run()
     assert not at.exception, at.exception
     with Store(app_env["db"], read_only=True) as s:
-        expected = s.count()
+        expected = s.con.execute("SELECT count(*) FROM incidents WHERE source <> 'ae'").fetchall()[0][0]
         months = s.con.execute("SELECT count(DISTINCT month) FROM incidents").fetchall()[0][0]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Incidents stored"] == f"{expected:,} incidents"
@@ -30,6 +30,22 @@ def test_first_run_writes_and_loads_the_sample(tmp_path, monkeypatch, sample_sto
     assert not at.exception, at.exception
     at.switch_page("pages/overview.py").run()
     with Store(tmp_path / "fresh.duckdb", read_only=True) as s:
-        n = s.count()
+        n = s.con.execute("SELECT count(*) FROM incidents WHERE source <> 'ae'").fetchall()[0][0]
     assert n > 10_000
     assert {m.label: m.value for m in at.metric}["Incidents stored"] == f"{n:,} incidents"
+
+
+def test_overview_never_shows_small_ae_counts(app_env):
+    from hotspots.suppress import assert_no_small_counts
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert "A&E assaults" in table.columns, "the sample store holds A&E assaults"
+    with Store(app_env["db"], read_only=True) as s:
+        raw = s.con.execute("SELECT strftime(month, '%Y-%m'), count(*) FROM incidents WHERE source = 'ae' "
+                            "GROUP BY 1").fetchall()
+    shown = table["A&E assaults"].tolist()
+    assert_no_small_counts(shown)  # no total is shown beside them
+    assert len(raw) == sum(1 for v in shown if v != 0)

@@ -274,3 +274,19 @@ def test_the_cli_prints_the_located_share(tmp_path, capsys):
     assert main(["ingest", "ae", str(p), "--db", db]) == 0
     text = capsys.readouterr().out
     assert "Located: 2 of 3 records (66.7 %)" in text and "at home" not in text  # no free text printed
+
+
+def test_removing_the_ae_source_removes_its_records_and_free_text(tmp_path, store):
+    p = write(tmp_path, "jan.csv", istv_csv([rec(desc="AL1 1AG"), rec(desc="at home")]))
+    ingest_ae([p], store)
+    assert store.con.execute("SELECT count(*) FROM ae_records").fetchall()[0][0] == 2
+    assert store.remove("ae", force="RWH01") == 1
+    assert ae_rows(store) == [(0,)]
+    # nothing of the file is left: no records (with their free text), no rejections
+    assert store.con.execute("SELECT count(*) FROM ae_records").fetchall()[0][0] == 0
+    assert len(store.rejections("jan.csv")) == 0
+    assert unmatched(store).empty
+    # and a later load of the same file brings back exactly its rows, once
+    ingest_ae([p], store)
+    assert ae_rows(store) == [(1,)]
+    assert store.con.execute("SELECT count(*) FROM ae_records").fetchall()[0][0] == 2

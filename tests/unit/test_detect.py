@@ -191,3 +191,14 @@ def test_forecast_ranks_the_planted_centre_first_for_the_next_month(town):
     assert det.table["cum_area_pct"].is_monotonic_increasing
     assert det.table["cum_area_pct"].iloc[-1] <= 100.0 + 1e-9
     assert list(det.table.columns[:3]) == ["cell", "rank", "score"]
+
+
+def test_the_library_refuses_ae_sources_with_a_sentence():
+    # A&E counts leave the library only through the overlay's small-number suppression
+    from geo.errors import SettingError
+    from geo.store import Store
+    from hotspots.detect import detect
+    from hotspots.query import IncidentFilter
+
+    with Store(":memory:") as s, pytest.raises(SettingError, match="does not use A&E data"):
+        detect(s, "count", IncidentFilter(sources=("police", "ae")))
