@@ -49,7 +49,7 @@ from geo.store import Store
 from hotspots import defaults
 from hotspots.export import SYNTHETIC_NOTE, is_synthetic
 from hotspots.harm import harm_weights
-from hotspots.query import IncidentFilter, count_by_cell, select_incidents, selection_months
+from hotspots.query import IncidentFilter, count_by_cell, select_incidents, selection_months, study_area
 
 __all__ = ["Briefing", "Link", "Section", "add_brief_parser", "brief_cli", "briefing_pdf", "build_briefing",
            "change_words", "compare_counts", "resolve_area", "usual_range"]
@@ -402,43 +402,20 @@ def place_names(inc: pd.DataFrame, cells, res: int) -> list[str]:
 # Area and month                                                              #
 # --------------------------------------------------------------------------- #
 def resolve_area(store: Store, district: str | None = None, area_file: str | None = None) -> Area | None:
-    """The study area: a district stored in the store (any case), a boundary file, or None (everything).
-
-    Raises
-    ------
-    SettingError
-        Both given, or a district the store does not hold (the message lists those it does).
-    """
-    if district and area_file:
-        raise SettingError("Give either --district or --area, not both.",
-                           "Use --district NAME for a stored district, or --area FILE for a boundary file.")
-    if area_file:
-        from geo.boundaries import read_area
-
-        return read_area(area_file)
-    if district:
-        names = [(lay, n) for lay, n in store.area_names()]
-        match = [(lay, n) for lay, n in names if n.lower() == district.strip().lower()]
-        match = sorted(match, key=lambda t: t[0] != "district")
-        if not match:
-            have = ", ".join(sorted(n for lay, n in names if lay == "district")) or "none"
-            raise SettingError(f"There is no district called '{district}' in the store (it has: {have}).",
-                               "Load the district boundaries on the Data page, or give a boundary file with --area.")
-        return store.area(*match[0])
-    return None
+    """The study area: see :func:`hotspots.query.study_area`."""
+    return study_area(store, district, area_file)
 
 
 def command_area_words(district: str | None = None, area_file: str | None = None) -> str:
-    """The area part of the reproduce commands. The analysis commands take a boundary file
-    (``--area FILE``); a stored district is named by the file it came from.
+    """The area part of the reproduce commands (every analysis command takes ``--district`` and ``--area``).
 
     >>> command_area_words("Watford"), command_area_words(None, "my area.geojson"), command_area_words()
-    ('--area "Watford.geojson"', '--area "my area.geojson"', '')
+    ('--district "Watford"', '--area "my area.geojson"', '')
     """
     if area_file:
         return f'--area "{area_file}"'
     if district:
-        return f'--area "{district}.geojson"'
+        return f'--district "{district}"'
     return ""
 
 
@@ -1092,7 +1069,7 @@ def _notes(ctx: _Context, numbers: dict) -> Section:
     text.append(f"A&E: counts from 1 to {defaults.AE_SUPPRESS_MAX} are never shown, nor totals that would reveal "
                 "them; A&E free text never leaves the Data page.")
     missing = [s for s in ("overlay", "patrol", "cctv", "sweeps") if numbers.get(s) is None]
-    if ctx.command_area:
+    if ctx.command_area.startswith("--area"):
         text.append(f"Commands: {ctx.command_area} is the boundary file of {ctx.area_name}.")
     if missing:
         text.append("Not in this briefing (module not available): " + ", ".join(missing) + ".")

@@ -1086,6 +1086,7 @@ def add_cctv_parser(subparsers):
     p.add_argument("--types", metavar='"A,B"', help="crime types, comma-separated (default: all)")
     p.add_argument("--sources", default="police", metavar='"police,rms"', help="sources (default: police)")
     p.add_argument("--area", metavar="FILE", help="study area boundary: incidents inside it")
+    p.add_argument("--district", metavar="NAME", help="a district stored in the store (Data page; instead of --area)")
     p.add_argument("--harm", action="store_true", help="maximise harm (approximate CCHI days) instead of incidents")
     p.add_argument("--exclude-police-generated", action="store_true",
                    help="with --harm: give drugs and possession of weapons no harm")
@@ -1133,11 +1134,15 @@ def cctv_cli(args) -> int:
     from geo.boundaries import read_area
     from geo.store import Store
     from hotspots.harm import harm_weights
-    from hotspots.query import IncidentFilter
+    from hotspots.query import IncidentFilter, study_area
 
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
-    area = read_area(args.area) if args.area else None
+    if args.district:
+        with Store(args.db, read_only=True) as store:
+            area = study_area(store, args.district, args.area)
+    else:
+        area = study_area(None, None, args.area)
     if args.evaluate:
         from hotspots.did_it_work import evaluate_deployment, read_deployment, wdq_text
 

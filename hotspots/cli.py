@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--harm-weight", action="append", default=[], metavar="TYPE=DAYS",
                    help='with --harm: replace a weight, e.g. "Burglary=120" (repeatable)')
     p.add_argument("--area", metavar="FILE", help="study area boundary: incidents and cells inside it")
+    p.add_argument("--district", metavar="NAME", help="a district stored in the store (Data page; instead of --area)")
     p.add_argument("--bandwidth-m", type=float, help="kde: bandwidth in metres (default 300)")
     p.add_argument("--eps-m", type=float, help="dbscan: search distance in metres (default 150)")
     p.add_argument("--min-samples", type=int, help="dbscan/hdbscan: incidents around a core point (default 10)")
@@ -237,17 +238,15 @@ def cmd_status(args) -> int:
 
 
 def cmd_detect(args) -> int:
-    from geo.boundaries import read_area
     from geo.store import Store
     from hotspots.detect import detect, write_detection
-    from hotspots.query import IncidentFilter
+    from hotspots.query import IncidentFilter, study_area
 
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
     from hotspots.suppress import refuse_ae
 
     refuse_ae(split(args.sources), "detect")  # A&E counts leave only through the overlay's suppression
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
-    area = read_area(args.area) if args.area else None
     overrides = {}
     for item in args.harm_weight:
         cat, sep, days = item.rpartition("=")
@@ -255,6 +254,7 @@ def cmd_detect(args) -> int:
             raise SettingError(f"--harm-weight '{item}' is not TYPE=DAYS.", 'Write it as "Burglary=120".')
         overrides[cat.strip()] = days.strip()
     with Store(args.db, read_only=True) as store:
+        area = study_area(store, args.district, args.area)
         det = detect(store, args.method, flt, res=args.res, area=area, harm=args.harm,
                      exclude_police_generated=args.exclude_police_generated, harm_overrides=overrides,
                      bandwidth_m=args.bandwidth_m,

@@ -504,6 +504,7 @@ def add_overlay_parser(subparsers):
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
     p.add_argument("--area", metavar="FILE", help="area boundary: incidents inside it only")
+    p.add_argument("--district", metavar="NAME", help="a district stored in the store (Data page; instead of --area)")
     p.add_argument("--out", required=True, metavar="FILE", help="write the cells: .csv or .geojson")
     p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
@@ -515,7 +516,7 @@ def overlay_cli(args) -> int:
 
     Arguments (``args`` from :func:`add_overlay_parser`)
     ---------------------------------------------------
-    --res N, --from YYYY-MM, --to YYYY-MM, --area FILE, --db FILE
+    --res N, --from YYYY-MM, --to YYYY-MM, --area FILE or --district NAME, --db FILE
         As ``detect``.
     --out FILE.csv|FILE.geojson
         One row per cell with police violence or A&E assaults: ``cell, police_violence,
@@ -529,14 +530,14 @@ def overlay_cli(args) -> int:
     int
         0. Problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
     """
-    from geo.boundaries import read_area
+    from hotspots.query import study_area
 
-    area = read_area(args.area) if args.area else None
     suffix = Path(args.out).suffix.lower()
     if suffix not in (".csv", ".geojson", ".json"):
         raise SettingError(f"Cannot write '{Path(args.out).name}': the overlay output must end in .csv or .geojson.",
                            "Name the output e.g. overlay.geojson.")
     with Store(args.db, read_only=True) as store:
+        area = study_area(store, args.district, args.area)
         pub = overlay(store, date_from=args.date_from, date_to=args.date_to, res=args.res, area=area)
     out = write_overlay(pub, args.out)
     summary = pub.summary() | {"out": str(out)}

@@ -918,15 +918,9 @@ def _add_selection(p, *, types_default=None) -> None:
 
 def read_study_area(args, store):
     """The study area from ``--area FILE`` or ``--district NAME`` (or None)."""
-    from geo.boundaries import read_area
+    from hotspots.query import study_area
 
-    if args.area and args.district:
-        raise SettingError("Give --area or --district, not both.", "Drop one of them.")
-    if args.area:
-        return read_area(args.area)
-    if args.district:
-        return store.area("district", args.district)
-    return None
+    return study_area(store, args.district, args.area)
 
 
 def add_patrol_parser(subparsers):

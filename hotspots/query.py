@@ -22,7 +22,7 @@ from geo.grid import cell_to_parent, cells_to_str, check_resolution, parent_sql,
 from geo.store import Store
 from hotspots.harm import harm_of
 
-__all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_incidents", "selection_months"]
+__all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_incidents", "selection_months", "study_area"]
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DEFAULT_COLUMNS = ("easting", "northing", "lon", "lat", "h3_11", "category", "month", "location",
@@ -228,3 +228,32 @@ def analysis_window(incidents: pd.DataFrame, res: int = H3_DEFAULT_RES, area: Ar
     else:
         return np.empty(0, dtype=object)
     return cells_to_str(cells)
+
+
+def study_area(store: Store, district: str | None = None, area_file: str | None = None) -> Area | None:
+    """The study area: a district stored in the store (any case), a boundary file, or None (everything).
+
+    Every analysis command's ``--district NAME`` / ``--area FILE`` go through this.
+
+    Raises
+    ------
+    SettingError
+        Both given, or a district the store does not hold (the message lists those it does).
+    """
+    if district and area_file:
+        raise SettingError("Give either --district or --area, not both.",
+                           "Use --district NAME for a stored district, or --area FILE for a boundary file.")
+    if area_file:
+        from geo.boundaries import read_area
+
+        return read_area(area_file)
+    if district:
+        names = [(lay, n) for lay, n in store.area_names()]
+        match = [(lay, n) for lay, n in names if n.lower() == district.strip().lower()]
+        match = sorted(match, key=lambda t: t[0] != "district")
+        if not match:
+            have = ", ".join(sorted(n for lay, n in names if lay == "district")) or "none"
+            raise SettingError(f"There is no district called '{district}' in the store (it has: {have}).",
+                               "Load the district boundaries on the Data page, or give a boundary file with --area.")
+        return store.area(*match[0])
+    return None

@@ -74,3 +74,37 @@ def test_sample_writes_and_loads(tmp_path, capsys):
     assert d["ingest"]["rows_read"] >= rows and d["ingest"]["rows_stored"] > 0.95 * rows
     code, out, _ = run(capsys, "status", "--db", str(tmp_path / "s.duckdb"), "--json")
     assert "Hertfordshire (SYNTHETIC)" in {p["force"] for p in json.loads(out)["partitions"]}
+
+
+def test_district_is_the_same_as_its_boundary_file(tmp_path, capsys):
+    # --district NAME (a stored district) and --area FILE (the same outline) select the same incidents
+    import geopandas as gpd
+    import shapely
+
+    from geo.boundaries import Area
+    from geo.crs import lonlat_to_bng
+    from geo.store import Store
+
+    f = tmp_path / "2021-06-hertfordshire-street.csv"
+    f.write_text(street_csv(watford_rows(12, crime_type="Violence and sexual offences")))
+    db = str(tmp_path / "s.duckdb")
+    assert main(["ingest", "police", str(f), "--db", db]) == 0
+    # a box around two of the four snap points (the western ones)
+    x, y = lonlat_to_bng([-0.4015, -0.3985], [51.6535, 51.6585])
+    box = shapely.box(x[0], y[0], x[1], y[1])
+    with Store(db) as s:
+        s.save_areas([Area("West Watford", box, "test")], "district")
+    gpd.GeoDataFrame({"name": ["West Watford"]}, geometry=[box], crs=27700).to_file(tmp_path / "w.geojson")
+    capsys.readouterr()
+    outs = {}
+    for how in (["--district", "west watford"], ["--area", str(tmp_path / "w.geojson")]):
+        code, out, err = run(capsys, "detect", "--method", "count", "--db", db, "--json", *how)
+        assert code == 0, err
+        outs[how[0]] = json.loads(out)["incidents"]
+        code, out, err = run(capsys, "cctv", "--cameras", "1", "--db", db, "--json", *how)
+        assert code == 0, err
+        outs[how[0] + " cctv"] = json.loads(out)["total"]
+    # rows 1 and 2 of every 4 (points 2 and 3) lie in the box: 6 of 12
+    assert outs == {"--district": 6, "--area": 6, "--district cctv": 6, "--area cctv": 6}
+    code, out, err = run(capsys, "detect", "--method", "count", "--db", db, "--district", "Nowhere")
+    assert code == 2 and "no district called 'Nowhere'" in err and "West Watford" in err
