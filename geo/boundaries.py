@@ -127,6 +127,10 @@ def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:
     if gdf.crs is None:
         gdf = gdf.set_crs("EPSG:4326" if abs(gdf.total_bounds[0]) <= 180 else CRS_BNG)
     gdf = gdf.to_crs(CRS_BNG)
+    if name_field and name_field not in gdf.columns:
+        have = ", ".join(c for c in gdf.columns if c != "geometry") or "none"
+        raise InputFileError(f"the property '{name_field}' is not in this file (it has: {have}).", file=str(path),
+                             fix="Give one of those as the name field.")
     field = name_field or next((f for f in NAME_FIELDS if f in gdf.columns), None)
     if field is None:
         import pandas as pd

@@ -64,12 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
     p = sub.add_parser("ingest", help="load files into the store")
-    p.add_argument("kind", choices=["police", "rms", "ae"],
-                   help="police: police.uk CSVs/zips; rms: force records export; ae: A&E (ISTV) files")
+    p.add_argument("kind", choices=["police", "rms", "ae", "boundaries"],
+                   help="police: police.uk CSVs/zips; rms: force records export; ae: A&E (ISTV) files; "
+                   "boundaries: named areas (e.g. districts) for --district and the app's area choice")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zips")
     p.add_argument("--area", metavar="FILE", help="area boundary (GeoJSON, GeoPackage, Shapefile, KML): "
                    "points outside it are rejected")
     p.add_argument("--mapping", metavar="FILE.toml", help="rms: the column mapping (see README)")
+    p.add_argument("--layer", default="district",
+                   help="boundaries: the layer the areas are stored under (default: district)")
+    p.add_argument("--name-field", metavar="FIELD",
+                   help="boundaries: the property holding each area's name (default: NAME, LAD23NM, ... found)")
     from hotspots.ae_cli import add_ae_arguments
 
     add_ae_arguments(p)
@@ -169,6 +174,8 @@ def cmd_ingest(args) -> int:
         from hotspots.ae_cli import ae_cli
 
         return ae_cli(args)
+    if args.kind == "boundaries":
+        return _ingest_boundaries(args)
     from geo.boundaries import read_area
     from geo.ingest import ingest_police
     from geo.store import Store
@@ -195,6 +202,28 @@ def cmd_ingest(args) -> int:
     else:
         _print_report(out, area is not None)
     return 1 if report.failed else 0
+
+
+def _ingest_boundaries(args) -> int:
+    """``ingest boundaries FILES --layer district``: store named areas (replacing same-named ones)."""
+    import re
+
+    from geo.boundaries import read_areas
+    from geo.store import Store
+
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9 _-]{0,39}", args.layer or ""):
+        raise SettingError(f"'{args.layer}' is not a layer name.", "Use a short word such as district or ward.")
+    areas = [a for path in args.paths for a in read_areas(path, name_field=args.name_field)]
+    with Store(args.db) as store:
+        n = store.save_areas(areas, args.layer)
+        names = sorted(name for layer, name in store.area_names() if layer == args.layer)
+    km2 = {a.name: round(a.area_km2, 2) for a in areas}
+    if args.json:
+        print(json.dumps({"layer": args.layer, "areas_stored": n, "areas": km2, "layer_now_holds": names}, indent=2))
+    else:
+        print(f"Stored {n} areas in layer '{args.layer}': " + ", ".join(f"{k} ({v:,} km²)" for k, v in km2.items()))
+        print("Use them with --district NAME (layer 'district') or pick them in the app's sidebar.")
+    return 0
 
 
 def _print_report(out: dict, with_area: bool) -> None:

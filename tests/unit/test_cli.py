@@ -108,3 +108,28 @@ def test_district_is_the_same_as_its_boundary_file(tmp_path, capsys):
     assert outs == {"--district": 6, "--area": 6, "--district cctv": 6, "--area cctv": 6}
     code, out, err = run(capsys, "detect", "--method", "count", "--db", db, "--district", "Nowhere")
     assert code == 2 and "no district called 'Nowhere'" in err and "West Watford" in err
+
+
+def test_ingest_boundaries_stores_named_districts_for_district(tmp_path, capsys):
+    import geopandas as gpd
+    import shapely
+
+    gdf = gpd.GeoDataFrame({"LAD23NM": ["Alpha", "Beta"], "code": ["E1", "E2"]},
+                           geometry=[shapely.box(500_000, 200_000, 502_000, 201_000),
+                                     shapely.box(502_000, 200_000, 503_000, 201_000)], crs=27700)
+    gdf.to_file(tmp_path / "lads.geojson")
+    db = str(tmp_path / "s.duckdb")
+    code, out, err = run(capsys, "ingest", "boundaries", str(tmp_path / "lads.geojson"), "--db", db, "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got["areas_stored"] == 2 and got["areas"] == {"Alpha": 2.0, "Beta": 1.0}  # km², 2 km x 1 km and 1 km x 1 km
+    assert got["layer_now_holds"] == ["Alpha", "Beta"]
+    # loading again replaces, never doubles
+    run(capsys, "ingest", "boundaries", str(tmp_path / "lads.geojson"), "--db", db)
+    from geo.store import Store
+
+    with Store(db, read_only=True) as s:
+        assert s.area_names() == [("district", "Alpha"), ("district", "Beta")]
+    code, out, err = run(capsys, "ingest", "boundaries", str(tmp_path / "lads.geojson"), "--db", db,
+                         "--name-field", "NOPE")
+    assert code == 2 and "NOPE" in err
