@@ -1106,7 +1106,7 @@ def add_cctv_parser(subparsers):
                                                      "area or store, minus the target and buffer)")
     p.add_argument("--buffer-m", type=float, metavar="M", help="--evaluate: width of the buffer ring in metres "
                                                                "(default 200)")
-    p.add_argument("--out", metavar="FILE", help="write the plan: .csv, .geojson, .kml or .pdf")
+    p.add_argument("--out", metavar="FILE", help="write the plan: .csv, .geojson, .kml or .pdf (with --evaluate: the table as .csv)")
     p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p

@@ -60,6 +60,7 @@ WDQ_MEANING = {
     "displacement_greater": "WDQ below -1: displacement greater than the direct effect. More crime moved into the "
                             "buffer than the target area lost: the scheme did net harm.",
     "no_control": "Cannot be computed: the control area has no incidents in the before or the after period.",
+    "different_months": "Not given for all sites together: the sites ran over different months. Judge each site.",
 }
 
 
@@ -341,17 +342,30 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
                      "before_to": before[-1], "target_before": counts[0], "target_after": counts[1],
                      "buffer_before": counts[2], "buffer_after": counts[3], "control_before": counts[4],
                      "control_after": counts[5], **wdq(*counts)})
-    pooled = [sum(r[k] for r in rows) for k in ("target_before", "target_after", "buffer_before", "buffer_after",
-                                                 "control_before", "control_after")]
-    rows.append({"site": "All sites", "from": min(r["from"] for r in rows), "to": max(r["to"] for r in rows),
-                 "before_from": min(r["before_from"] for r in rows), "before_to": max(r["before_to"] for r in rows),
-                 **dict(zip(("target_before", "target_after", "buffer_before", "buffer_after", "control_before",
-                             "control_after"), pooled)), **wdq(*pooled)})
+    # All sites together: each incident counted once (the union of the targets, the rings outside
+    # every target, and the control outside every zone), over the sites' common months. Adding the
+    # sites' own counts would count the control once per site and overlapping rings twice.
+    same_months = all(p == periods[0] for p in periods)
+    names = ("target_before", "target_after", "buffer_before", "buffer_after", "control_before", "control_after")
+    if same_months:
+        before, after = periods[0]
+        ring_any = in_ring.any(axis=1) & ~any_target if len(dep) else np.zeros(len(xy), bool)
+        pooled = [total(any_target, before), total(any_target, after), total(ring_any, before),
+                  total(ring_any, after), total(ctrl, before), total(ctrl, after)]
+        rows.append({"site": "All sites", "from": after[0], "to": after[-1], "before_from": before[0],
+                     "before_to": before[-1], **dict(zip(names, pooled)), **wdq(*pooled)})
+    else:
+        rows.append({"site": "All sites", "from": min(r["from"] for r in rows), "to": max(r["to"] for r in rows),
+                     "before_from": min(r["before_from"] for r in rows),
+                     "before_to": max(r["before_to"] for r in rows), **{n: np.nan for n in names},
+                     "target_change_pct": None, "buffer_change_pct": None, "control_change_pct": None,
+                     "success_measure": None, "buffer_measure": None, "wdq": None, "tne": None,
+                     "meaning": "different_months"})
     table = pd.DataFrame(rows)
     table["interpretation"] = table["meaning"].map(WDQ_MEANING)
     if weights is None:
-        for c in ("target_before", "target_after", "buffer_before", "buffer_after", "control_before", "control_after"):
-            table[c] = table[c].round().astype(np.int64)
+        for c in names:
+            table[c] = table[c].round().astype("Int64")  # empty for "All sites" when the months differ
     control_words = (f"{control.name}, minus the target and buffer areas" if control is not None else
                      f"the rest of {area.name}, minus the target and buffer areas" if area is not None else
                      "the rest of the store's incidents, minus the target and buffer areas")
@@ -359,8 +373,10 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
                "unit": HARM_LABEL if weights is not None else "incidents",
                "types": list(base.categories) or "all", "area": area.name if area is not None else None,
                "synthetic": bool(is_synthetic(inc)), "n_sites": int(len(dep)),
-               "note": "Descriptive measures: with small counts a change can be chance. 'All sites' adds up the "
-                       "sites' counts, each over its own months."}
+               "note": "Descriptive measures: with small counts a change can be chance. 'All sites' counts each "
+                       "incident once (all targets, the rings outside them, the control outside every zone)"
+                       + ("." if same_months else
+                          "; not given here because the sites ran over different months: judge each site.")}
     return DeploymentEvaluation(table, summary)
 
 

@@ -146,17 +146,27 @@ def test_control_polygon_and_buffer_width(wdq_store):
     assert (narrow["control_before"], narrow["control_after"]) == (110, 98)
 
 
-def test_all_sites_adds_up(wdq_store):
+def test_all_sites_counts_each_incident_once(wdq_store):
     import pandas as pd
 
+    # two sites over the same months: the control is counted once, not once per site
+    same = pd.concat([deployment(), deployment(site="Far", easting=SITE[0] - 3000)])
+    ev = evaluate_deployment(wdq_store, same, IncidentFilter(categories=("Robbery",)))
+    one, far, tot = ev.table.iloc[0], ev.table.iloc[1], ev.table.iloc[-1]
+    assert tot["site"] == "All sites"
+    for c in ("target_before", "target_after", "buffer_before", "buffer_after"):
+        assert tot[c] == one[c] + far[c]  # targets and rings far apart: they add up
+    # the control is everything outside every zone: counted once (adding the sites' rows doubled it)
+    for c in ("control_before", "control_after"):
+        assert tot[c] == one[c] == far[c] > 0
+    # sites over different months: no pooled measure, and the table says why
     two = pd.concat([deployment(), deployment(site="Far", easting=SITE[0] - 3000, **{"from": "2021-06",
                                                                                      "to": "2021-06"})])
     ev = evaluate_deployment(wdq_store, two, IncidentFilter(categories=("Robbery",)))
     far = ev.table.iloc[1]
     assert (far["before_from"], far["target_before"], far["target_after"]) == ("2021-05", 0, 3)
     tot = ev.table.iloc[-1]
-    for c in ("target_before", "target_after", "buffer_before", "buffer_after", "control_before", "control_after"):
-        assert tot[c] == ev.table.iloc[0][c] + far[c]
+    assert tot["meaning"] == "different_months" and pd.isna(tot["wdq"]) and pd.isna(tot["target_before"])
 
 
 def test_missing_before_months_is_a_sentence(wdq_store):
