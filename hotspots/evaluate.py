@@ -806,6 +806,7 @@ def add_evaluate_parser(subparsers):
                    help="crime types, one group (default: a table for each of the five default groups)")
     p.add_argument("--res", type=int, default=H3_DEFAULT_RES, metavar="N", help="H3 resolution 7-11 (default 9)")
     p.add_argument("--area", metavar="FILE", help="study area boundary (default: the footprint of the data)")
+    p.add_argument("--district", metavar="NAME", help="a district stored in the store (instead of --area)")
     p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
     p.add_argument("--json", action="store_true", help="print one JSON object (all crime unless --types)")
     return p
@@ -827,8 +828,8 @@ def evaluate_cli(args) -> int:
         ``DEFAULT_GROUPS`` and JSON is for all crime.
     --res N
         H3 resolution (default 9).
-    --area FILE
-        Study area boundary (default: the data's footprint).
+    --area FILE, --district NAME
+        Study area boundary or stored district (default: the data's footprint).
     --db FILE
         The store.
     --json
@@ -840,8 +841,8 @@ def evaluate_cli(args) -> int:
     int
         0. Settings problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
     """
-    from geo.boundaries import read_area
     from geo.store import Store
+    from hotspots.query import study_area
 
     types = _check_types(args.types or ())
     if types:
@@ -850,8 +851,8 @@ def evaluate_cli(args) -> int:
         groups = {"All crime": ()}
     else:
         groups = DEFAULT_GROUPS
-    area = read_area(args.area) if args.area else None
     with Store(args.db, read_only=True) as store:
+        area = study_area(store, args.district, args.area)
         evs = evaluate_groups(store, args.test, groups, train_months=args.train_months, methods=args.methods,
                               res=args.res, area=area)
     if args.json:
