@@ -295,6 +295,8 @@ def cmd_detect(args) -> int:
         print(json.dumps(det.summary, indent=2, default=str))
         return 0
     s = det.summary
+    if s.get("synthetic"):
+        print("SYNTHETIC sample data, not real crime.")
     print(f"{args.method}: {s['meaning']}")
     print(f"{s['incidents']:,} incidents, {s['months'][0]} to {s['months'][-1]}, H3 res {s['res']}"
           + (f"; value: {s['harm_note']}" if s.get("harm_note") else ""))
