@@ -23,9 +23,14 @@ Tables
 
 Reloads. Each file is one transaction that replaces the (site, month) partitions its reporting period
 covers. An assault can fall in an earlier month than the period that reports it (an assault at 23:50 on
-31 January, seen at 00:30 on 1 February); after the files are written ``sync_incidents`` makes the A&E
-incidents exactly the located ``ae_records`` (one per site and id), so reloading any file, in any order,
-changes nothing.
+31 January, seen at 00:30 on 1 February); inside each file's transaction, after its rows are written (the
+store's ``LoadUnit.after_write``), the A&E incidents are made exactly the located ``ae_records`` (one per
+site and id; ``sync_incidents``), so reloading any file, in any order, changes nothing, and a load killed
+between two files leaves no assault missing.
+
+Removing the A&E source (``Store.remove``) removes its incidents, records and listings; the saved fixes,
+whose keys are descriptions (free text), stay for a reload unless ``drop_fixes`` forgets them too (the
+Data page offers it).
 """
 
 from __future__ import annotations
@@ -47,13 +52,15 @@ from geo.readers.common import discover
 from geo.schema import REASONS
 from geo.store import LoadUnit, Store
 
-__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AeIngestReport", "ensure_tables", "fixes", "ingest_ae",
+__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AeIngestReport", "drop_fixes", "ensure_tables", "fixes", "ingest_ae",
            "match_rate", "save_fix", "stored_venues", "sync_incidents", "unmatched"]
 
 Progress = Callable[[float, str], None]
 
 #: The column the not-located rejections name.
 DESCRIPTION_COLUMN = "Assault Location Description"
+#: A rejection lists at most this many characters of the value (the records keep the whole description).
+LISTED_VALUE_MAX_CHARS = 500
 
 AE_RECORDS_DDL = """CREATE TABLE IF NOT EXISTS ae_records (
   file_key VARCHAR, force VARCHAR, month DATE, id VARCHAR, source_file VARCHAR, source_row INTEGER,
@@ -211,9 +218,6 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
     report = ingest_units(units, store, progress)
     for entry, info in zip(report.files, extra):
         entry.update(info)
-    parts = [(p["force"], p["month"]) for u in units for p in u.partitions.to_pylist()]
-    if parts:
-        sync_incidents(store, parts)
     return AeIngestReport(report)
 
 
@@ -290,8 +294,8 @@ def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
         "file": pa.array([file_name] * len(bad), pa.string()),
         "row": pa.array(bad["source_row"].tolist(), pa.int32()),
         "column": pa.array(bad["reason_column"].tolist(), pa.string()),
-        "value": pa.array([None if x is None or pd.isna(x) else str(x)[:500] for x in bad["reason_value"]],
-                          pa.string()),
+        "value": pa.array([None if x is None or pd.isna(x) else str(x)[:LISTED_VALUE_MAX_CHARS]
+                           for x in bad["reason_value"]], pa.string()),
         "reason": pa.array(bad["reason"].tolist(), pa.string()),
         "message": pa.array([_message(code, val) for code, val in zip(bad["reason"], bad["reason_value"])],
                             pa.string()),
@@ -305,8 +309,19 @@ def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
     notes = list(f.notes)
     unit = LoadUnit(file=file_name, file_key=file_key, kind=KIND, source=SOURCE_AE, mode="replace",
                     rows_read=f.raw.table.num_rows + len(f.raw.ragged), rejections=rej, partitions=parts,
-                    incidents=incidents, notes=notes, side_tables={"ae_records": records})
+                    incidents=incidents, notes=notes, side_tables={"ae_records": records},
+                    after_write=_partition_sync(f.period_months))
     return unit, info
+
+
+def _partition_sync(period_months) -> Callable:
+    """The file's ``after_write``: ``_sync`` for the records whose (site, assault month) the file replaces."""
+    keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in period_months})
+
+    def after_write(con) -> int:
+        return _sync(con, _PARTITION_SCOPE, [keys]) if keys else 0
+
+    return after_write
 
 
 def _message(code: str, value) -> str:
@@ -355,6 +370,10 @@ ORDER BY r.force, r.id, r.load_id DESC
 """
 
 
+#: ``_sync``'s scope for a list of ``site|YYYY-MM`` keys: records whose assault falls in those partitions.
+_PARTITION_SCOPE = "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT unnest(?))"
+
+
 def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
     """Inside a transaction: A&E incidents := located ae_records (one per site and id). Returns rows added.
 
@@ -396,6 +415,9 @@ def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
 def sync_incidents(store: Store, partitions: list[tuple[str, object]] | None = None) -> int:
     """Make the A&E incidents the located ``ae_records``, in one transaction; returns rows added.
 
+    Each file's load already does this inside its own transaction; this is for a store written some other
+    way (or to check one: it returns 0 when nothing was missing).
+
     Parameters
     ----------
     partitions : list of (site, month), optional
@@ -411,7 +433,7 @@ def sync_incidents(store: Store, partitions: list[tuple[str, object]] | None = N
             added = _sync(c)
         else:
             keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in partitions})
-            added = _sync(c, "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT unnest(?))", [keys])
+            added = _sync(c, _PARTITION_SCOPE, [keys])
         c.execute("COMMIT")
     except BaseException:
         c.execute("ROLLBACK")
@@ -498,8 +520,12 @@ def save_fix(store: Store, description: str, *, postcode: str | None = None, ven
             c.execute("UPDATE ae_records SET easting = ?, northing = ?, precision = ?, confidence = 1.0, "
                       "matched = ?, located = TRUE WHERE description IN (SELECT unnest(?))",
                       [e, n, precision, label, descriptions])
-            c.execute("DELETE FROM rejections WHERE source = ? AND reason = 'not_located' "
-                      "AND value IN (SELECT unnest(?))", [SOURCE_AE, descriptions])
+            # the records' listings: by file and row (a listed value keeps only the first 500 characters)
+            c.execute("""DELETE FROM rejections WHERE source = ? AND reason = 'not_located' AND EXISTS (
+                SELECT 1 FROM ae_records r WHERE r.description IN (SELECT unnest(?))
+                  AND r.source_file = rejections.file AND r.source_row = rejections."row"
+                  AND r.force = rejections.force AND starts_with(r.description, rejections.value))""",
+                      [SOURCE_AE, descriptions])
             # the records' incidents are rebuilt at the new point
             c.execute("DELETE FROM incidents WHERE source = 'ae' AND EXISTS (SELECT 1 FROM ae_records r "
                       "WHERE r.force = incidents.force AND r.id = incidents.id "
@@ -510,6 +536,26 @@ def save_fix(store: Store, description: str, *, postcode: str | None = None, ven
         c.execute("ROLLBACK")
         raise
     return {"key": key, "label": label, "precision": precision, "records": int(records), "moved": int(moved)}
+
+
+def drop_fixes(store: Store) -> int:
+    """Forget every saved fix (their keys are A&E descriptions: free text); returns how many.
+
+    For when the A&E source is removed: ``Store.remove('ae')`` removes the records, their incidents and
+    listings but keeps the fixes, so that a reload of the same files is placed as before.
+    """
+    if not _has_table(store, "ae_fixes"):
+        return 0
+    c = store.con
+    c.execute("BEGIN TRANSACTION")
+    try:
+        n = int(c.execute("SELECT count(*) FROM ae_fixes").fetchall()[0][0])
+        c.execute("DELETE FROM ae_fixes")
+        c.execute("COMMIT")
+    except BaseException:
+        c.execute("ROLLBACK")
+        raise
+    return n
 
 
 def fixes(store: Store) -> pd.DataFrame:

@@ -9,15 +9,18 @@ Nothing leaves the machine. A description is placed, in this order, by:
 3. a **venue** from a user gazetteer (name, town, postcode or easting/northing: licensed premises, say),
    matched fuzzily (rapidfuzz) after dropping filler words (``outside``, ``the``, ``pub``); precision ``venue``;
 4. a **street and a town** (``Oak Close, Hatfield``): the street is looked up among the police data's own
-   "On or near <street>" snap points whose nearest town centre is the named town; precision ``street``;
+   "On or near <street>" snap points whose nearest town centre is the named town; precision ``street``. A
+   name found in places far apart (``Grange Gardens`` in the town and in a village 7 km out) is placed in
+   the likelier place (more records, nearer the town centre) only when that place is clearly the likelier,
+   else it is listed for a person, like vague text;
 5. a postcode **sector** (``SG1 2``) or, in upper case, a postcode **district** (``SG1``), at the mean of its
    postcodes, or a **town** named alone (``Stevenage town centre``) at the town centre; precision ``area``.
 
 Anything else (``at home``, ``town centre``, ``outside a pub``, a street without a town) is not located: it
 is listed for a person to fix, never guessed. Each placed description also gets a confidence from 0 to 1:
-1 for an exact postcode, the fuzzy-match score (0-1) times a penalty for ambiguity (a venue name found in
-several towns, a street name found in several places of the town) for venues and streets, and fixed values
-for areas (``AREA_CONFIDENCE``).
+1 for an exact postcode, the fuzzy-match score (0-1) times a penalty for ambiguity for venues (a name found
+in several towns) and streets (the chosen place's share of the street's records, see ``StreetIndex.find``),
+and fixed values for areas (``AREA_CONFIDENCE``).
 
 The work is done once per distinct description (descriptions repeat: "at home"), with dictionary look-ups
 first and rapidfuzz only for what is left, so thousands of records take well under a second.
@@ -56,8 +59,19 @@ STREET_MIN_SCORE = 86.0
 #: A street is looked for among snap points whose nearest town centre is the named town, no further than this
 #: from it (metres).
 STREET_MAX_FROM_TOWN_M = 8000.0
-#: Snap points of one street within this distance of the chosen one are averaged (metres).
+#: Snap points of one street within this distance of the chosen one are averaged (metres); points of one name
+#: chained at most this far apart form one stretch of street.
 STREET_GROUP_M = 300.0
+#: Each stretch of a street name counts its records discounted by exp(-d / (STREET_TOWN_DECAY x the town's
+#: radius)), d its distance from the named town's centre (metres): the same name further out (a village the
+#: town's catchment takes in) is less likely what a person means by "<street>, <town>".
+STREET_TOWN_DECAY = 2.0
+#: Stretches within this distance of the chosen one count as the same place (metres).
+STREET_SAME_PLACE_M = 1000.0
+#: The chosen place must hold at least this share of the street's discounted records, else the description is
+#: not located (listed for a person): on the synthetic sample the share is about the chance the place is right,
+#: and below 0.8 a fifth or more of such records would be placed a kilometre or more from where they happened.
+STREET_MIN_SHARE = 0.8
 #: A venue name found in more than one place, with no town to tell them apart ("The George"): placed at the
 #: middle of the places only when they all lie within this distance of it (metres; a chain of bars in one
 #: town centre), with the confidence multiplied by ``AMBIGUOUS_VENUE_FACTOR``. Otherwise it is not located and
@@ -331,7 +345,16 @@ class StreetIndex:
         return len(self.key)
 
     def find(self, query: str, town: int) -> tuple[float, float, float, str] | None:
-        """Place a cleaned street name in a town: (easting, northing, confidence, matched) or None."""
+        """Place a cleaned street name in a town: (easting, northing, confidence, matched) or None.
+
+        The name's snap points in the town are chained into stretches (points within ``STREET_GROUP_M``);
+        each stretch weighs its records discounted by its distance from the town centre
+        (``STREET_TOWN_DECAY``). The likeliest stretch is chosen, and with it any within
+        ``STREET_SAME_PLACE_M``; their share of the weight must reach ``STREET_MIN_SHARE``, else None (the
+        name is in places far apart, none clearly the one meant). The point is the chosen stretch's busiest
+        snap point averaged with its neighbours within ``STREET_GROUP_M``; the confidence is the name's match
+        score (0-1) times the share.
+        """
         names = self._keys.get(int(town), [])
         if not names:
             return None
@@ -348,15 +371,43 @@ class StreetIndex:
             if not len(idx):
                 continue
             e, n, w = self.easting[idx], self.northing[idx], self.weight[idx]
-            # the busiest point of the street in the town, with its neighbours on the same stretch
-            best = int(np.argmax(w))
-            near = np.hypot(e - e[best], n - n[best]) <= STREET_GROUP_M
-            share = float(w[near].sum() / w.sum())
+            label = _stretches(e, n, STREET_GROUP_M)
+            k = int(label.max()) + 1
+            total = np.bincount(label, w, k)
+            cx, cy = np.bincount(label, w * e, k) / total, np.bincount(label, w * n, k) / total
+            t = towns_table().iloc[int(town)]
+            d = np.hypot(cx - t["easting"], cy - t["northing"])
+            likely = total * np.exp(-d / (STREET_TOWN_DECAY * float(t["radius_m"])))
+            chosen = int(np.argmax(likely))
+            same = np.hypot(cx - cx[chosen], cy - cy[chosen]) <= STREET_SAME_PLACE_M
+            share = float(likely[same].sum() / likely.sum())
+            if share < STREET_MIN_SHARE:
+                return None  # the name is in places far apart: left for a person, not guessed
+            # the busiest point of the chosen stretch, with its neighbours on the same stretch
+            on = np.flatnonzero(label == chosen)
+            best = on[int(np.argmax(w[on]))]
+            near = on[np.hypot(e[on] - e[best], n[on] - n[best]) <= STREET_GROUP_M]
             x = float(np.average(e[near], weights=w[near]))
             y = float(np.average(n[near], weights=w[near]))
-            confidence = (score / 100.0) * (0.5 + 0.5 * share)
-            return x, y, confidence, str(self.name[idx[best]])
+            return x, y, (score / 100.0) * share, str(self.name[idx[best]])
         return None
+
+
+def _stretches(e: np.ndarray, n: np.ndarray, link_m: float) -> np.ndarray:
+    """Label points chained at most ``link_m`` metres apart (single linkage) with one number per group.
+
+    >>> _stretches(np.array([0.0, 250, 500, 2000]), np.zeros(4), 300).tolist()
+    [0, 0, 0, 1]
+    """
+    if len(e) < 2:
+        return np.zeros(len(e), dtype=np.int64)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    pairs = cKDTree(np.column_stack([e, n])).query_pairs(link_m, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(e), len(e)))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
 
 
 # -- the venue gazetteer ----------------------------------------------------------------------------------------

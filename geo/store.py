@@ -25,6 +25,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -77,6 +78,11 @@ class LoadUnit:
         have ``file_key``, ``force`` and ``month`` columns: this file's earlier rows, and
         (mode ``replace``) the rows of the (force, month) partitions it replaces, are
         deleted first; columns are matched by name.
+    after_write : callable, optional
+        ``after_write(con)``: more SQL a reader runs on the DuckDB connection inside the
+        file's transaction, after its rows, side tables and rejections are written and
+        before COMMIT (e.g. the A&E loader's ``sync_incidents``), so that it commits, or
+        rolls back, with the file.
     rejections : pyarrow.Table
         Rejection columns.
     partitions : pyarrow.Table
@@ -98,6 +104,7 @@ class LoadUnit:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
     side_tables: dict[str, pa.Table] = field(default_factory=dict)
+    after_write: Callable[[duckdb.DuckDBPyConnection], object] | None = None
 
 
 class Store:
@@ -206,6 +213,8 @@ class Store:
                 names = ", ".join(f'"{n}"' for n in REJECTION_NAMES)
                 c.execute(f"INSERT INTO rejections ({names}, kind, file_key, load_id) "
                           f"SELECT {names}, ?, ?, ? FROM u_rej", [unit.kind, unit.file_key, load_id])
+            if unit.after_write is not None:
+                unit.after_write(c)
             self._before_commit()
             c.execute("COMMIT")
         except BaseException:

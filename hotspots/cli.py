@@ -245,24 +245,51 @@ def _print_report(out: dict, with_area: bool) -> None:
 
 
 def cmd_status(args) -> int:
+    """What the store holds. A&E counts go through small-number suppression (``hotspots.suppress``):
+    counts 1 to 7 print as "1 to 7", and A&E is kept out of the total and reported apart, so that no
+    A&E count can be worked out by subtraction (the Data page is the one place for exact A&E counts)."""
+    import pandas as pd
+
+    from geo.constants import SOURCE_AE
     from geo.store import Store
+    from hotspots.suppress import primary_label, suppress_counts
 
     with Store(args.db) as store:
         df = store.status()
+    is_ae = (df["source"] == SOURCE_AE).to_numpy() if len(df) else []
+    other, ae = (df[~is_ae], df[is_ae]) if len(df) else (df, df)
+    ae_total = {}
+    if len(ae):
+        ae = ae.astype({"rows": object, "rejected": object})
+        for col in ("rows", "rejected"):
+            s = suppress_counts(df.loc[is_ae, col].to_numpy())
+            ae[col] = s.labels()
+            ae_total[col] = s.total_label()
+    records = sorted((r for f in (other, ae) if len(f) for r in f.to_dict(orient="records")),
+                     key=lambda r: (r["source"], r["force"], r["month"]))
+    partitions = [{k: (int(v) if k in ("rows", "rejected") and not isinstance(v, str) else v)
+                   for k, v in r.items()} for r in records]
     if args.json:
-        by_source = df.groupby("source")["rows"].sum().astype(int).to_dict() if len(df) else {}
-        print(json.dumps({
-            "db": str(store.path), "rows": int(df["rows"].sum()) if len(df) else 0,
-            "rows_by_source": by_source,
-            "partitions": df.to_dict(orient="records"),
-        }, indent=2, default=str))
+        by_source = other.groupby("source")["rows"].sum().astype(int).to_dict() if len(other) else {}
+        out = {"db": str(store.path), "rows": int(other["rows"].sum()) if len(other) else 0,
+               "rows_by_source": by_source, "partitions": partitions}
+        if ae_total:
+            out["ae"] = ae_total
+        print(json.dumps(out, indent=2, default=str))
         return 0
     if df.empty:
         print(f"The store {store.path} is empty. Load data with: python -m hotspots ingest police FILES")
         return 0
     print(f"Store: {store.path}")
-    print(df.to_string(index=False))
-    print(f"Total: {int(df['rows'].sum()):,} incidents stored, {int(df['rejected'].sum()):,} rows rejected")
+    print(pd.DataFrame(partitions, columns=list(df.columns)).to_string(index=False))
+    print(f"Total: {int(other['rows'].sum()):,} incidents stored, {int(other['rejected'].sum()):,} rows rejected"
+          + (" (A&E not included)" if ae_total else ""))
+    if ae_total:
+        fmt = lambda v: f"{v:,}" if isinstance(v, int) else v  # noqa: E731
+        print(f"A&E assaults, apart from the total: stored {fmt(ae_total['rows'])}; rows rejected "
+              f"{fmt(ae_total['rejected'])}. Counts {primary_label()} are shown as \"{primary_label()}\" and some "
+              "others as \"suppressed\", so that none can be worked out from the rest; the Data page shows the "
+              "exact numbers.")
     return 0
 
 

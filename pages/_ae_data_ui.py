@@ -45,6 +45,12 @@ def tables() -> dict:
     return _tables(_ui.db_path(), _ui.store_version())
 
 
+def fix_count() -> int:
+    """How many places for descriptions are saved (offered for removal with the A&E source)."""
+    t = _data.guarded(tables)
+    return 0 if t is None else len(t["fixes"])
+
+
 def rate_table(rate: pd.DataFrame) -> pd.DataFrame:
     """Per site: records, and the percent located by each precision (plain-English column names)."""
     out = pd.DataFrame({"Site": rate["site"], "Records": rate["records"],
@@ -122,7 +128,10 @@ def save(description: str, how: str, postcode: str, venue: str | None, easting, 
 
 
 def section(info: dict) -> None:
-    """The A&E tab."""
+    """The A&E tab (in presentation mode: one sentence; its counts and free text are never projected)."""
+    if _data.presented():
+        st.info(_data.AE_HIDDEN, icon=":material/visibility_off:")
+        return
     st.markdown("A&E assault records (the ISTV minimum data set) from emergency departments, CSV or Excel. "
                 "Each record's location description is placed offline: full postcodes and postcode sectors "
                 "(OS Code-Point Open), venue names from a gazetteer, streets with a town (from the police "

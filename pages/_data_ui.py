@@ -50,6 +50,7 @@ RMS_FORMAT, RMS_TRUES, RMS_CAT_PREFILL, RMS_EDITOR_GEN = ("data_rms_format", "da
 RMS_MISSING = "data_rms_missing"
 BOUNDARY_FILE, BOUNDARY_LAYER, BOUNDARY_FIELD = "data_boundary_file", "data_boundary_layer", "data_boundary_field"
 REMOVE_SOURCE, REMOVE_FORCE, REMOVE_GEN = "data_remove_source", "data_remove_force", "data_remove_gen"
+REMOVE_FIXES = "data_remove_fixes"
 REPORTS = {"police": "data_report_police", "rms": "data_report_rms"}
 ADDED_AREAS = "data_added_areas"
 NOTICE = "data_notice"
@@ -58,6 +59,10 @@ NO_AREA = "No boundary: reject only points far from the rest"
 NO_COLUMN = "(not in this file)"
 NEW_MAPPING = "A new mapping"
 ALL_FORCES = "All forces"
+
+#: Said wherever presentation mode leaves A&E out (A&E counts 1 to 7 are never projected, DOMAIN.md section 4).
+AE_HIDDEN = ("A&E details are hidden in presentation mode (small A&E counts are never projected): leave "
+             "presentation mode to see them.")
 
 #: Plain names of the stored sources.
 SOURCE_LABELS = {SOURCE_POLICE: "police.uk street crime", SOURCE_STOP_SEARCH: "Stop and search",
@@ -558,6 +563,27 @@ def grid(status: pd.DataFrame, value: str = "rows") -> pd.DataFrame:
     return table
 
 
+def presented() -> bool:
+    """Whether the page is shown in presentation mode (projected: A&E counts must not show)."""
+    return bool(_ui.settings().presentation)
+
+
+def shown_status(status: pd.DataFrame) -> pd.DataFrame:
+    """The status rows the page may show as numbers: in presentation mode, all but A&E's.
+
+    Used for the metrics, the rows-not-stored grid, the forces table and the removal choices, so that no
+    A&E count, nor a total an A&E count could be had from by subtraction, is projected. (The stored grid
+    keeps an A&E column, suppressed: see ``grid``.)
+    """
+    if not len(status) or not presented():
+        return status
+    return status.loc[status["source"] != SOURCE_AE].reset_index(drop=True)
+
+
+def has_ae(status: pd.DataFrame) -> bool:
+    return bool(len(status)) and bool((status["source"] == SOURCE_AE).any())
+
+
 def forces_table(status: pd.DataFrame) -> pd.DataFrame:
     """One line per source and force: months covered, rows stored and not stored."""
     if not len(status):
@@ -587,14 +613,30 @@ def confirm_key() -> str:
     return f"data_remove_confirm_{st.session_state.get(REMOVE_GEN, 0)}"
 
 
-def remove(source: str, force: str | None) -> int:
-    """Delete a source's incidents (one force, or all), checkpoint, and say so on the next run."""
+def fixes_key() -> str:
+    """The removal's "also forget the saved places" checkbox: a new one (unticked) after each removal."""
+    return f"{REMOVE_FIXES}_{st.session_state.get(REMOVE_GEN, 0)}"
+
+
+def remove(source: str, force: str | None, forget_fixes: bool = False) -> int:
+    """Delete a source's incidents (one force, or all), checkpoint, and say so on the next run.
+
+    With ``forget_fixes`` (A&E only), the saved places of A&E descriptions go too (``geo.ae.drop_fixes``):
+    their keys are the descriptions' free text.
+    """
+    forgot = 0
     with _ui.open_store() as store:
         n = store.remove(source, force)
+        if forget_fixes and source == SOURCE_AE:
+            from geo.ae import drop_fixes
+
+            forgot = drop_fixes(store)
         _after_write(store)
     st.session_state[REMOVE_GEN] = st.session_state.get(REMOVE_GEN, 0) + 1
     st.session_state[NOTICE] = (f"Removed {n:,} incidents of {SOURCE_LABELS.get(source, source)}"
-                                + (" for the chosen force." if force else " (all forces)."))
+                                + (" for the chosen force" if force else " (all forces)")
+                                + (f", and forgot {plural(forgot, 'saved place')} of A&E descriptions."
+                                   if forget_fixes and source == SOURCE_AE else "."))
     return n
 
 

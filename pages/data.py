@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from geo.constants import POLICE_CATEGORIES
+from geo.constants import POLICE_CATEGORIES, SOURCE_AE
 from pages import _ae_data_ui as _ae
 from pages import _data_ui as _data
 from pages import _ui
@@ -121,45 +121,61 @@ with boundaries:
 # -- the store's contents ----------------------------------------------------------------------------
 with contents:
     status = info["status"]
+    shown = _data.shown_status(status)  # in presentation mode: without A&E (its counts are never projected)
     c1, c2, c3 = st.columns(3)
-    c1.metric("Incidents stored", f"{info['rows']:,} incidents")
-    c2.metric("Rows not stored", f"{info['rejected']:,} rows",
+    c1.metric("Incidents stored", f"{int(shown['rows'].sum()) if len(shown) else 0:,} incidents")
+    c2.metric("Rows not stored", f"{int(shown['rejected'].sum()) if len(shown) else 0:,} rows",
               help="Rows with a month that were not stored; files refused whole are in their load's report.")
-    c3.metric("Forces", _data.plural(len(info["forces"]), "force"))
+    c3.metric("Forces", _data.plural(shown["force"].nunique() if len(shown) else 0, "force"))
     if len(status):
         st.markdown("**Incidents stored, by month and source**")
-        stored = _data.grid(status, "rows")
+        stored = _data.grid(status, "rows")  # A&E counts suppressed in presentation mode
         st.dataframe(stored, width="stretch", column_config=_data.count_columns(stored, "incidents"))
-        rejected = _data.grid(status, "rejected")
-        if int(rejected.to_numpy().sum()):
+        rejected = _data.grid(shown, "rejected")
+        if len(rejected) and int(rejected.to_numpy().sum()):
             st.markdown("**Rows not stored, by month and source**")
             st.dataframe(rejected, width="stretch", column_config=_data.count_columns(rejected))
         st.markdown("**Forces**")
-        forces = _data.forces_table(status)
+        forces = _data.forces_table(shown)
         st.dataframe(forces, hide_index=True, width="stretch", column_config=_data.count_columns(forces))
+        if len(shown) < len(status):
+            st.caption(_data.AE_HIDDEN + " The grid above shows A&E counts 1 to 7 as \"1 to 7\".")
     else:
         st.info("The store is empty: load police.uk files in the first tab.")
 
 # -- remove -------------------------------------------------------------------------------------------------
 with removal:
     status = info["status"]
-    sources = sorted(status.loc[status["rows"] > 0, "source"].unique()) if len(status) else []
+    shown = _data.shown_status(status)
+    if len(shown) < len(status):
+        st.caption(_data.AE_HIDDEN)
+    sources = sorted(shown.loc[shown["rows"] > 0, "source"].unique()) if len(shown) else []
     if not sources:
         st.info("Nothing is stored.")
     else:
         src = st.selectbox("Source", sources, key=_data.REMOVE_SOURCE,
                            format_func=lambda s: _data.SOURCE_LABELS.get(s, s))
-        forces = sorted(status.loc[(status["source"] == src) & (status["rows"] > 0), "force"].unique())
+        forces = sorted(shown.loc[(shown["source"] == src) & (shown["rows"] > 0), "force"].unique())
         force = st.selectbox("Force", [_data.ALL_FORCES, *forces], key=_data.REMOVE_FORCE)
         force = None if force == _data.ALL_FORCES else force
-        n = _data.rows_to_remove(status, src, force)
+        n = _data.rows_to_remove(shown, src, force)
         st.markdown(f"This removes **{n:,} incidents** and their rejected rows. It cannot be undone: to get "
                     "them back, load the files again.")
         if n >= info["rows"]:
             st.caption("That is everything: an empty store is refilled with the synthetic sample on the next run.")
+        forget = False
+        if src == SOURCE_AE:
+            n_fixes = _ae.fix_count()
+            if n_fixes:
+                forget = st.checkbox(
+                    f"Also forget the {_data.plural(n_fixes, 'saved place')} of A&E descriptions",
+                    key=_data.fixes_key(),
+                    help="The places you gave descriptions that could not be placed, kept for later loads. "
+                         "Their keys are the descriptions' free text (health data); without them a reload "
+                         "lists those descriptions to place again.")
         sure = st.checkbox("Yes, remove them", key=_data.confirm_key())
         if st.button("Remove", type="primary", disabled=not sure, key="data_remove", icon=":material/delete:"):
-            if _data.guarded(_data.remove, src, force) is not None:
+            if _data.guarded(_data.remove, src, force, forget) is not None:
                 st.rerun()
 
 # -- A&E (the only place A&E free text is shown) -------------------------------------------------------

@@ -114,3 +114,58 @@ def test_a_bad_answer_is_a_sentence(writable):
     assert not at.exception, at.exception
     assert any("Give one answer" in e.value for e in at.error)
     assert query(writable["db"], "SELECT count(*) FROM ae_fixes") == [(0,)]
+
+
+def test_removing_ae_offers_to_forget_the_saved_places(writable):
+    from geo.ae import save_fix
+    from pages import _data_ui as data
+
+    db = writable["db"]
+    with Store(db) as s:
+        save_fix(s, "at a party", postcode="SG1 2AD")
+        save_fix(s, "at home", easting=520000, northing=210000)
+    at = data_page()
+    at.selectbox(key=data.REMOVE_SOURCE).set_value("ae").run()
+    forget = next(c for c in at.checkbox if c.label.startswith("Also forget"))
+    assert forget.label == "Also forget the 2 saved places of A&E descriptions" and not forget.value
+    forget.check()
+    next(c for c in at.checkbox if c.label == "Yes, remove them").check().run()
+    at.button(key="data_remove").click().run()
+    assert not at.exception, at.exception
+    assert query(db, "SELECT count(*) FROM incidents WHERE source = 'ae'") == [(0,)]
+    assert query(db, "SELECT count(*) FROM ae_records") == [(0,)]
+    assert query(db, "SELECT count(*) FROM ae_fixes") == [(0,)]
+    assert any("forgot 2 saved places of A&E descriptions" in s.value for s in at.success)
+    # nothing A&E is left to offer
+    assert "ae" not in at.selectbox(key=data.REMOVE_SOURCE).options
+
+
+def test_removing_one_site_keeps_the_saved_places_unless_asked(writable):
+    from geo.ae import save_fix
+    from pages import _data_ui as data
+
+    db = writable["db"]
+    with Store(db) as s:
+        save_fix(s, "at a party", postcode="SG1 2AD")
+    (site, n), = query(db, "SELECT force, count(*) FROM incidents WHERE source = 'ae' GROUP BY force "
+                           "ORDER BY force LIMIT 1")
+    at = data_page()
+    at.selectbox(key=data.REMOVE_SOURCE).set_value("ae").run()
+    at.selectbox(key=data.REMOVE_FORCE).set_value(site).run()
+    assert f"This removes **{n:,} incidents**" in " ".join(m.value for m in at.markdown)
+    next(c for c in at.checkbox if c.label == "Yes, remove them").check().run()
+    at.button(key="data_remove").click().run()
+    assert not at.exception, at.exception
+    assert query(db, "SELECT count(*) FROM incidents WHERE source = 'ae' AND force = ?", [site]) == [(0,)]
+    assert query(db, "SELECT key FROM ae_fixes") == [("at a party",)]
+
+
+def test_the_tab_is_one_sentence_in_presentation_mode(app_env):
+    at = AppTest.from_file(APP, default_timeout=90)
+    at.query_params.update(present="1")
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    t = tab(at)
+    assert not t.dataframe and not t.metric and not t.button and not t.selectbox
+    assert any("A&E details are hidden in presentation mode" in i.value for i in t.info)

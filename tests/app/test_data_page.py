@@ -319,3 +319,68 @@ def test_an_excel_export_with_a_title_line_loads_through_the_translation_table(w
         got = dict(s.con.execute("SELECT category, count(*) FROM incidents WHERE force = 'Test Constabulary' "
                                  "GROUP BY ALL").fetchall())
     assert got == {"Vehicle crime": 3, "Burglary": 3}
+
+
+AE_TAB = 5
+HIDDEN = "A&E details are hidden in presentation mode"
+
+
+def presented_data_page(timeout: int = 90) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.query_params.update(present="1")
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page("pages/data.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(block) -> str:
+    return " ".join(x.value for kind in ("markdown", "caption", "info") for x in getattr(block, kind))
+
+
+def test_presentation_mode_shows_no_ae_count_outside_the_suppressed_grid(app_env):
+    from hotspots.suppress import assert_no_small_counts
+
+    with Store(app_env["db"], read_only=True) as s:
+        status = s.status()
+    is_ae = status["source"] == "ae"
+    assert is_ae.any() and int(status.loc[is_ae, "rejected"].sum()) > 0  # the sample has A&E to hide
+    police_rows, police_rejected = int(status.loc[~is_ae, "rows"].sum()), int(status.loc[~is_ae, "rejected"].sum())
+    at = presented_data_page()
+    assert at.session_state["settings"].presentation is True
+    contents = at.tabs[CONTENTS_TAB]
+    # the metrics leave A&E out, so that no A&E total can be had by subtraction from the grid
+    assert metric(at, "Incidents stored", CONTENTS_TAB) == f"{police_rows:,} incidents"
+    assert metric(at, "Rows not stored", CONTENTS_TAB) == f"{police_rejected:,} rows"
+    grid = stored_grid(at)
+    assert_no_small_counts(list(grid["A&E assaults"]), what="stored grid")
+    assert int(grid.drop(columns="A&E assaults").to_numpy().sum()) == police_rows
+    # no A&E in the rejected grid, nor a site's rows in the forces table
+    grids = [d.value for d in contents.dataframe if d.value.index.name == "Month"]  # stored, then not stored
+    assert len(grids) == 2
+    rejected = grids[1]
+    assert "A&E assaults" not in rejected.columns and int(rejected.to_numpy().sum()) == police_rejected
+    forces = next(d.value for d in contents.dataframe if "Force" in d.value.columns)
+    assert "A&E assaults" not in set(forces["Source"]) and int(forces["Rows stored"].sum()) == police_rows
+    assert HIDDEN in texts(contents)
+    # removal: A&E is not offered (its count would show)
+    assert "ae" not in at.selectbox(key=data.REMOVE_SOURCE).options
+    assert "A&E assaults" not in at.selectbox(key=data.REMOVE_SOURCE).options
+    assert HIDDEN in texts(at.tabs[REMOVE_TAB])
+    # the A&E tab: a sentence only, no table, no metric, no free text
+    ae = at.tabs[AE_TAB]
+    assert HIDDEN in texts(ae) and not ae.dataframe and not ae.metric
+    assert not any(d.value.astype(str).apply(lambda c: c.str.contains("at home")).to_numpy().any()
+                   for d in at.dataframe)
+    assert not at.error
+
+
+def test_out_of_presentation_mode_the_page_shows_ae_in_full(app_env):
+    with Store(app_env["db"], read_only=True) as s:
+        status = s.status()
+    at = data_page()
+    assert metric(at, "Rows not stored", CONTENTS_TAB) == f"{int(status['rejected'].sum()):,} rows"
+    forces = next(d.value for d in at.tabs[CONTENTS_TAB].dataframe if "Force" in d.value.columns)
+    assert "A&E assaults" in set(forces["Source"])
+    assert at.tabs[AE_TAB].metric and HIDDEN not in texts(at.tabs[AE_TAB])

@@ -12,7 +12,12 @@ Bounds, and why (metres):
   by 25 m); median under 100 m.
 - street: the police data's points of that street in the named town; the street name is shared by a 300 m
   grid cell's points, so the median must be under 150 m (the brief's bound is 400) and the 90th percentile
-  under 600 m (a street name used twice in one town is placed on the busier stretch).
+  under 300 m. The generator reuses names, so one name is often in several places of a town's catchment: the
+  likelier place (records, discounted by distance from the town centre) is taken only when it holds 80 % or
+  more of the weight, else the record is left for a person. What is left over 1 km (at most 5 % of street
+  records, none over 5 km) is mostly a street whose true stretch has no police point of that name, the name
+  being found only elsewhere; such records carry a lower confidence than the rest. (Before the distance and
+  share rules: p90 415 m, 7.6 % over 1 km, worst 7.2 km, on this 6-month sample.)
 - area (postcode sectors): a sector spans 1-3 km in towns; median under 2 km.
 - nothing placed more than 10 km from its truth; vague texts ("at home", "town centre") almost never placed.
 """
@@ -30,7 +35,7 @@ from tests.conftest import SHARED_DATA, SHARED_REASON
 BOUNDS_M = {  # precision: (median, 90th percentile)
     "postcode": (100.0, 300.0),
     "venue": (100.0, 200.0),
-    "street": (150.0, 600.0),
+    "street": (150.0, 300.0),
     "area": (2000.0, 3500.0),
 }
 
@@ -83,11 +88,24 @@ def test_each_kind_of_description_is_placed_as_that_kind(loaded):
     share = lambda kind, precision: float(np.mean(j.loc[j["location_kind"] == kind, "precision"] == precision))  # noqa: E731
     assert share("postcode", "postcode") == 1.0   # every real postcode is in Code-Point Open
     assert share("sector", "area") == 1.0
-    assert share("street", "street") >= 0.85      # a few streets have no police point labelled with them
+    # a few streets have no police point labelled with them; names found in places far apart, none clearly
+    # the likelier, are left for a person (about 5 % of street descriptions)
+    assert share("street", "street") >= 0.8
     assert share("venue", "venue") >= 0.5         # the rest: a name in several towns with no town given
     vague = j.loc[j["location_kind"] == "vague", "located"]
     assert float(vague.mean()) <= 0.02
     assert float(j.loc[j["located"], "error_m"].max()) < 10_000
+
+
+def test_streets_far_off_are_few_bounded_and_less_confident(loaded):
+    j = loaded["joined"]
+    street = j[j["precision"] == "street"]
+    far = street["error_m"] > 1000
+    print(f"street: {int(far.sum())} of {len(street)} over 1 km, worst {street['error_m'].max():.0f} m")
+    assert float(far.mean()) <= 0.05
+    assert float(street["error_m"].max()) < 5000
+    assert street.loc[far, "confidence"].mean() < street.loc[~far, "confidence"].mean()
+    assert (street["confidence"] > 0).all() and (street["confidence"] <= 1).all()
 
 
 def test_incidents_carry_the_records_points_and_no_free_text(loaded):

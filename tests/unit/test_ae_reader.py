@@ -290,3 +290,68 @@ def test_removing_the_ae_source_removes_its_records_and_free_text(tmp_path, stor
     ingest_ae([p], store)
     assert ae_rows(store) == [(1,)]
     assert store.con.execute("SELECT count(*) FROM ae_records").fetchall()[0][0] == 2
+
+
+def test_a_crash_right_after_a_files_commit_leaves_no_assault_missing(tmp_path, store, monkeypatch):
+    # the Feb file reports a January assault (SG1 2AD); reloading January deletes January's incidents, so the
+    # one the Feb file brought must be put back inside January's own transaction, not in a later one
+    jan = write(tmp_path, "jan.csv", istv_csv([rec(assault="2023-01-15 22:00", arrival="2023-01-15 23:00")]))
+    feb = write(tmp_path, "feb.csv", istv_csv(
+        [rec(assault="2023-01-31 23:50", arrival="2023-02-01 00:30", desc="SG1 2AD"),
+         rec(assault="2023-02-03 21:00", arrival="2023-02-03 21:30", desc="WD17 1AA")],
+        start="2023-02-01", end="2023-02-28"))
+    ingest_ae([jan, feb], store)
+    expected = [("2023-02", 510867.0), ("2023-01", 515487.0), ("2023-01", 523104.0)]
+    assert ae_rows(store, "strftime(month, '%Y-%m'), easting", "ORDER BY easting") == expected
+    original = Store.write
+
+    def write_then_die(self, unit):
+        out = original(self, unit)
+        raise KeyboardInterrupt("killed just after the file's commit")
+
+    monkeypatch.setattr(Store, "write", write_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_ae([jan], store)
+    monkeypatch.undo()
+    assert ae_rows(store, "strftime(month, '%Y-%m'), easting", "ORDER BY easting") == expected
+    # and a failure inside the file's transaction (after the rows and the sync) leaves the store as it was
+    monkeypatch.setattr(Store, "_before_commit", lambda self: (_ for _ in ()).throw(RuntimeError("disk full")))
+    q = write(tmp_path, "jan-corrected.csv", istv_csv([rec(assault="2023-01-15 22:00", arrival="2023-01-15 23:00",
+                                                           desc="WD17 1AA")]))
+    with pytest.raises(RuntimeError):
+        ingest_ae([q], store)
+    assert ae_rows(store, "strftime(month, '%Y-%m'), easting", "ORDER BY easting") == expected
+
+
+def test_a_fix_of_a_description_longer_than_the_listed_value_clears_its_listing(tmp_path, store):
+    long = ("behind the old garages where the lane bends " * 15).strip()  # 659 characters; listings keep 500
+    p = write(tmp_path, "jan.csv", istv_csv([rec(desc=long), rec(desc=long), rec(desc="at home")]))
+    ingest_ae([p], store)
+    listed = store.rejections("jan.csv")
+    assert sorted(listed["value"].str.len()) == [7, 500, 500]
+    assert store.con.execute("SELECT max(length(description)) FROM ae_records").fetchall() == [(len(long),)]
+    result = save_fix(store, long, postcode="SG1 2AD")
+    assert (result["records"], result["moved"]) == (2, 2)
+    assert ae_rows(store, "easting, northing") == [(523104.0, 224196.0)] * 2
+    # once placed, the long description is no longer listed as not stored; "at home" still is
+    assert store.rejections("jan.csv")["value"].tolist() == ["at home"]
+    status = store.status()
+    assert (int(status["rows"].sum()), int(status["rejected"].sum())) == (2, 1)
+
+
+def test_forgetting_the_fixes_after_removing_the_ae_source(tmp_path, store):
+    from geo.ae import drop_fixes, fixes
+
+    p = write(tmp_path, "jan.csv", istv_csv([rec(desc="The Old Mill, Pond Lane"), rec(desc="at home")]))
+    ingest_ae([p], store)
+    save_fix(store, "The Old Mill, Pond Lane", postcode="AL1 1AG")
+    save_fix(store, "at home", easting=520000, northing=210000)
+    store.remove("ae")
+    assert len(fixes(store)) == 2  # removing the records alone keeps the answers (for a reload)
+    assert drop_fixes(store) == 2
+    assert len(fixes(store)) == 0 and store.con.execute("SELECT count(*) FROM ae_fixes").fetchall() == [(0,)]
+    # the descriptions' text is gone with them: a reload places neither, and lists both to fix again
+    out = ingest_ae([p], store).to_dict()
+    assert (out["located"], out["not_located"]) == (0, 2)
+    assert sorted(unmatched(store)["key"]) == ["at home", "the old mill, pond lane"]
+    assert drop_fixes(store) == 0

@@ -133,3 +133,58 @@ def test_ingest_boundaries_stores_named_districts_for_district(tmp_path, capsys)
     code, out, err = run(capsys, "ingest", "boundaries", str(tmp_path / "lads.geojson"), "--db", db,
                          "--name-field", "NOPE")
     assert code == 2 and "NOPE" in err
+
+
+def _ae_store(tmp_path, capsys) -> str:
+    """20 police rows (2023-01) and A&E at one site: 3, 12 and 20 assaults stored in 2023-01..03, and 1, 0
+    and 9 records not located ("at home")."""
+    from geo.ae import ingest_ae
+    from geo.store import Store
+    from tests.unit.test_ae_reader import istv_csv, rec
+
+    police = tmp_path / "2023-01-hertfordshire-street.csv"
+    police.write_text(street_csv(watford_rows(20, month="2023-01")))
+    db = str(tmp_path / "ae.duckdb")
+    assert run(capsys, "ingest", "police", str(police), "--db", db)[0] == 0
+    files = []
+    for month, end, stored, not_located in (("01", "31", 3, 1), ("02", "28", 12, 0), ("03", "31", 20, 9)):
+        when = dict(assault=f"2023-{month}-10 22:15", arrival=f"2023-{month}-10 23:00")
+        recs = [rec(desc="AL1 1AG", **when)] * stored + [rec(desc="at home", **when)] * not_located
+        p = tmp_path / f"istv-{month}.csv"
+        p.write_bytes(istv_csv(recs, start=f"2023-{month}-01", end=f"2023-{month}-{end}"))
+        files.append(p)
+    with Store(db) as s:
+        ingest_ae(files, s)
+    return db
+
+
+def test_status_suppresses_ae_counts_and_keeps_them_out_of_the_total(tmp_path, capsys):
+    from hotspots.suppress import assert_no_small_counts, suppress_counts
+
+    db = _ae_store(tmp_path, capsys)
+    stored, rejected = suppress_counts([3, 12, 20]), suppress_counts([1, 0, 9])
+    code, out, _ = run(capsys, "status", "--db", db, "--json")
+    st = json.loads(out)
+    assert code == 0
+    # the total and the per-source rows are police.uk's only: A&E is reported apart, suppressed
+    assert st["rows"] == 20 and st["rows_by_source"] == {"police": 20}
+    assert st["ae"] == {"rows": stored.total_label(), "rejected": rejected.total_label()}
+    ae = [p for p in st["partitions"] if p["source"] == "ae"]
+    assert [p["month"] for p in ae] == ["2023-01", "2023-02", "2023-03"]
+    assert [p["rows"] for p in ae] == stored.labels() and [p["rejected"] for p in ae] == rejected.labels()
+    assert ae[0]["rows"] == "1 to 7" and ae[2]["rows"] == 20  # by hand: 3 is small, 20 is not
+    assert_no_small_counts([p["rows"] for p in ae], total=st["ae"]["rows"], what="status --json stored")
+    assert_no_small_counts([p["rejected"] for p in ae], total=st["ae"]["rejected"], what="status --json rejected")
+    police = [p for p in st["partitions"] if p["source"] == "police"]
+    assert police == [{"source": "police", "force": "Hertfordshire Constabulary", "month": "2023-01", "rows": 20,
+                       "rejected": 0}]
+
+    code, text, _ = run(capsys, "status", "--db", db)
+    assert code == 0
+    ae_lines = [line for line in text.splitlines() if line.lstrip().startswith("ae ")]
+    assert len(ae_lines) == 3 and "1 to 7" in ae_lines[0]
+    for line, n in zip(ae_lines, (3, 12, 1)):  # no small (or secondary-suppressed) count printed as a number
+        assert f" {n} " not in f" {line} "
+    assert "Total: 20 incidents stored, 0 rows rejected" in text
+    assert (f"A&E assaults, apart from the total: stored {stored.total_label()}; "
+            f"rows rejected {rejected.total_label()}.") in text

@@ -109,12 +109,38 @@ def test_a_street_is_placed_in_the_named_town(geocoder):
     assert r.easting[0] == round((5 * (se + 10) + 3 * (se + 60)) / 8) and r.northing[0] == round(sn + 50 * 3 / 8)
     assert r.easting[1] == r.easting[0]
     assert r.easting[2] == round(he + 20) and r.northing[2] == round(hn + 15)
-    # the share of the street's weight in the chosen group: 8 of 9
-    assert r.confidence[0] == pytest.approx(0.5 + 0.5 * 8 / 9)
+    # the confidence is the chosen stretch's share of the street's records, each stretch discounted by its
+    # distance from the town centre (exp(-d / (2 x 2,450 m)), Stevenage's radius): the two points 50 m apart
+    # (8 records, centroid 34.3 m from the centre) against the point 2.83 km out (1 record)
+    near = 8 * np.exp(-np.hypot(230 / 8, 150 / 8) / 4900)
+    far = 1 * np.exp(-np.hypot(2000, 2000) / 4900)
+    assert r.confidence[0] == pytest.approx(near / (near + far))
     assert r.precision[3] is None          # no town: not guessed
     assert r.precision[4] == "street" and r.matched[4] == "Oak Close, Hatfield"
     assert r.precision[5] is None          # no Oak Close near Stevenage
     assert r.precision[6] == "street"      # police.uk's generic places count with a town
+
+
+def test_a_street_name_in_places_far_apart_is_placed_near_the_town_or_left_for_a_person():
+    # Royston: radius 1,000 m, so a stretch's records count exp(-d / 2,000 m) at d metres from the centre
+    x, y = town_xy("Royston")
+    loc = (["On or near Mill Lane"] * 2 + ["On or near Kings Road"] * 2 + ["On or near Church Street"] * 2)
+    e = [x + 100, x, x - 1500, x + 1500, x, x + 600]
+    n = [y, y + 4000, y, y, y + 200, y + 200]
+    w = [4, 6, 5, 5, 9, 1]
+    streets = StreetIndex.from_locations(loc, e, n, w)
+    assert set(streets.town) == {towns_table().index[towns_table()["name"] == "Royston"][0]}
+    r = Geocoder(streets=streets).geocode(["Mill Lane, Royston", "Kings Road, Royston", "Church Street, Royston"])
+    # Mill Lane: the busier stretch is 4 km out; the one 100 m from the centre wins, 3.80 to 0.81
+    near, far = 4 * np.exp(-100 / 2000), 6 * np.exp(-4000 / 2000)
+    assert near / (near + far) == pytest.approx(0.824, abs=1e-3)
+    assert (r.precision[0], r.easting[0], r.northing[0]) == ("street", round(x + 100), round(y))
+    assert r.confidence[0] == pytest.approx(near / (near + far))
+    # Kings Road: two stretches 3 km apart, equally likely: not guessed, listed for a person to place
+    assert r.precision[1] is None and np.isnan(r.easting[1])
+    # Church Street: two stretches 600 m apart are one place (within 1 km): the busier point, confidence 1
+    assert (r.precision[2], r.easting[2], r.northing[2]) == ("street", round(x), round(y + 200))
+    assert r.confidence[2] == pytest.approx(1.0)
 
 
 def test_towns_alone_are_areas_and_vague_text_is_not_located(geocoder):
