@@ -73,8 +73,15 @@ BRIEF_RES = H3_DEFAULT_RES
 
 #: Rows of the police x A&E table.
 OVERLAY_ROWS = 5
-#: Rows of each action's table (patrol areas, camera sites, sweep areas).
-ACTION_ROWS = 5
+#: Months of the police x A&E section, ending at the briefing month: one month of one
+#: district holds a handful of located A&E assaults, all of them suppressed (1 to 7), so
+#: the section looks at the 12 months to the briefing month and says so.
+BRIEF_OVERLAY_MONTHS = 12
+#: Rows of each action's table (patrol areas, camera sites, sweep areas): a plan of up to
+#: 8 is shown whole; a longer one says "the first 8 of N".
+ACTION_ROWS = 8
+#: Pixel size of the action maps (printed beside their table: about square).
+ACTION_MAP_PX = (1500, 1400)
 #: Months each action is planned on, ending at the briefing month. Patrol: a year, so
 #: the forecast has history to learn from and to be backtested on; CCTV: 3 months, the
 #: longest a mobile camera stays at a site (DOMAIN.md section 1); sweeps: 6 months, as
@@ -714,7 +721,7 @@ def _hotspot_map(ctx: _Context, numbers: dict) -> Section:
     items = [(GISTAR_COLOURS[c], c) for c in present] or [("#ffffff", "No significant hot or cold spots")]
     items.append(("#000000", "Top ten places by count (numbers: section c)"))
     m.legend(items, title="Gi* (FDR-corrected)")
-    png = m.to_png(width_px=1800, height_px=1150, dpi=220, fit="all")
+    png = m.to_png(width_px=2300, height_px=1250, dpi=200, fit="data", font_scale=1.3)
     counts = classes["class"].value_counts()
     hot = int(sum(counts.get(c, 0) for c in GISTAR_COLOURS if c.startswith("Hot")))
     cold = int(sum(counts.get(c, 0) for c in GISTAR_COLOURS if c.startswith("Cold")))
@@ -838,7 +845,9 @@ def _missing_module(name: str, what: str) -> str:
 
 def _overlay(ctx: _Context, numbers: dict) -> Section:
     title = "Police x A&E summary"
-    link = Link(*ACTION_PAGES["overlay"][:2], ctx.cmd("overlay", f"--from {ctx.month} --to {ctx.month} "
+    o_first, o_last = _period(ctx, BRIEF_OVERLAY_MONTHS)
+    period = f"{short_month(o_first)} to {short_month(o_last)}" if o_first != o_last else short_month(o_last)
+    link = Link(*ACTION_PAGES["overlay"][:2], ctx.cmd("overlay", f"--from {o_first} --to {o_last} "
                                                                  "--out overlay.csv"))
     numbers["overlay"] = None
     try:
@@ -849,9 +858,13 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
                        missing=_missing_module("overlay", "the police x A&E overlay") + " It also needs "
                        "hotspots/suppress.py, so that A&E counts from 1 to 7 are never shown.")
     try:
-        pub = overlay(ctx.store, date_from=ctx.month, date_to=ctx.month, res=BRIEF_RES, area=ctx.area,
+        pub = overlay(ctx.store, date_from=o_first, date_to=o_last, res=BRIEF_RES, area=ctx.area,
                       police_forces=ctx.forces, exclude_synthetic_ae=not ctx.synthetic)
-    except SettingError as err:  # no A&E data loaded: say so, with the fix
+    except SettingError as err:  # no A&E data loaded: say so plainly (the fix is for analysts: data notes)
+        if not _has_ae(ctx):
+            return Section("overlay", "d", title, links=[link],
+                           missing="No A&E data loaded: this section compares police-recorded violence with "
+                                   "assaults seen by emergency departments, and needs their (ISTV) files.")
         return Section("overlay", "d", title, links=[link], missing=f"{err.message} {err.fix}")
     ae_total = pub.totals["ae_assaults"]
     hidden = primary_label(pub.threshold)
@@ -868,27 +881,61 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
         "Class": ranked["class"].tolist(),
     })
     cc = pub.class_counts
-    metrics = [(f"Police-recorded violence, {month_words(ctx.month)}", f"{pub.totals['police_violence']:,}",
+    metrics = [(f"Police-recorded violence, {period}", f"{pub.totals['police_violence']:,}",
                 ctx.area_name),
                ("A&E assault attendances located", str(ae_total) if not isinstance(ae_total, (int, np.integer))
                 else f"{int(ae_total):,}", f"'{hidden}' and '{SECONDARY_LABEL}' hide small numbers"),
                ("Hexagons 'A&E only' (A&E high, police not)", f"{cc.get('A&E only', 0):,}",
                 f"'Both high': {cc.get('Both high', 0):,}")]
     weapons = pub.weapons.loc[pub.weapons["assaults"].astype(str) != "0"]
-    text = [f"Excess A&E: A&E assaults beyond the hexagon's share of police violence; places ranked by it. "
-            f"A&E counts from 1 to {pub.threshold} show as '{hidden}'."]
+    text = [f"The 12 months to {month_words(ctx.month)} ({period}): one month of A&E data is too few assaults "
+            "to show without revealing small numbers.",
+            f"Excess A&E: A&E assaults beyond the hexagon's share of police violence; places ranked by it. "
+            f"A&E counts from 1 to {pub.threshold} show as '{hidden}'; only places whose A&E count is shown "
+            "are ranked, since a hidden count's place in the list would give it away."]
     if len(weapons):
         text.append("Weapon or method (A&E): " + ", ".join(f"{w} {a}" for w, a in
                                                           zip(weapons["weapon"], weapons["assaults"])) + ".")
     if ae_total == 0:
-        text.insert(0, f"No located A&E assaults in {ctx.area_name} in {ctx.month}: nothing to compare.")
+        text.insert(0, f"No located A&E assaults in {ctx.area_name}, {period}: nothing to compare.")
     numbers["overlay"] = {"police_violence": int(pub.totals["police_violence"]),
                           "ae_assaults": ae_total if isinstance(ae_total, str) else int(ae_total),
                           "classes": {k: int(v) for k, v in cc.items()},
                           "ranked_ae": [str(v) for v in ranked["ae_assaults"]],
-                          "ranked_cells": ranked["cell"].tolist()}
+                          "ranked_cells": ranked["cell"].tolist(), "period": [o_first, o_last]}
     return Section("overlay", "d", title, metrics=metrics, text=text, table=table if len(table) else None,
                    links=[link])
+
+
+def _has_ae(ctx: _Context) -> bool:
+    return bool(ctx.store.con.execute("SELECT count(*) FROM incidents WHERE source = 'ae'").fetchall()[0][0])
+
+
+def _unique_names(first: list[str], second: list[str]) -> list[str]:
+    """Names made unique: a repeated name gets its second location ("Shopping Area / High St"),
+    and if still repeated, a number ("Shopping Area (2)").
+
+    >>> _unique_names(["A", "B", "A"], ["x", "y", "z"])
+    ['A / x', 'B', 'A / z']
+    >>> _unique_names(["A", "A"], ["", ""])
+    ['A (1)', 'A (2)']
+    """
+    out = [f"{a} / {b}" if first.count(a) > 1 and b else a for a, b in zip(first, second)]
+    seen: dict[str, int] = {}
+    res = []
+    for n in out:
+        if out.count(n) > 1:
+            seen[n] = seen.get(n, 0) + 1
+            res.append(f"{n} ({seen[n]})")
+        else:
+            res.append(n)
+    return res
+
+
+def _site_location(t, k: int) -> str:
+    """The ``k``-th location of a ``top_locations`` text ("A (12); B (5)"), "On or near" removed."""
+    parts = [p.strip() for p in str(t).split(";") if p.strip()]
+    return _strip_near(parts[k].split(" (")[0]) if len(parts) > k else ""
 
 
 # -- (e) recommended actions ---------------------------------------------------------------------
@@ -930,7 +977,7 @@ def _patrol(ctx: _Context, numbers: dict) -> Section:
               f"{s['revisit_min'] / 60:g} hours."]
     numbers["patrol"] = {"areas": int(s["areas"]), "area_pct": float(s["area_pct"]),
                          "expected_crime_pct": s.get("expected_crime_pct"), "period": [first, last]}
-    return Section("patrol", "e", title, text=text, table=table, image=plan_map_png(plan, 1800, 1000),
+    return Section("patrol", "e", title, text=text, table=table, image=plan_map_png(plan, *ACTION_MAP_PX),
                    table_note=(f"The first {len(a)} of {len(plan.areas)} areas." if len(plan.areas) > len(a) else ""),
                    links=[link])
 
@@ -954,9 +1001,10 @@ def _cctv(ctx: _Context, numbers: dict) -> Section:
                         weights=ctx.weights)
     s = plan.summary
     sites = plan.sites.head(ACTION_ROWS)
+    names = _unique_names([_site_location(t, 0) or "(no location text)" for t in sites["top_locations"]],
+                          [_site_location(t, 1) for t in sites["top_locations"]])
     table = pd.DataFrame({
-        "Site": [f"{r}. {_clip(_strip_near(str(t).split(';')[0].split(' (')[0]) or '(no location text)', 36)}"
-                 for r, t in zip(sites["rank"], sites["top_locations"])],
+        "Site": [f"{r}. {_clip(n, 44)}" for r, n in zip(sites["rank"], names)],
         "Incidents seen": sites["covered_incidents"].astype(np.int64),
         "Added to the plan": sites["added_incidents"].astype(np.int64),
         "Cumulative (%)": sites["cumulative_pct"].astype(float).round(1),
@@ -969,11 +1017,13 @@ def _cctv(ctx: _Context, numbers: dict) -> Section:
     elif existing is not None:
         text.append(f"The cameras file has no camera in {ctx.area_name}.")
     else:
-        text.append("No existing-cameras file given (brief --cameras FILE shows which cameras to move).")
+        text.append("No list of existing cameras was given, so none is suggested for moving.")
     numbers["cctv"] = {"sites": int(s["sites_used"]), "covered_incidents": int(s["covered_incidents"]),
                        "total_incidents": int(s["total_incidents"]), "period": [first, last]}
     return Section("cctv", "e", title, text=text, table=table,
-                   image=plan_png(plan, ctx.boundary_geoms(), 1800, 1000), links=[link])
+                   table_note=(f"The first {len(sites)} of {len(plan.sites)} sites." if len(plan.sites) > len(sites)
+                               else ""),
+                   image=plan_png(plan, ctx.boundary_geoms(), *ACTION_MAP_PX), links=[link])
 
 
 def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
@@ -988,7 +1038,7 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
     names = (existing["name"].astype(str).tolist() if "name" in existing
              else [f"camera {i + 1}" for i in range(len(ex))])
     order = np.argsort(per_cam, kind="stable")[:2]
-    least = ", ".join(f"{_clip(names[i], 30)} ({int(per_cam[i]):,})" for i in order)
+    least = " and ".join(f"{names[i]} ({int(per_cam[i]):,} incidents)" for i in order)
     s = plan.sites
     if len(s):
         d = np.sqrt((s["easting"].to_numpy(float)[:, None] - ex[:, 0][None, :]) ** 2
@@ -996,8 +1046,14 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
         far = int((d > 2 * radius_m).sum())
     else:
         far = 0
-    return (f"{len(ex)} existing cameras; least busy: {least} incidents. Move them to the {far} new sites "
-            "no camera is near.")
+    n_least = len(order)
+    if far == 0:
+        return (f"{len(ex)} existing cameras. The least busy: {least}. Every new site is near an existing "
+                "camera: no camera needs moving.")
+    return (f"{len(ex)} existing cameras. The least busy {'is' if n_least == 1 else 'are'} {least}. "
+            f"{far} of the {len(s)} new sites {'is' if far == 1 else 'are'} more than {2 * radius_m:,.0f} m from "
+            f"any camera: move the least busy camera{'s' if n_least > 1 else ''} to the best-ranked of "
+            f"{'it' if far == 1 else 'them'} first.")
 
 
 def _sweeps(ctx: _Context, numbers: dict) -> Section:
@@ -1019,20 +1075,25 @@ def _sweeps(ctx: _Context, numbers: dict) -> Section:
         return Section("sweeps", "e", title, links=[link], missing=f"{err.message} {err.fix}")
     s = plan.summary
     t = plan.areas.iloc[plan.order].head(ACTION_ROWS)
-    score_col = "score_index" if "score_index" in t else "score"
-    table = pd.DataFrame({
-        "Visit": t["visit"].astype(np.int64),
-        "Area": [_clip(str(n), 40) for n in t["name"]],
-        ("Score index (top = 100)" if score_col == "score_index" else "Score"): t[score_col].astype(float).round(1),
-        "Walk round it (m)": t["perimeter_m"].astype(float).round(0),
-    })
-    text = [f"{s['areas']} sweep areas ({s['area_km2']:.3f} km²) by weapon-violence score, {first} to {last}; "
-            f"walk {s['walk_m']:,.0f} m between them in the visiting order."
-            + (" Score index: top area = 100 (A&E data included, so no counts are shown)."
-               if score_col == "score_index" else "")]
+    import re
+
+    try:
+        from hotspots.sweeps import sweep_action_table
+    except ImportError:  # an older sweeps module
+        sweep_action_table = None
+    if sweep_action_table is not None:
+        table = sweep_action_table(plan, ACTION_ROWS, name_len=60)
+    else:
+        table = pd.DataFrame({"Visit": t["visit"].astype(np.int64), "Area": [str(n) for n in t["name"]],
+                              "Walk round it (m)": t["perimeter_m"].astype(float).round(0)})
+    # the visit number is the only number a sweep team needs: "Sweep 4: Parking Area" -> "Parking Area"
+    table["Area"] = [_clip(re.sub(r"^\s*Sweep\s+\d+\s*:\s*", "", str(n)), 40) for n in table["Area"]]
+    text = [f"{s['areas']} sweep areas ({s['area_km2']:.3f} km²), {first} to {last}, numbered in visiting order; "
+            f"walk {s['walk_m']:,.0f} m between them. {s['score_note']}."]
     numbers["sweeps"] = {"areas": int(s["areas"]), "period": [first, last], "sources": list(sources)}
-    return Section("sweeps", "e", title, text=text, table=table, image=sweep_map_png(plan, 1800, 1000),
-                   links=[link])
+    return Section("sweeps", "e", title, text=text, table=table, image=sweep_map_png(plan, *ACTION_MAP_PX),
+                   table_note=(f"The first {len(t)} of {len(plan.areas)} areas, in visiting order."
+                               if len(plan.areas) > len(t) else ""), links=[link])
 
 
 # -- (f) data notes ------------------------------------------------------------------------------
@@ -1072,7 +1133,10 @@ def _notes(ctx: _Context, numbers: dict) -> Section:
     if ctx.command_area.startswith("--area"):
         text.append(f"Commands: {ctx.command_area} is the boundary file of {ctx.area_name}.")
     if missing:
-        text.append("Not in this briefing (module not available): " + ", ".join(missing) + ".")
+        why = {"overlay": "police x A&E (no A&E data loaded)" if not _has_ae(ctx) else "police x A&E (see (d))",
+               "patrol": "patrol areas (see its page)", "cctv": "CCTV sites (see its page)",
+               "sweeps": "knife-sweep areas (see its page)"}
+        text.append("Not in this briefing: " + "; ".join(why[m] for m in missing) + ".")
     numbers["notes"] = {"rejected": {r: int(n) for r, n in rej}, "by_source": {s: int(n) for s, n in by_source},
                         "months": [ctx.months[0], ctx.months[-1]]}
     return Section("notes", "f", "Data notes", text=text,
@@ -1086,6 +1150,8 @@ def _notes(ctx: _Context, numbers: dict) -> Section:
 #: six columns does not fit one A4 landscape page, so the briefing scales it to 16 pt
 #: (table text 14.4 pt): still readable projected, one page per section.
 PDF_BODY_PT = 16.0
+#: Type beside a map (points): the table and notes of an action share the page with its map.
+PDF_BESIDE_PT = 12.0
 
 
 def _briefing_sheet(*args, **kwargs):
@@ -1095,33 +1161,63 @@ def _briefing_sheet(*args, **kwargs):
     return Sheet(*args, body_pt=PDF_BODY_PT, **kwargs)
 
 
+def reproduce_lines(b: Briefing) -> list[str]:
+    """The commands that reproduce the printed sections, for the data notes (analysts, not the meeting)."""
+    return [f"{s.heading}: {link.command}" for s in b.sections for link in s.links if link.printed]
+
+
+def page_words(s: Section) -> str:
+    """Where to work on a section in the app, in plain words (the commands go to the data notes)."""
+    titles = [link.title for link in s.links if link.printed]
+    return f"Plan it in the Hotspots app: the {titles[0]} page." if titles else ""
+
+
 def briefing_pdf(b: Briefing) -> bytes:
-    """The briefing as a PDF: a title page, then one page per section, projector type."""
-    doc = _briefing_sheet(b.title, subtitle=b.subtitle, synthetic=b.synthetic, large=True)
+    """The briefing as a PDF: a title page, then one page per section, projector type.
+
+    A section with a map prints it large: across the page when it has no table, beside
+    its table otherwise. Each section is kept to its page (shrunk a little if it would
+    overflow). The commands that reproduce each section are listed in the data notes.
+    """
+    doc = _briefing_sheet(b.title, subtitle=b.subtitle, synthetic=b.synthetic, large=True, fit_pages=True)
     for label, value, note in b.section("headline").metrics[:1]:
         doc.text(f"{label}: {value}")
     doc.text("Sections: " + "; ".join(s.heading + (" (not available)" if s.missing else "") for s in b.sections)
              + ".")
+    commands = reproduce_lines(b)
     for s in b.sections:
         doc.page_break()
         doc.heading(s.heading)
         if s.missing:
             doc.text(s.missing)
+        beside = s.image is not None and s.table is not None
+        # beside a map the text is set smaller so the section keeps to its page
+        small = PDF_BESIDE_PT if beside else None
+        if beside:
+            doc.columns(0.52)
+            doc.image(s.image, height_frac=0.86)
+            if s.image_caption:
+                doc.text(s.image_caption, small)
+            doc.next_column()
         for label, value, note in s.metrics:
-            doc.text(f"{label}: {value}" + (f" ({note})" if note else ""))
-        if s.image is not None:
-            doc.image(s.image, height_frac=0.74 if s.table is None else 0.40)
+            doc.text(f"{label}: {value}" + (f" ({note})" if note else ""), small)
+        if s.image is not None and not beside:
+            doc.image(s.image, height_frac=0.78)
             if s.image_caption:
                 doc.text(s.image_caption)
         if s.table is not None:
-            doc.table(s.table)
+            doc.table(s.table, size_pt=small)
             if s.table_note:
-                doc.text(s.table_note)
+                doc.text(s.table_note, small)
         if s.text:
-            doc.bullets(s.text)
-        for link in s.links:
-            if link.printed:
-                doc.text(link.words())
+            doc.bullets(s.text, small)
+        if page_words(s):
+            doc.text(page_words(s), small)
+        if s.key == "notes" and commands:
+            doc.text("For analysts, the commands that reproduce each section:", PDF_BODY_PT * 0.75)
+            doc.bullets(commands, PDF_BODY_PT * 0.7)
+        if beside:
+            doc.end_columns()
     return doc.to_pdf()
 
 

@@ -86,9 +86,14 @@ def _table(slide, df: pd.DataFrame, left, top, width, pt=TABLE_PT) -> float:
 
     text = pd.DataFrame({c: _column_text(df[c]) for c in df.columns}, index=df.index)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
-    lengths = [max([len(str(c))] + [len(v) for v in text[c]]) for c in df.columns]
-    lengths = [min(max(n, 5), 38) for n in lengths]
-    widths = [width * n / sum(lengths) for n in lengths]
+    from hotspots.sheets import column_widths, register_fonts
+
+    # no word or number is broken across lines ("Visi t"): each column at least its longest word
+    font, bold = register_fonts()
+    widths_pt, scale = column_widths([str(c) for c in df.columns], [list(text[c]) for c in df.columns], width * 72,
+                                     font, bold, pt, pad=0.12 * 72 + 4)
+    widths = [w / 72 for w in widths_pt]
+    pt = pt * scale if scale < 1 else pt
     rows = len(df) + 1
     heights = []
     for i in range(rows):
@@ -194,29 +199,44 @@ def briefing_pptx(b) -> bytes:
         slide = _frame(prs, b, s.heading, page)
         y = 1.15
         bottom = SLIDE_H_IN - 0.55
-        links = [f"{link.words()}" for link in s.links if link.printed]
-        links_h = _text_height(links, full_w, SMALL_PT) if links else 0.0
+        from hotspots.briefing import page_words, reproduce_lines
+
+        # the meeting sees where to plan it; the commands are for analysts (data notes slide)
+        links = [page_words(s)] if page_words(s) else []
+        if s.key == "notes":
+            links = ["For analysts, the commands that reproduce each section:"] + reproduce_lines(b)
+        lpt = SMALL_PT if s.key != "notes" else SMALL_PT - 3
+        links_h = _text_height(links, full_w, lpt) if links else 0.0
         if s.missing:
             _textbox(slide, 0.45, y, full_w, 2.0, [s.missing], pt=BODY_PT + 2)
             y += _text_height([s.missing], full_w, BODY_PT + 2) + 0.2
-        if s.image is not None:
-            # the map on the left; big numbers and the table on the right; text underneath
-            with_table = s.table is not None
-            img_w = 6.4 if with_table else 7.8
-            w, h = _picture(slide, s.image, 0.45, y, img_w, bottom - y - links_h - (1.0 if with_table else 0.0))
+        if s.image is not None and s.table is not None:
+            # the map on the left, as tall as the slide allows; numbers, table and text on the right
+            w, h = _picture(slide, s.image, 0.45, y, 6.7, bottom - y - links_h)
             x = 0.45 + w + 0.25
             col_w = SLIDE_W_IN - 0.45 - x
             yy = y + _metrics(slide, s.metrics, x, y, col_w)
-            if with_table:
-                yy += _table(slide, s.table, x, yy, col_w, pt=TABLE_PT - 2) + 0.1
-                ty, tw = max(y + h, yy) + 0.05, full_w
-                tx = 0.45
-            else:
-                ty, tw, tx = yy, col_w, x
+            yy += _table(slide, s.table, x, yy, col_w, pt=TABLE_PT - 3) + 0.1
+            if s.table_note:
+                _textbox(slide, x, yy, col_w, 0.4, [s.table_note], pt=SMALL_PT, colour=GREY)
+                yy += _text_height([s.table_note], col_w, SMALL_PT)
             if s.text:
-                room = bottom - ty - links_h
-                pt = BODY_PT - 2 if _text_height(s.text, tw, BODY_PT - 2) <= room else SMALL_PT
-                _textbox(slide, tx, ty, tw, max(0.4, room), s.text, pt=pt, bullets=True)
+                room = bottom - yy - links_h
+                pt = next((p for p in (BODY_PT - 2, BODY_PT - 4, SMALL_PT, SMALL_PT - 2)
+                           if _text_height(s.text, col_w, p) <= room), SMALL_PT - 3)
+                _textbox(slide, x, yy, col_w, max(0.4, room), s.text, pt=pt, bullets=True)
+        elif s.image is not None:
+            # a map alone: across the slide, its text underneath
+            text_h = _text_height(s.text, full_w, BODY_PT - 2) if s.text else 0.0
+            yy = y + _metrics(slide, s.metrics, 0.45, y, full_w)
+            w, h = _picture(slide, s.image, 0.45, yy, full_w, bottom - yy - links_h - text_h)
+            # centred
+            pic = slide.shapes[-1]
+            from pptx.util import Inches
+
+            pic.left = Inches(0.45 + (full_w - w) / 2)
+            if s.text:
+                _textbox(slide, 0.45, yy + h + 0.05, full_w, text_h, s.text, pt=BODY_PT - 2, bullets=True)
         else:
             y += _metrics(slide, s.metrics, 0.45, y, full_w)
             if s.table is not None:
@@ -225,11 +245,13 @@ def briefing_pptx(b) -> bytes:
                     _textbox(slide, 0.45, y, full_w, 0.4, [s.table_note], pt=SMALL_PT, colour=GREY)
                     y += 0.4
             if s.text:
-                pt = BODY_PT if _text_height(s.text, full_w, BODY_PT) <= bottom - y - links_h else BODY_PT - 3
-                _textbox(slide, 0.45, y, full_w, max(0.5, bottom - y - links_h), s.text, pt=pt, bullets=True)
+                room = bottom - y - links_h - 0.1
+                pt = next((p for p in (BODY_PT, BODY_PT - 2, BODY_PT - 4, SMALL_PT - 1)
+                           if _text_height(s.text, full_w, p) <= room), SMALL_PT - 2)
+                _textbox(slide, 0.45, y, full_w, max(0.5, room), s.text, pt=pt, bullets=True)
                 y += _text_height(s.text, full_w, pt)
         if links:
-            _textbox(slide, 0.45, bottom - links_h, full_w, links_h, links, pt=SMALL_PT, colour=GREY)
+            _textbox(slide, 0.45, bottom - links_h, full_w, links_h, links, pt=lpt, colour=GREY)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()

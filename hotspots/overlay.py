@@ -44,6 +44,14 @@ nearest police.uk snap-point locations ("On or near ...", any crime type) for
 orientation. Without police violence in the area, expected is 0 and excess is the
 A&E count.
 
+Only cells whose A&E count is *shown* are ranked (in practice 8 or more). A hidden
+count's place in an excess ranking would give it away: listed means ``count >
+expected``, unlisted means ``count <= expected``, and its rank between two shown
+excesses (with the published police counts and totals, which give ``expected``)
+brackets its count, often to one value. The published ranking is therefore exactly
+what a reader can compute from the published cells (shown counts, expected, excess),
+and tells nothing more. Hexagons with hidden counts stay on the map and in the files.
+
 Suppression
 -----------
 :func:`compute_overlay` returns true counts and stays inside the library.
@@ -143,7 +151,8 @@ class OverlayCounts:
     rms_grid : DayHourGrid or None
         Force-records violence by day and hour (aoristic), when such records are loaded.
     streets : dict
-        cell -> list of (police.uk location text, distance in m from the cell centre).
+        cell -> list of (police.uk location text, distance in m from the cell centre), for the
+        cells that may be ranked (excess > 0 and more than ``threshold`` A&E assaults).
     """
 
     res: int
@@ -157,6 +166,7 @@ class OverlayCounts:
     months: list[str]
     synthetic: bool
     threshold: int
+    top: int = RANKED_MAX
 
 
 def _cells_of(h3_11, res: int) -> np.ndarray:
@@ -184,7 +194,8 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
     threshold : int
         The suppression threshold: the A&E high cut is at least ``threshold + 1``.
     top : int
-        How many ranked places need street names.
+        How many places the published ranking lists (street names are looked up for every
+        candidate: cells with excess > 0 and more than ``threshold`` A&E assaults).
 
     Raises
     ------
@@ -242,14 +253,17 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
         if len(rms):
             rms_grid = day_hour_grid(rms)
 
-    ranked = _ranked(cells).head(top)
-    streets = _nearest_streets(store, pflt, ranked["cell"].tolist()) if len(ranked) else {}
+    # only shown counts are ranked (0 or more than threshold; 0 has no excess): streets for all of them,
+    # since which of them stay shown is decided on publishing (a secondary suppression drops one)
+    candidates = _ranked(cells.loc[cells["ae_assaults"] > threshold])
+    streets = _nearest_streets(store, pflt, candidates["cell"].tolist()) if len(candidates) else {}
     months = sorted(set(ae["month"]) if len(ae) else set())
     return OverlayCounts(res, cells, police_cut, ae_cut, hours, weapons, rms_grid, streets, months,
-                         bool(is_synthetic(police) or is_synthetic(ae)), int(threshold))
+                         bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top))
 
 
 def _ranked(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells with excess > 0, largest first (ties by cell id). True values: rank only shown counts."""
     r = cells.loc[cells["excess"] > 0]
     return r.sort_values(["excess", "cell"], ascending=[False, True], ignore_index=True)
 
@@ -300,7 +314,8 @@ class PublishedOverlay:
         ``ae_assaults`` is an int, ``"1 to 7"`` or ``"suppressed"``; ``excess`` is None where the count is hidden.
     ranked : DataFrame
         ``rank, cell, ae_assaults, police_violence, expected_ae, excess, class, near`` (police.uk
-        locations with distances, as text; untrusted: escape before HTML).
+        locations with distances, as text; untrusted: escape before HTML). Only hexagons whose
+        A&E count is shown, with excess > 0, best first: what the published ``cells`` give.
     ae_grid : DataFrame
         7 x 24 published labels (index ``DAYS``, columns hours 0-23).
     ae_grid_values : DataFrame
@@ -405,10 +420,14 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         grid_values.loc[:, :] = np.nan
         labels[168] = hide
 
-    ranked_cells = _ranked(c) if not tiny else c.iloc[0:0]
+    # only hexagons whose count is published are ranked: a hidden count's place in the list (listed or
+    # not, and between which shown excesses) would narrow it. So the ranking follows from the published
+    # cells (shown count, expected, excess) alone.
+    shown_cells = c.loc[~cells["ae_assaults_suppressed"].to_numpy()]
+    ranked_cells = _ranked(shown_cells) if not tiny else c.iloc[0:0]
     pub = cells.set_index("cell")
     rows = []
-    for i, cell in enumerate(ranked_cells["cell"].head(len(counts.streets) or RANKED_MAX), start=1):
+    for i, cell in enumerate(ranked_cells["cell"].head(counts.top), start=1):
         r = pub.loc[cell]
         near = "; ".join(f"{name} ({d:,.0f} m)" for name, d in counts.streets.get(cell, []))
         rows.append({"rank": i, "cell": cell, "ae_assaults": r["ae_assaults"],
@@ -417,11 +436,17 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     ranked = pd.DataFrame(rows, columns=["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess",
                                          "class", "near"])
     notes = [f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
-             f"\"{SECONDARY_LABEL}\" marks a larger count hidden so that totals cannot reveal a small one."]
+             f"\"{SECONDARY_LABEL}\" marks a larger count (more than {t}) hidden so that totals cannot reveal "
+             "a small one."]
     if counts.ae_cut == 1 and t >= 1:
         notes.append(f"No hexagon has more than {t} A&E assaults in the period, so 'A&E high' means any A&E "
                      "assault (a cut between 2 and 7 would give away suppressed counts); larger hexagons or a "
                      "longer period separate the busiest places.")
+    n_hidden = int(cells["ae_assaults_suppressed"].sum())
+    if not tiny and n_hidden:
+        notes.append(f"{n_hidden:,} hexagons whose A&E count is hidden are not ranked under 'violence "
+                     "unknown to police': their place in the list would give their counts away. They are on the "
+                     "map and in the downloads.")
     if tiny:
         notes.append("Too few A&E assaults in this selection to show any breakdown without giving small numbers "
                      "away: A&E numbers are hidden and the classes use police violence only. Widen the period or "

@@ -77,8 +77,8 @@ from hotspots import defaults
 from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
 
 __all__ = ["MONTH_ONLY_NOTE", "PatrolPlan", "add_patrol_parser", "areas_geojson", "areas_kml", "cell_components",
-           "cells_to_bng_polygon", "choose_prefix", "dosage_schedule", "parse_shift", "patrol_cli", "plan_patrol",
-           "plan_pdf", "write_plan"]
+           "cells_to_bng_polygon", "choose_prefix", "dosage_schedule", "harm_share_text", "parse_shift", "patrol_cli",
+           "plan_patrol", "plan_pdf", "write_plan"]
 
 #: What the plan says when the selection has no times (police.uk street crime).
 MONTH_ONLY_NOTE = "police.uk gives only the month: no days or hours can be recommended from it."
@@ -543,7 +543,8 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     Raises
     ------
     SettingError
-        No incidents, a bad budget, shift or visit length.
+        No incidents, a bad budget, shift or visit length; A&E data asked for
+        (:func:`hotspots.suppress.refuse_ae`: nothing here suppresses small counts).
     """
     from geo.grid import check_resolution
     from hotspots.evaluate import accuracy_at_shares, rank_cells
@@ -552,8 +553,12 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     from hotspots.query import IncidentFilter, analysis_window, select_incidents
     from hotspots.temporal import day_hour_grid
 
+    from hotspots.suppress import refuse_ae
+
     step = progress or (lambda f, m: None)
     flt = (flt or IncidentFilter()).checked()
+    # counts per area, times and exports here are not suppressed: A&E belongs on the overlay
+    refuse_ae(flt.sources, "Patrol planning")
     res = check_resolution(res)
     parse_shift(shift)
     if budget_pct is None and n_areas is None:
@@ -843,6 +848,17 @@ def plan_map_png(plan: PatrolPlan, width_px: int = 1800, height_px: int = 1200) 
     return m.to_png(width_px=width_px, height_px=height_px, fit=fit)
 
 
+def harm_share_text(summary: dict) -> str:
+    """The expected share of harm in words: ``"12.3%"``, or ``"n/a: ..."`` when it cannot be computed
+    (no harm in the test months, e.g. drugs alone with police-generated offences given no harm).
+
+    >>> harm_share_text({"expected_harm_pct": 12.34}), harm_share_text({"expected_harm_pct": None})
+    ('12.3%', 'n/a, no harm in the test months')
+    """
+    v = summary.get("expected_harm_pct")
+    return "n/a, no harm in the test months" if v is None else f"{v:.1f}%"
+
+
 def plan_pdf(plan: PatrolPlan, large: bool = False) -> bytes:
     """The printable patrol sheet: map, areas table, times, dosage timetable, instructions."""
     from hotspots.sheets import Sheet
@@ -855,7 +871,7 @@ def plan_pdf(plan: PatrolPlan, large: bool = False) -> bytes:
     doc.image(plan_map_png(plan), height_frac=0.62)
     exp = s.get("expected_crime_pct")
     doc.text(("Expected share of next month's crime in these areas: "
-              f"{exp:.1f}% (harm: {s['expected_harm_pct']:.1f}%), from testing the forecast on "
+              f"{exp:.1f}% (harm: {harm_share_text(s)}), from testing the forecast on "
               f"{', '.join(s['backtest_months'])}.") if exp is not None else
              "No expected share: the period is too short to test the forecast (it needs two months or more).")
     doc.page_break()
@@ -989,7 +1005,7 @@ def patrol_cli(args) -> int:
       f"{s['months'][0]} to {s['months'][-1]}\n")
     if s["expected_crime_pct"] is not None:
         w(f"Expected share of next month's crime in the plan: {s['expected_crime_pct']:.1f}% "
-          f"(harm {s['expected_harm_pct']:.1f}%), backtest on {', '.join(s['backtest_months'])}\n")
+          f"(harm {harm_share_text(s)}), backtest on {', '.join(s['backtest_months'])}\n")
     else:
         w("No expected share: one month is too short to test the forecast.\n")
     t = plan_table(plan)

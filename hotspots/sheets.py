@@ -31,7 +31,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-__all__ = ["Sheet", "register_fonts"]
+__all__ = ["Sheet", "column_widths", "register_fonts"]
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 _REGISTERED = False
@@ -94,6 +94,61 @@ def _column_text(col: pd.Series) -> list[str]:
     return [_cell_text(v) for v in col]
 
 
+def column_widths(headers, columns, width: float, font: str, bold: str, size: float,
+                  pad: float = 12.0) -> tuple[list[float], float]:
+    """Table column widths (points) that never break a word or a number across lines.
+
+    Each column is at least as wide as its longest word (header words in bold) plus the
+    cell padding; the room left is shared in proportion to the columns' text length. When
+    even the minimum widths do not fit, they are scaled down together and the returned
+    factor (< 1) says by how much the type must shrink.
+
+    Returns
+    -------
+    (widths, scale)
+
+    Examples
+    --------
+    >>> w, k = column_widths(["Visit", "Area"], [["1", "2"], ["Market Place", "High Street"]], 300,
+    ...                      "Helvetica", "Helvetica-Bold", 10)
+    >>> round(sum(w)), k
+    (300, 1.0)
+    >>> from reportlab.pdfbase.pdfmetrics import stringWidth
+    >>> bool(w[0] >= stringWidth("Visit", "Helvetica-Bold", 10) + 12)
+    True
+    """
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    n = len(headers)
+    if n == 0:
+        return [], 1.0
+    mins, prefs = [], []
+    for h, col in zip(headers, columns):
+        vals = [str(v) for v in list(col)[:200]]
+        words = [(w, bold) for w in str(h).split()] + [(w, font) for v in vals for w in v.split()]
+        mins.append(max([stringWidth(w, f, size) for w, f in words] + [size]) + pad)
+        prefs.append(float(np.clip(max([len(str(h))] + [len(v) for v in vals]), 7, 40)))
+    mins_a, prefs_a = np.array(mins), np.array(prefs)
+    if mins_a.sum() >= width:
+        k = width / mins_a.sum()
+        return [float(v) for v in mins_a * k], float(k)
+    want = width * prefs_a / prefs_a.sum()
+    w = np.maximum(want, mins_a)
+    # take the excess back from the columns above their minimum, in proportion to their slack
+    for _ in range(10):
+        excess = w.sum() - width
+        if excess <= 1e-6:
+            break
+        slack = w - mins_a
+        if slack.sum() <= 0:
+            break
+        w = w - excess * slack / slack.sum()
+        w = np.maximum(w, mins_a)
+    if w.sum() < width:
+        w = w + (width - w.sum()) * prefs_a / prefs_a.sum()
+    return [float(v) for v in w], 1.0
+
+
 class Sheet:
     """A PDF document built block by block.
 
@@ -109,36 +164,54 @@ class Sheet:
         The body type size in points, overriding ``large`` (headings and tables scale with it).
     landscape : bool
         A4 landscape (default) or portrait.
+    fit_pages : bool
+        Keep each page's blocks (between page breaks) on that page, shrinking them a little
+        when they would overflow, instead of spilling onto a near-empty page (slides, briefings).
     """
 
     def __init__(self, title: str, subtitle: str = "", synthetic: bool = False, large: bool = False,
-                 landscape: bool = True, body_pt: float | None = None):
+                 landscape: bool = True, body_pt: float | None = None, fit_pages: bool = False):
         self.title, self.subtitle = str(title), str(subtitle)
         self.body_pt = float(body_pt) if body_pt else (20.0 if large else 10.0)
         self.synthetic, self.large, self.landscape = bool(synthetic), bool(large), bool(landscape)
         self._blocks: list[tuple[str, object]] = []
+        self.fit_pages = bool(fit_pages)
         self.generated = _dt.datetime.now().strftime("%d %B %Y, %H:%M")
 
     # -- blocks --------------------------------------------------------------------
     def heading(self, text: str) -> None:
         self._blocks.append(("heading", str(text)))
 
-    def text(self, text: str) -> None:
-        self._blocks.append(("text", str(text)))
+    def text(self, text: str, size_pt: float | None = None) -> None:
+        """A paragraph; ``size_pt`` overrides the body type size (e.g. smaller beside a map)."""
+        self._blocks.append(("text", (str(text), size_pt)))
 
-    def bullets(self, items) -> None:
-        self._blocks.append(("bullets", [str(i) for i in items]))
+    def bullets(self, items, size_pt: float | None = None) -> None:
+        self._blocks.append(("bullets", ([str(i) for i in items], size_pt)))
 
     def image(self, png: bytes, height_frac: float = 0.7) -> None:
         """A PNG image, scaled to fit the page width and ``height_frac`` of the page's text height."""
         self._blocks.append(("image", (bytes(png), float(height_frac))))
 
-    def table(self, df: pd.DataFrame, max_rows: int | None = None) -> None:
-        """A table with a header row; long text wraps; numbers are right-aligned with thousands separators."""
-        self._blocks.append(("table", (df.copy(), max_rows)))
+    def table(self, df: pd.DataFrame, max_rows: int | None = None, size_pt: float | None = None) -> None:
+        """A table with a header row; long text wraps between words (never inside a word or number);
+        numbers are right-aligned with thousands separators. ``size_pt``: the table's type size."""
+        self._blocks.append(("table", (df.copy(), max_rows, size_pt)))
 
     def page_break(self) -> None:
         self._blocks.append(("break", None))
+
+    def columns(self, left_frac: float = 0.58) -> None:
+        """Start two columns: the blocks that follow go in the left column (``left_frac`` of
+        the width) until :meth:`next_column`, then in the right one until :meth:`end_columns`.
+        Use it to print a map beside its table."""
+        self._blocks.append(("columns", float(left_frac)))
+
+    def next_column(self) -> None:
+        self._blocks.append(("next_column", None))
+
+    def end_columns(self) -> None:
+        self._blocks.append(("end_columns", None))
 
     # -- output ----------------------------------------------------------------------
     def _styles(self):
@@ -178,11 +251,16 @@ class Sheet:
         text = pd.DataFrame({c: _column_text(shown[c]) for c in shown.columns}, index=shown.index)
         for rec in text.itertuples(index=False):
             rows.append([self._para(v, st["cell"]) for v in rec])
-        # column widths: proportional to content length, within limits
-        lengths = np.array([max([len(str(c))] + [len(v) for v in text[c].head(50)])
-                            for c in shown.columns], dtype=float)
-        lengths = np.clip(lengths, 7, 40)  # short headers ("Site", "Rank") must not wrap
-        widths = list(width * lengths / lengths.sum()) if len(lengths) else []
+        widths, scale = column_widths([str(c) for c in shown.columns], [list(text[c]) for c in shown.columns],
+                                      width, st["cell"].fontName, st["head"].fontName, st["cell"].fontSize)
+        if scale < 1.0:  # even the longest words do not fit side by side: smaller type, never broken words
+            cell = st["cell"].clone("cell_small", fontSize=st["cell"].fontSize * scale,
+                                    leading=st["cell"].leading * scale)
+            head = st["head"].clone("head_small", fontSize=st["head"].fontSize * scale,
+                                    leading=st["head"].leading * scale)
+            rows = [[self._para(str(c), head) for c in shown.columns]]
+            for rec in text.itertuples(index=False):
+                rows.append([self._para(v, cell) for v in rec])
         t = LongTable(rows, colWidths=widths, repeatRows=1)
         style = [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3b5a")),
                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -197,6 +275,30 @@ class Sheet:
         if max_rows is not None and len(df) > max_rows:
             out.append(self._para(f"The first {max_rows:,} of {len(df):,} rows are shown.", st["body"]))
         return out
+
+    @staticmethod
+    def _sized(style, pt: float | None):
+        if not pt:
+            return style
+        k = float(pt) / style.fontSize
+        return style.clone(f"{style.name}_{pt:g}", fontSize=float(pt), leading=style.leading * k,
+                           spaceAfter=style.spaceAfter * k, spaceBefore=style.spaceBefore * k)
+
+    @staticmethod
+    def _two_columns(cols, width: float, flow):
+        from reportlab.platypus import Table, TableStyle
+
+        gap = 8.0
+        lw = width * cols[0] - gap / 2
+        rw = width - lw - gap
+        left = [f for k, v in cols[1] for f in flow(k, v, lw)]
+        right = [f for k, v in cols[2] for f in flow(k, v, rw)]
+        t = Table([[left or "", right or ""]], colWidths=[lw + gap / 2, rw + gap / 2])
+        t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (0, 0), gap / 2), ("LEFTPADDING", (1, 0), (1, 0), gap / 2),
+                               ("RIGHTPADDING", (1, 0), (1, 0), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+        return t
 
     def to_pdf(self) -> bytes:
         """The document as PDF bytes."""
@@ -234,28 +336,71 @@ class Sheet:
         if synthetic:
             story.append(self._para("SYNTHETIC sample data, not real crime: for training and testing only.",
                                     st["subtitle"]))
-        for kind, value in self._blocks:
+
+        def flow(kind, value, w):
             if kind == "heading":
-                story.append(self._para(value, st["heading"]))
-            elif kind == "text":
-                story.append(self._para(value, st["body"]))
-            elif kind == "bullets":
-                items = [ListItem(self._para(v, st["body"]), leftIndent=st["body_size"]) for v in value]
-                story.append(ListFlowable(items, bulletType="bullet", start="•", bulletFontName=font,
-                                          bulletFontSize=st["body_size"]))
-            elif kind == "image":
+                return [self._para(value, st["heading"])]
+            if kind == "text":
+                text, pt = value
+                return [self._para(text, self._sized(st["body"], pt))]
+            if kind == "bullets":
+                items, pt = value
+                body = self._sized(st["body"], pt)
+                lis = [ListItem(self._para(v, body), leftIndent=body.fontSize) for v in items]
+                return [ListFlowable(lis, bulletType="bullet", start="•", bulletFontName=font,
+                                     bulletFontSize=body.fontSize)]
+            if kind == "image":
                 png, frac = value
                 from reportlab.lib.utils import ImageReader
 
                 iw, ih = ImageReader(io.BytesIO(png)).getSize()
-                scale = min(width / iw, frac * height / ih)
-                story.append(KeepTogether([Image(io.BytesIO(png), width=iw * scale, height=ih * scale),
-                                           Spacer(1, 3 * mm)]))
-            elif kind == "table":
-                df, max_rows = value
-                story.extend(self._table(df, max_rows, width, st))
-                story.append(Spacer(1, 3 * mm))
-            elif kind == "break":
-                story.append(PageBreak())
+                scale = min(w / iw, frac * height / ih)
+                img = [Image(io.BytesIO(png), width=iw * scale, height=ih * scale), Spacer(1, 3 * mm)]
+                # table cells and KeepInFrame cannot hold a KeepTogether
+                return img if (w < width or self.fit_pages) else [KeepTogether(img)]
+            if kind == "table":
+                df, max_rows, pt = value
+                tst = dict(st)
+                if pt:
+                    tst["cell"] = self._sized(st["cell"], pt)
+                    tst["head"] = self._sized(st["head"], pt)
+                    tst["body"] = self._sized(st["body"], pt)
+                return self._table(df, max_rows, w, tst) + [Spacer(1, 3 * mm)]
+            if kind == "break":
+                return [PageBreak()]
+            return []
+
+        cols = None  # [left_frac, left blocks, right blocks, which]
+        for kind, value in self._blocks:
+            if kind == "columns":
+                cols = [value, [], [], 1]
+            elif kind == "next_column" and cols is not None:
+                cols[3] = 2
+            elif kind == "end_columns" and cols is not None:
+                story.append(self._two_columns(cols, width, flow))
+                cols = None
+            elif cols is not None:
+                cols[cols[3]].append((kind, value))
+            else:
+                story.extend(flow(kind, value, width))
+        if cols is not None:
+            story.append(self._two_columns(cols, width, flow))
+        if self.fit_pages:
+            from reportlab.platypus import KeepInFrame
+
+            pages, current = [], []
+            for f in story:
+                if isinstance(f, PageBreak):
+                    pages.append(current)
+                    current = []
+                else:
+                    current.append(f)
+            pages.append(current)
+            story = []
+            for i, content in enumerate(pages):
+                if i:
+                    story.append(PageBreak())
+                # a hair under the frame: the frame's own padding must not push it over
+                story.append(KeepInFrame(width - 1, height - 13, content, mode="shrink"))
         doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
         return buf.getvalue()

@@ -14,23 +14,29 @@ How it works
 *Secondary suppression*, for a group of counts published with its total (the
 hexagons of an overlay and their sum, the weapon classes and their sum, the 168
 hours of the week and their sum): a reader who knows the total and the shown counts
-knows the sum ``S`` of the hidden ones, and each hidden count's bounds (1 to 7 for a
-primary; at least 0 for any other hidden count; and whatever else the output says
-about it, e.g. "at least 8" from a map class). From these the exact range a hidden
-count can still take is, for one linear sum with box bounds,
+knows the sum ``S`` of the hidden ones, and each hidden count's bounds: 1 to 7 for a
+primary; **at least 8** for a secondary (``"suppressed"``), since zero is always shown
+and 1 to 7 is always "1 to 7", so only a count above the threshold is ever hidden as
+"suppressed"; and whatever else the output says about it, e.g. "at least 10" from a
+map class. From these the exact range a hidden count can still take is, for one
+linear sum with box bounds,
 
     lo_i = max(lo_i, S - sum_{j != i} hi_j),   hi_i = min(hi_i, S - sum_{j != i} lo_j)
 
 (:func:`audit_group`; this is the interval an LP attacker gets, as in tau-ARGUS's
 audit). The rule here is stricter than "never exactly one hidden cell": every
 primary count must keep its *whole* range ``1..threshold``, so the total tells a
-reader nothing about it. While some primary count is narrowed, the smallest shown
-count above the threshold is hidden too (a secondary suppression, labelled
-``"suppressed"``), and the group is audited again. Exactly one hidden cell always
-fails (its range is the single value ``S``), so that case is always covered; two
-hidden counts of 1 (sum 2, both pinned to 1) are caught as well, which the "exactly
-one" rule would miss. If no count is left to hide, the total itself is withheld
-(published as ``"suppressed"``), and then nothing can be subtracted.
+reader nothing about it. For the top of the range that needs the hidden counts'
+*room* (each count minus what a reader knows it is at least: ``n - 1`` for a primary,
+``n - 8`` for a secondary) to add up to ``threshold - 1``; a hidden 8 adds no room
+at all ([1, 8] with total 9 would pin the 1). While some primary count is narrowed,
+another count above the threshold is hidden too (labelled ``"suppressed"``): the
+smallest that alone protects the group, else the smallest that adds room, and the
+group is audited again. Exactly one hidden cell always fails (its range is the
+single value ``S``), so that case is always covered; two hidden counts of 1 (sum 2,
+both pinned to 1) are caught as well, which the "exactly one" rule would miss. If
+no count is left to hide, the total itself is withheld (published as
+``"suppressed"``), and then nothing can be subtracted.
 
 Shares and percentages derived from a hidden count are hidden with it
 (:func:`suppress_table`). A class boundary on A&E counts must not fall inside
@@ -38,12 +44,13 @@ Shares and percentages derived from a hidden count are hidden with it
 ``hotspots.overlay`` puts its "high" cut at ``threshold + 1`` or above.
 
 What this does not cover: differencing two different queries (two periods or two
-areas that overlap) is not audited; nor is a reader who knows the secondary rule
-itself (that a secondary cell is the smallest count above 7). Both are the usual
+areas that overlap) is not audited; nor is a reader who knows how the secondary
+cell is chosen (e.g. that a smaller shown count was not enough to protect). Both are the usual
 limits of cell suppression and are stated in the page's notes.
 
 :func:`assert_no_small_counts` is the checker used by the tests: it fails on any
-published A&E count in ``1..threshold`` and on any hidden count a total narrows.
+published A&E count in ``1..threshold`` and on any hidden count a total narrows
+(reading "suppressed" as a count above the threshold, as a reader may).
 """
 
 from __future__ import annotations
@@ -185,6 +192,14 @@ def audit_group(shown_total: float | None, values, hidden, lower, upper) -> tupl
     return np.where(h, new_lo, v), np.where(h, new_hi, v)
 
 
+def _reader_bounds(primary, base_lo, base_hi, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader knows of each count if hidden: 1..t under "1 to t", at least t + 1 under
+    "suppressed" (only counts above t are ever hidden as secondaries), and any bounds from elsewhere."""
+    lo = np.where(primary, np.maximum(base_lo, 1.0), np.maximum(base_lo, float(t + 1)))
+    hi = np.where(primary, np.minimum(base_hi, float(t)), base_hi)
+    return lo, hi
+
+
 def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: bool = True,
                     lower=None, upper=None) -> Suppressed:
     """Primary and secondary suppression of one group of counts.
@@ -200,7 +215,8 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
         total tells nothing about any small one, else withhold the total.
     lower, upper : array, optional
         What else the output tells a reader about each count if it were hidden (e.g. a
-        map class "A&E high" says ``>= 8``). Default: 0 and infinity.
+        map class "A&E high" says ``>= 10``). Default: 0 and infinity; a hidden count
+        above the threshold is in any case known to be at least ``threshold + 1``.
 
     Returns
     -------
@@ -215,6 +231,8 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
     ['1 to 7', '1 to 7', 20]
     >>> suppress_counts([1, 1, 20]).labels()          # 1 + 1 = 2 would pin both: 20 is hidden too
     ['1 to 7', '1 to 7', 'suppressed']
+    >>> suppress_counts([1, 8, 30]).labels()          # 8 (known >= 8) leaves no room; 30 does
+    ['1 to 7', 8, 'suppressed']
     >>> suppress_counts([3, 6]).total_label()         # 9 would say each is 2 or more: total withheld
     'suppressed'
     """
@@ -232,19 +250,33 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
     base_hi = np.full(n, np.inf) if upper is None else np.asarray(upper, dtype=float)
     total_shown = bool(with_total) and not (1 <= total <= t)
     if total_shown and primary.any():
-        order = [i for i in np.argsort(v, kind="stable") if not primary[i] and v[i] > 0]
-        while True:
-            lo = np.where(primary, np.maximum(base_lo, 1.0), base_lo)
-            hi = np.where(primary, np.minimum(base_hi, float(t)), base_hi)
-            a_lo, a_hi = audit_group(total, v, primary | secondary, lo, hi)
-            ok = bool(np.all(a_lo[primary] <= 1.0) and np.all(a_hi[primary] >= t))
-            if ok:
-                break
-            if not order:
+        lo, hi = _reader_bounds(primary, base_lo, base_hi, t)
+        room = v - lo                      # how far above what a reader knows each count is
+        candidates = [int(i) for i in np.argsort(v, kind="stable") if not primary[i] and v[i] > 0]
+
+        def protected(sec) -> bool:
+            a_lo, a_hi = audit_group(total, v, primary | sec, lo, hi)
+            return bool(np.all(a_lo[primary] <= 1.0) and np.all(a_hi[primary] >= t))
+
+        while not protected(secondary):
+            if not candidates:
                 total_shown = False
                 secondary[:] = False  # a withheld total needs no secondary suppression
                 break
-            secondary[order.pop(0)] = True
+            # every primary keeps its top (t) only if the hidden counts' room adds up to t - 1
+            need = (t - 1) - float(room[primary | secondary].sum())
+            pick = None
+            for i in candidates:       # the smallest count that alone protects the group
+                if room[i] >= need:
+                    trial = secondary.copy()
+                    trial[i] = True
+                    if protected(trial):
+                        pick = i
+                        break
+            if pick is None:           # none alone: the smallest that adds room, else the smallest
+                pick = next((i for i in candidates if room[i] > 0), candidates[0])
+            candidates.remove(pick)
+            secondary[pick] = True
     return Suppressed(v, primary, secondary, total, total_shown, t)
 
 
@@ -365,10 +397,13 @@ def assert_no_small_counts(published, *, total=None, threshold: int = AE_SUPPRES
         return
     lab = primary_label(t)
     prim = np.array([str(x).strip() == lab for x in published], dtype=bool)
+    sec = np.array([str(x).strip() == SECONDARY_LABEL for x in published], dtype=bool)
     vals = np.array([0 if n is None else n for n in shown], dtype=float)
     base_lo = np.zeros(len(shown)) if lower is None else np.asarray(lower, dtype=float)
     base_hi = np.full(len(shown), np.inf) if upper is None else np.asarray(upper, dtype=float)
-    lo = np.where(prim, np.maximum(base_lo, 1.0), base_lo)
+    # "1 to t" is 1..t; "suppressed" is only ever a count above t (0 is shown, 1..t is "1 to t");
+    # any other hidden value (None, NaN) is at least 0
+    lo = np.where(prim, np.maximum(base_lo, 1.0), np.where(sec, np.maximum(base_lo, float(t + 1)), base_lo))
     hi = np.where(prim, np.minimum(base_hi, float(t)), base_hi)
     # the reader knows only the hidden sum, tot - shown; audit_group derives it from the total
     a_lo, a_hi = audit_group(tot, vals, hidden, lo, hi)

@@ -17,7 +17,8 @@ Areas
     Cells (res 10 by default: a sweep is a short walk) are ranked by score (then
     incidents, then cell id) and the top ones merged into H3-connected areas exactly
     as the patrol planner does (:func:`hotspots.patrol.choose_prefix`: N areas, or a
-    share of the study area).
+    share of the study area). Areas are ranked by their summed score; with A&E data,
+    by their best hexagon (see A&E counts).
 
 Green share
     With a green-space or vegetation layer (polygons, e.g. an OpenStreetMap extract of
@@ -32,17 +33,36 @@ Visiting order
 
 A&E counts
     A&E small numbers (1-7) must never be shown outside the data page (DOMAIN.md
-    section 4). When A&E records are in the selection, the outputs give each area a
-    *score index* (the top area = 100) and no police component counts (from which,
-    with an absolute score, the A&E count could be worked out); each area's A&E
-    knife/sharp assaults go through :func:`hotspots.suppress.suppress_table` (1-7
-    shown as "1 to 7"; no total published).
+    section 4), nor be recoverable. Police.uk counts are public, so any published
+    number derived from a score that holds A&E pins the A&E part: an absolute score
+    minus the police part, and a *score index* (top area = 100) once one area's A&E
+    is known (or, with A&E alone, from the ratios of the indices and the cap of 7).
+    So when A&E knife/sharp assaults are in the selection the areas are ranked
+    silently: the outputs give the *rank* (and visiting order) only, no score, no
+    index, no A&E count or label per area and no A&E total. The police components
+    (public) are shown. Areas are then ranked by their best hexagon, not by their
+    summed score (a sum over areas of different sizes would change order when every
+    hexagon gains the same). What a reader can still work out: the order plus public
+    police counts gives inequalities ``police_i + w * ae_i >= police_j + w * ae_j``
+    between hexagons. Adding the same number of A&E assaults to every scored hexagon
+    leaves everything published unchanged (the order of hexagons, the chosen set, the
+    areas, their order; tested), so a reader gets at most a lower bound ("at least k
+    A&E assaults here"), never an upper bound: no count is pinned or shown to be in
+    1..7 (tests/unit/test_sweeps.py also tries every count). A per-area A&E label
+    ("0", "1 to 7", "suppressed", even "yes/no") would add upper bounds and, with
+    the order, pin values: none is published.
+
+Real and synthetic data
+    Real data is never mixed with the synthetic sample: once the selection holds a
+    real police force, sample-marked records (police and A&E) are left out
+    (``police_forces`` / ``exclude_synthetic_ae`` to set it explicitly).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,12 +74,17 @@ from geo.errors import SettingError
 from hotspots import defaults
 from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
 
-__all__ = ["AE_KEY", "SweepPlan", "add_sweeps_parser", "green_share", "nearest_neighbour_order", "parse_weights",
-           "path_length", "plan_sweeps", "sweep_pdf", "sweeps_cli", "two_opt", "visiting_order",
-           "weapon_scores", "write_sweeps"]
+__all__ = ["AE_KEY", "AE_RANK_NOTE", "SweepPlan", "add_sweeps_parser", "green_share", "nearest_neighbour_order",
+           "parse_weights", "path_length", "plan_sweeps", "sweep_action_table", "sweep_pdf", "sweeps_cli", "two_opt",
+           "visiting_order", "weapon_scores", "write_sweeps"]
 
 #: The weight key of A&E knife/sharp assaults.
 AE_KEY = "A&E knife/sharp"
+
+#: How a plan ranked with A&E data says why it shows no score.
+AE_RANK_NOTE = ("Ranked by the weapon-violence score, which includes A&E knife/sharp assaults, so the score and "
+                "A&E numbers are not shown (A&E small numbers stay on the data page); the counts shown are "
+                "police records only")
 
 
 # --------------------------------------------------------------------------- weights
@@ -330,6 +355,37 @@ def green_share(geom_bng, green_bng) -> float:
 # ------------------------------------------------------------------------------ plan
 
 
+def _real_or_sample(inc: pd.DataFrame, police_forces=None, exclude_synthetic_ae: bool | None = None) -> pd.DataFrame:
+    """The incidents without the synthetic sample where real data is selected (never both).
+
+    Examples
+    --------
+    >>> inc = pd.DataFrame({"source": ["police", "police", "ae", "ae"],
+    ...                     "force": ["Herts", "Herts (SYNTHETIC)", "RWH01", "RWH01 (SYNTHETIC)"]})
+    >>> _real_or_sample(inc)["force"].tolist()
+    ['Herts', 'RWH01']
+    >>> len(_real_or_sample(inc.iloc[[1, 3]]))          # the sample alone stays
+    2
+    """
+    from geo.constants import SYNTHETIC_MARK
+
+    if inc.empty or "force" not in inc:
+        return inc
+    is_ae = (inc["source"].astype(str) == SOURCE_AE).to_numpy()
+    synth = inc["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False).to_numpy()
+    if police_forces is None:
+        real_police = ~is_ae & ~synth
+        police_forces = tuple(sorted(set(inc.loc[real_police, "force"].astype(str)))) if real_police.any() else ()
+    if exclude_synthetic_ae is None:
+        exclude_synthetic_ae = bool(police_forces) if (~is_ae).any() else bool((is_ae & ~synth).any())
+    keep = np.ones(len(inc), dtype=bool)
+    if police_forces:
+        keep &= is_ae | inc["force"].astype(str).isin(list(police_forces)).to_numpy()
+    if exclude_synthetic_ae:
+        keep &= ~(is_ae & synth)
+    return inc.loc[keep].reset_index(drop=True)
+
+
 @dataclass
 class SweepPlan:
     """Ranked sweep areas with their visiting order.
@@ -338,14 +394,14 @@ class SweepPlan:
     ----------
     areas : DataFrame
         One row per area, best first: ``rank``, ``name``, ``visit`` (place in the
-        visiting order), ``cells``, ``area_km2``, ``perimeter_m``, ``score`` (or
-        ``score_index`` when A&E data is included), component counts (police only, and
-        only without A&E data), ``green_pct`` (with a green layer), ``top_streets``,
-        ``centroid_x_m``, ``centroid_y_m``.
+        visiting order), ``cells``, ``area_km2``, ``perimeter_m``, ``score`` (only
+        without A&E data: with it, areas are ranked silently), police component counts
+        and ``weapon_flagged`` (never A&E), ``green_pct`` (with a green layer),
+        ``top_streets``, ``centroid_x_m``, ``centroid_y_m``.
     geometry : list
         Shapely polygons (British National Grid), one per area.
     cells : DataFrame
-        The chosen cells: ``cell``, ``rank``, ``area``, ``score``.
+        The chosen cells: ``cell``, ``rank``, ``area``, ``score`` (only without A&E data).
     order : numpy.ndarray
         Area positions (0-based rows of ``areas``) in visiting order.
     summary : dict
@@ -363,7 +419,8 @@ class SweepPlan:
 def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, SOURCE_AE), area=None,
                 res: int = defaults.SWEEP_RES, weights=None, n_areas: int | None = None,
                 budget_pct: float | None = None, green=None,
-                flag_extra: float = defaults.SWEEP_WEAPON_FLAG_EXTRA, progress=None) -> SweepPlan:
+                flag_extra: float = defaults.SWEEP_WEAPON_FLAG_EXTRA, police_forces=None,
+                exclude_synthetic_ae: bool | None = None, progress=None) -> SweepPlan:
     """Rank knife-sweep areas (module docstring for the method).
 
     Parameters
@@ -386,6 +443,12 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
         Green-space / vegetation polygons (a file, or a shapely geometry in BNG).
     flag_extra : float
         Added to a record's weight when its source flags a weapon.
+    police_forces : tuple of str, optional
+        Forces of the police.uk / force-record rows to keep (empty: all). Default
+        (None): the real forces when the selection holds any, else all (the sample).
+    exclude_synthetic_ae : bool, optional
+        Leave out A&E records marked synthetic. Default (None): when real police data is
+        kept (or, with A&E alone, when real A&E records are selected).
 
     Returns
     -------
@@ -406,7 +469,7 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     step(0.05, "Selecting incidents")
     cols = ("easting", "northing", "h3_11", "category", "subcategory", "month", "location", "source", "weapon",
             "force")
-    inc = select_incidents(store, flt, area, columns=cols)
+    inc = _real_or_sample(select_incidents(store, flt, area, columns=cols), police_forces, exclude_synthetic_ae)
     wt, key = incident_weights(inc, w, flag_extra) if len(inc) else (np.zeros(0), np.zeros(0, dtype=object))
     if not (wt > 0).any():
         raise SettingError("No weapon-violence incidents match the selection (period, sources, area).",
@@ -434,7 +497,10 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     comp = cell_components(chosen["cell"])
     chosen["component"] = comp
     by = chosen.groupby("component").agg(score=("score", "sum"), best=("rank", "min")).reset_index()
-    by = by.sort_values(["score", "best"], ascending=[False, True], ignore_index=True)
+    if ae_in:  # by the best hexagon: an order a shift of every hexagon's A&E count leaves as it is
+        by = by.sort_values(["best"], ignore_index=True)
+    else:
+        by = by.sort_values(["score", "best"], ascending=[False, True], ignore_index=True)
     chosen["area"] = chosen["component"].map({c: i + 1 for i, c in enumerate(by["component"])})
     chosen = chosen.drop(columns="component")
     step(0.6, "Merging hexagons into areas")
@@ -450,7 +516,6 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     inc_area = pd.Series(inc_cell).map(dict(zip(chosen["cell"], chosen["area"]))).to_numpy()
     comp_cols = [c for c in w if c != AE_KEY]
     rows, geoms = [], []
-    top_score = float(by["score"].iloc[0])
     for r in range(1, len(by) + 1):
         sub = chosen[chosen["area"] == r]
         geom = cells_to_bng_polygon(sub["cell"])
@@ -460,26 +525,17 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
                        defaults.PATROL_TOP_LOCATIONS)
         row = {"rank": r, "name": f"Sweep {r}" + (f": {streets[0][0]}" if streets else ""), "cells": int(len(sub)),
                "area_km2": float(sub["area_km2"].sum()), "perimeter_m": float(geom.length)}
-        if ae_in:
-            row["score_index"] = round(100.0 * float(sub["score"].sum()) / top_score, 1)
-            row["ae_knife_assaults"] = int(sub[AE_KEY].sum())   # suppressed below, before it leaves
-        else:
+        if not ae_in:  # with A&E: ranked silently, no score (module docstring)
             row["score"] = float(sub["score"].sum())
-            for col in comp_cols:
-                row[col] = int(sub[col].sum())
-            row["weapon_flagged"] = int(sub["flagged"].sum())
+        for col in comp_cols:   # police.uk (public) and force records: no A&E
+            row[col] = int(sub[col].sum())
+        row["weapon_flagged"] = int(sub["flagged"].sum())
         if green_geom is not None:
             row["green_pct"] = 100.0 * green_share(geom, green_geom)
         row["top_streets"] = "; ".join(n for n, _ in streets)
         row["centroid_x_m"], row["centroid_y_m"] = float(c.x), float(c.y)
         rows.append(row)
     areas = pd.DataFrame(rows)
-    if ae_in:
-        from hotspots.suppress import suppress_table
-
-        # no total is published with them, and no police counts beside the index
-        areas, _ = suppress_table(areas, "ae_knife_assaults", with_total=False)
-        areas = areas.drop(columns=["ae_knife_assaults_suppressed"])
     step(0.85, "Visiting order")
     tour, length = visiting_order(areas["centroid_x_m"].to_numpy(), areas["centroid_y_m"].to_numpy(), 0)
     nn = nearest_neighbour_order(areas["centroid_x_m"].to_numpy(), areas["centroid_y_m"].to_numpy(), 0)
@@ -499,15 +555,10 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
         "walk_m": length, "nearest_neighbour_walk_m": path_length(nn, areas["centroid_x_m"], areas["centroid_y_m"]),
         "green_layer": green_geom is not None, "synthetic": bool(is_synthetic(inc)),
         "study_area": area.name if area is not None else "footprint of the data",
-        "score_note": ("Score index: the top area = 100 (A&E data included, so no counts are shown: A&E small "
-                       "numbers stay on the data page)") if ae_in else
-                      "Score: sum of the weights of the incidents in the area",
+        "score_note": AE_RANK_NOTE if ae_in else "Score: sum of the weights of the incidents in the area",
     }
     step(1.0, "Done")
-    cells_out = chosen[["cell", "rank", "area", "score"]].copy()
-    if ae_in:
-        cells_out["score"] = 100.0 * cells_out["score"] / float(cells_out["score"].max())
-        cells_out = cells_out.rename(columns={"score": "score_index"})
+    cells_out = chosen[["cell", "rank", "area"] + ([] if ae_in else ["score"])].copy()
     return SweepPlan(areas, geoms, cells_out, tour, summary, area.geometry if area is not None else None,
                      green_geom)
 
@@ -522,14 +573,31 @@ def sweep_table(plan: SweepPlan) -> pd.DataFrame:
     t["perimeter_m"] = t["perimeter_m"].round(0)
     if "green_pct" in t:
         t["green_pct"] = t["green_pct"].round(1)
-    if "ae_knife_assaults" in t:  # labels ("1 to 7") and numbers: one text column
-        t["ae_knife_assaults"] = t["ae_knife_assaults"].astype(str)
     names = {"visit": "Visit", "rank": "Rank", "name": "Sweep area", "cells": "Hexagons", "area_km2": "Area (m²)",
-             "perimeter_m": "Walk round it (m)", "score": "Score", "score_index": "Score index (top = 100)",
-             "green_pct": "Green (%)", "top_streets": "Streets", "weapon_flagged": "Weapon flagged",
-             "ae_knife_assaults": "A&E knife/sharp assaults"}
+             "perimeter_m": "Walk round it (m)", "score": "Score",
+             "green_pct": "Green (%)", "top_streets": "Streets", "weapon_flagged": "Weapon flagged"}
     cols = ["visit"] + [c for c in t.columns if c != "visit"]
     return t[cols].rename(columns=names)
+
+
+def sweep_action_table(plan: SweepPlan, rows: int | None = None, name_len: int = 40) -> pd.DataFrame:
+    """The first ``rows`` areas in visiting order for a briefing: visit, area, score (only
+    without A&E data; with it the areas are ranked silently) and the walk round each.
+
+    Examples
+    --------
+    The briefing's actions section can show ``sweep_action_table(plan, 8)`` and
+    ``plan.summary["score_note"]`` as they are: neither holds an A&E number.
+    """
+    t = plan.areas.iloc[plan.order]
+    if rows is not None:
+        t = t.head(rows)
+    names = [str(n) if len(str(n)) <= name_len else str(n)[:name_len - 1] + "…" for n in t["name"]]
+    out = pd.DataFrame({"Visit": t["visit"].astype(np.int64).to_numpy(), "Area": names})
+    if "score" in t:
+        out["Score"] = t["score"].astype(float).round(1).to_numpy()
+    out["Walk round it (m)"] = t["perimeter_m"].astype(float).round(0).to_numpy()
+    return out
 
 
 def sweep_csv(plan: SweepPlan) -> bytes:
@@ -577,8 +645,11 @@ def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) 
     m.polygons(plan.geometry, [area_colour(r) for r in plan.areas["rank"]], labels=[str(v) for v in visit])
     xs = plan.areas["centroid_x_m"].to_numpy()[plan.order]
     ys = plan.areas["centroid_y_m"].to_numpy()[plan.order]
-    m.points(xs, ys, colour="#000000", size=8)
-    items += [(area_colour(r), f"{v}. {n}") for r, v, n in
+    if len(xs) > 1:
+        m.route(xs, ys, colour="#000000")  # the suggested walk, with its direction
+    else:
+        m.points(xs, ys, colour="#000000", size=8)
+    items += [(area_colour(r), f"{v}. {re.sub(r'^Sweep [0-9]+: ', '', n)} (rank {r})") for r, v, n in
               sorted(zip(plan.areas["rank"], visit, plan.areas["name"]), key=lambda t: t[1])][:12]
     m.legend(items, title="Visit order (rank colour)")
     return m.to_png(width_px=width_px, height_px=height_px, fit="data")
@@ -638,7 +709,8 @@ def add_sweeps_parser(subparsers):
     p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
     p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
     p.add_argument("--sources", default="police,ae", metavar='"police,ae"',
-                   help="sources (default police,ae; rms for force records with a weapon flag)")
+                   help="sources (default police,ae; rms for force records with a weapon flag). With A&E "
+                        "knife/sharp assaults in the data the areas are ranked without a score or A&E numbers")
     p.add_argument("--area", metavar="FILE", help="study area boundary file")
     p.add_argument("--district", metavar="NAME", help="a district stored in the store")
     p.add_argument("--weights", metavar='"Type=w,..."',

@@ -55,9 +55,12 @@ def _plan(path: str, version: float, s: _ui.Settings, w: SweepSettings):
 
     try:
         with Store(path, create=False) as store:
+            # real data is never mixed with the sample: the real forces the sidebar shows (empty: only the
+            # sample is loaded), and synthetic A&E left out once real forces are shown (as on the Overlay page)
             return plan_sweeps(store, s.date_from, s.date_to, sources=sources, area=area, res=defaults.SWEEP_RES,
                                weights=dict(w.weights), n_areas=w.n_areas, green=_green(w.green),
-                               flag_extra=w.flag_extra, progress=update)
+                               flag_extra=w.flag_extra, police_forces=tuple(s.forces),
+                               exclude_synthetic_ae=bool(s.forces), progress=update)
     finally:
         bar.empty()
 

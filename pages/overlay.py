@@ -45,12 +45,17 @@ st.subheader("Violence unknown to police")
 st.markdown("Hexagons with more A&E assaults than police violence predicts: if A&E assaults followed the police "
             "figures, a hexagon with a share of the area's police violence would have the same share of its A&E "
             "assaults (**expected**). **Excess** is A&E assaults minus expected. The nearest police.uk locations "
-            "are given to find the place.")
+            "are given to find the place. Only hexagons whose A&E count is shown are ranked: a hidden count's "
+            "place in the list would give it away. Hexagons with hidden counts are on the map and in the "
+            "downloads.")
 if pub.ranked.empty and not isinstance(total, int):
     st.info("Too few A&E assaults in this period and area to rank places without giving small numbers away. "
             "Widen the period or the area.", icon=":material/visibility_off:")
 elif pub.ranked.empty:
-    st.info("No hexagon has more A&E assaults than police violence predicts.", icon=":material/info:")
+    st.info("No hexagon with a shown A&E count has more A&E assaults than police violence predicts. Hexagons "
+            f"with {pub.hidden_label} assaults (or a hidden larger count) are not ranked, so on sparse data the "
+            "list is often empty: choose larger hexagons in the sidebar or a longer period.",
+            icon=":material/info:")
 else:
     st.dataframe(ov.table_view(pub.ranked.rename(columns={
         "rank": "Rank", "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "police_violence": "Police violence",

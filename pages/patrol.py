@@ -51,8 +51,12 @@ if sm["expected_crime_pct"] is not None:
               help="The share of next month's crime a plan of this size caught when the forecast was tested on "
                    f"{', '.join(sm['backtest_months'])}, each forecast from the months before it only "
                    "(the Accuracy page's hit rate).")
-    m4.metric("Expected share of harm", f"{sm['expected_harm_pct']:.1f}%",
-              help="The same, with each crime weighted by its harm (approximate CCHI days).")
+    if sm["expected_harm_pct"] is not None:
+        m4.metric("Expected share of harm", f"{sm['expected_harm_pct']:.1f}%",
+                  help="The same, with each crime weighted by its harm (approximate CCHI days).")
+    else:
+        m4.metric("Expected share of harm", "n/a", help="The crimes in the test months carry no harm (e.g. drugs "
+                  "alone, with drugs and weapon possession left out of harm), so there is no share of it.")
 else:
     m3.metric("Expected share of crime", "n/a", help="The period is too short to test the forecast.")
 st.caption(f"Forecast for {sm['forecast_month']} from {sm['incidents']:,} incidents, {sm['months'][0]} to "

@@ -31,8 +31,9 @@ with c2:
     n_areas = st.slider("Sweep areas", 1, 20, defaults.SWEEP_AREAS, key="sweep_n")
     has_ae = su.ae_loaded()
     with_ae = st.checkbox("Include A&E knife/sharp assaults", value=has_ae, disabled=not has_ae, key="sweep_ae",
-                          help="A&E attendances for assaults with a knife or sharp object, where loaded. Their counts "
-                               "are never shown as 1 to 7.")
+                          help="A&E attendances for assaults with a knife or sharp object, where loaded. With them the "
+                               "areas are ranked without a score and no A&E number is shown, so no small "
+                               "count can be worked out.")
     upload = st.file_uploader("Green space or vegetation (GeoJSON, GeoPackage, KML polygons), e.g. an "
                               "OpenStreetMap extract", type=["geojson", "json", "gpkg", "kml"], key="sweep_green")
 
@@ -49,7 +50,8 @@ m2.metric("Area to search", f"{sm['area_km2'] * 1e6:,.0f} m²", help=f"{sm['area
 m3.metric("Walk between them", f"{sm['walk_m'] / 1000:.1f} km",
           help=f"Straight lines between area centres in the suggested order (nearest neighbour alone: "
                f"{sm['nearest_neighbour_walk_m'] / 1000:.1f} km).")
-st.caption(_ui.md_escape(sm["score_note"]) + ".")
+st.caption(_ui.md_escape(sm["score_note"]) + "."
+           + (" The rank is the order of the score; the visiting order is the walk." if sm["ae_included"] else ""))
 
 if s.presentation:
     map_col, side = st.container(), st.container()

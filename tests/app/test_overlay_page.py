@@ -104,10 +104,16 @@ def test_page_numbers_are_the_librarys(ae_env):
     assert metric(at, "A&E assaults") == f"{pub.totals['ae_assaults']:,} assaults"
     assert metric(at, "A&E only hexagons") == f"{pub.class_counts['A&E only']:,} hexagons"
     assert metric(at, "Both high") == f"{pub.class_counts['Both high']:,} hexagons"
-    ranked = frame_with(at, "Excess A&E")
-    assert ranked["Hexagon (H3)"].tolist() == pub.ranked["cell"].tolist()
-    assert as_published(ranked["A&E assaults"]) == pub.ranked["ae_assaults"].tolist()
-    assert ranked["Nearest police.uk locations"].tolist() == pub.ranked["near"].tolist()
+    # only hexagons with a shown A&E count (8 or more) are ranked (review finding 2): the 3-month sample
+    # has none at res 9, so the page says so; the ranking itself is checked in tests/unit/test_overlay.py
+    if pub.ranked.empty:
+        assert not any("Excess A&E" in d.value.columns for d in at.dataframe)
+        assert "are not ranked" in " ".join(i.value for i in at.info)
+    else:
+        ranked = frame_with(at, "Excess A&E")
+        assert ranked["Hexagon (H3)"].tolist() == pub.ranked["cell"].tolist()
+        assert as_published(ranked["A&E assaults"]) == pub.ranked["ae_assaults"].tolist()
+        assert ranked["Nearest police.uk locations"].tolist() == pub.ranked["near"].tolist()
     weapons = frame_with(at, "Weapon")
     assert as_published(weapons["A&E assaults"]) == pub.weapons["assaults"].tolist()
     grid = frame_with(at, "23:00")
@@ -129,8 +135,9 @@ def test_published_values_on_the_page_are_never_small(ae_env):
     pub = library(ae_env["db"], date_from=months(ae_env["db"])[0], date_to=months(ae_env["db"])[-1])
     total = pub.totals["ae_assaults"]
     assert metric(at, "A&E assaults") == f"{total:,} assaults"
-    ranked = frame_with(at, "Excess A&E")
-    assert_no_small_counts(as_published(ranked["A&E assaults"]), what="ranked list")
+    for d in at.dataframe:                       # the ranked list, if any: shown counts only
+        if "Excess A&E" in d.value.columns:
+            assert all(isinstance(v, int) and v > 7 for v in as_published(d.value["A&E assaults"]))
     weapons = frame_with(at, "Weapon")
     assert_no_small_counts(as_published(weapons["A&E assaults"]), total=total, what="weapon mix")
     grid = frame_with(at, "23:00")

@@ -80,3 +80,19 @@ def test_patrol_page_bad_shift_is_a_sentence(app_env):
     at.text_input(key="patrol_custom").set_value("teatime").run()
     assert not at.exception
     assert any("is not a shift" in e.value for e in at.error)
+
+
+def test_patrol_page_without_a_harm_share_says_n_a(app_env):
+    """Drugs alone with drugs and weapon possession given no harm: no share of harm exists (finding 5)."""
+    months = months_of(app_env["db"])
+    at = open_page(**{"from": months[0], "to": months[-1], "area": "district: Watford", "types": "Drugs",
+                      "harm": "1", "nopg": "1"})
+    want = library_plan(app_env["db"], months, "Watford", budget_pct=1.5)
+    assert want.summary["expected_harm_pct"] is not None          # all types: a harm share
+    with Store(app_env["db"], create=False) as s:
+        plan = plan_patrol(s, IncidentFilter(months[0], months[-1], ("Drugs",)), area=s.area("district", "Watford"),
+                           harm=True, exclude_police_generated=True, budget_pct=1.5)
+    assert plan.summary["expected_harm_pct"] is None
+    assert not at.exception and not at.error, at.error
+    assert metric(at, "Expected share of harm") == "n/a"
+    assert metric(at, "Patrol areas") == f"{plan.summary['areas']:,} areas"

@@ -43,10 +43,10 @@ def test_sweeps_page_numbers_are_the_librarys(app_env):
     pd.testing.assert_frame_equal(table.reset_index(drop=True), sweep_table(want).reset_index(drop=True),
                                   check_dtype=False)
     assert any("SYNTHETIC" in w.value for w in at.warning)
-    # the sample has A&E data: an index instead of scores, and no A&E count of 1..7 on the page
-    assert sm["ae_included"] and "Score index (top = 100)" in table
-    for v in table["A&E knife/sharp assaults"]:
-        assert v in ("0", "1 to 7") or int(v) > 7, v
+    # the sample has A&E data: ranked silently, no score, no index, no A&E number on the page
+    assert sm["ae_included"] and table["Rank"].tolist() == want.areas["rank"].iloc[want.order].tolist()
+    assert not [c for c in table.columns if "Score" in c or "A&E" in c], list(table.columns)
+    assert any("Ranked by the weapon\\-violence score, which includes A\\&E" in c.value for c in at.caption)
     assert len(at.get("download_button")) == 4
     assert len(at.get("image")) == 1                             # the static map
 

@@ -12,9 +12,14 @@ Worked by hand:
 * expected = police x 39/42; excess = A&E - expected:
   #6 10, #2 9 - 3x39/42 = 6.214, #7 3, #8 1, #9 1, #3 2 - 2x39/42 = 0.143, #5 1 - 39/42 = 0.071 (ranked so).
 * suppression: #3 (2), #5 (1), #7 (3), #8 (1), #9 (1) hidden: their sum 8 over 5 cells would pin each to
-  at most 4 (8 - 4 x 1), so the smallest count above 7, #2 (9), is hidden too; total 39 shown.
-* weapons: knife/sharp 10, glass/bottle 3, body 25, firearm 1: glass 3 and firearm 1 hidden, their sum 4
-  would pin each to at most 3 -> knife/sharp (10, the smallest above 7) hidden too.
+  at most 4 (8 - 4 x 1). A partner is known to be 8 or more (and what its class says: #0 and #6 "A&E high",
+  >= 10; #2 Low, 8..9), so its *room* is 12 - 10 = 2 (#0), 10 - 10 = 0 (#6), 9 - 8 = 1 (#2); the small
+  ones have 1 + 0 + 2 + 0 + 0 = 3 and need 6 in all (the top of 1..7 for each). None alone gives 3: the
+  smallest with room, #2, is hidden, then #0 (2, the smallest giving the rest); total 39 shown.
+  Check: hidden sum 39 - 10 = 29, #0 >= 10 and #2 >= 8 leave the five small ones 5..11, each 1..7.
+* weapons: knife/sharp 10, glass/bottle 3, body 25, firearm 1: glass 3 and firearm 1 hidden have room
+  2 + 0 and need 6; knife/sharp has 10 - 8 = 2 (not enough), body 17 -> body hidden.
+* ranking ("violence unknown to police"): only shown counts with excess > 0: #6 alone.
 """
 
 from __future__ import annotations
@@ -72,28 +77,27 @@ def test_published_overlay_by_hand(layout):
     with Store(layout["db"], read_only=True) as s:
         pub = overlay(s)
     ae = by_position(pub.cells, cells, "ae_assaults")
-    assert ae == [12, 0, SECONDARY_LABEL, LAB, 0, LAB, 10, LAB, LAB, LAB]
+    assert ae == [SECONDARY_LABEL, 0, SECONDARY_LABEL, LAB, 0, LAB, 10, LAB, LAB, LAB]
     assert pub.totals == {"police_violence": 42, "ae_assaults": 39}
     assert pub.class_counts == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
     assert pub.cuts == {"police_high": 15, "ae_high": 10}
     # excess: hidden with its count, shown (rounded) otherwise
     exc = by_position(pub.cells, cells, "excess")
-    assert exc[0] == pytest.approx(12 - 20 * 39 / 42, abs=0.005) and exc[6] == 10
-    assert all(exc[i] is None for i in (2, 3, 5, 7, 8, 9))
-    # ranked: by excess, ties by cell id
-    order = [cells[6], cells[2], cells[7], *sorted([cells[8], cells[9]]), cells[3], cells[5]]
-    assert pub.ranked["cell"].tolist() == order
-    assert pub.ranked["rank"].tolist() == list(range(1, 8))
-    assert pub.ranked["ae_assaults"].tolist() == [10, SECONDARY_LABEL, LAB, LAB, LAB, LAB, LAB]
-    # the nearest police.uk location of #2 is its own snap point ("Street 2", at the cell centre)
-    near2 = pub.ranked.loc[pub.ranked["cell"] == cells[2], "near"].iat[0]
-    assert near2.startswith("On or near Street 2 (0 m)") or near2.startswith("On or near Street 2 (1 m)")
+    assert exc[6] == 10 and exc[1] == pytest.approx(0 - 15 * 39 / 42, abs=0.005)
+    assert all(exc[i] is None for i in (0, 2, 3, 5, 7, 8, 9))
+    # ranked: only shown counts with excess > 0 (#6); the hidden ones are not placed in the list
+    assert pub.ranked["cell"].tolist() == [cells[6]]
+    assert pub.ranked["rank"].tolist() == [1] and pub.ranked["ae_assaults"].tolist() == [10]
+    assert pub.ranked["expected_ae"].tolist() == [0] and pub.ranked["excess"].tolist() == [10]
+    assert any("7 hexagons whose A&E count is hidden are not ranked" in n for n in pub.notes)
+    # the nearest police.uk locations of #6 (no police there): #5's snap point ("Street 5") comes first
+    assert pub.ranked["near"].iat[0].startswith("On or near Street 5 (")
     # weapons
     w = pub.weapons.set_index("weapon")
-    assert w["assaults"].to_dict() == {"knife/sharp": SECONDARY_LABEL, "glass/bottle": LAB, "blunt object": 0,
-                                       "body": 25, "firearm": LAB, "other": 0, "unknown": 0}
-    assert w.loc["body", "share_pct"] == pytest.approx(64.1)
-    assert w.loc["knife/sharp", "share_pct"] is None and w.loc["firearm", "share_pct"] is None
+    assert w["assaults"].to_dict() == {"knife/sharp": 10, "glass/bottle": LAB, "blunt object": 0,
+                                       "body": SECONDARY_LABEL, "firearm": LAB, "other": 0, "unknown": 0}
+    assert w.loc["knife/sharp", "share_pct"] == pytest.approx(25.6)
+    assert w.loc["body", "share_pct"] is None and w.loc["firearm", "share_pct"] is None
     # day x hour: 30 on Saturday 23:00, 9 on Friday 22:00
     assert pub.ae_grid.loc["Saturday", 23] == 30 and pub.ae_grid.loc["Friday", 22] == 9
     assert pub.ae_no_time == 0
@@ -189,7 +193,7 @@ def test_files_carry_only_published_values(layout, tmp_path):
     t = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert list(t.columns)[:4] == ["cell", "police_violence", "ae_assaults", "class"]
     assert_no_small_counts(t["ae_assaults"].tolist(), total=39)
-    assert (t["excess"] == "").sum() == 6                      # hidden with the count
+    assert (t["excess"] == "").sum() == 7                      # hidden with the count
     assert not t["excess"].str.startswith("'").any()           # numbers stay numbers
     gj = json.loads(gj_path.read_text())
     props = [f["properties"] for f in gj["features"]]
@@ -206,7 +210,7 @@ def test_cli_overlay_json_and_detect_refuses_ae(layout, tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["cells"] == 10 and summary["totals"] == {"police_violence": 42, "ae_assaults": 39}
     assert summary["classes"] == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
-    assert summary["cells_ae_suppressed"] == 6 and summary["out"] == str(out)
+    assert summary["cells_ae_suppressed"] == 7 and summary["out"] == str(out)
     assert_no_small_counts(pd.read_csv(out, dtype=str)["ae_assaults"].tolist(), total=39)
     # text output
     assert main(["overlay", "--db", layout["db"], "--out", str(tmp_path / "c.geojson")]) == 0
@@ -238,3 +242,158 @@ def test_withheld_or_small_total_hides_every_breakdown(tmp_path):
         assert (pub.ae_grid == SECONDARY_LABEL).all().all() and pub.ae_no_time == SECONDARY_LABEL
         assert pub.ranked.empty
         assert any("Too few A&E assaults" in n for n in pub.notes)
+
+
+# ------------------------------------------------------------------------------ an attacker using everything
+
+
+def overlay_attack(pub, ranked_max=None):
+    """The range each hidden A&E count of a published overlay can still take, by integer programming.
+
+    Uses every published fact, independently of hotspots.suppress: the labels ("1 to 7" is 1..7,
+    "suppressed" is 8 or more, since 0 and 1..7 are always shown otherwise), the class bounds (A&E high:
+    at least the cut, else below it), the total, each cell's expected A&E (police x A&E total / police
+    total), and the "violence unknown to police" list read as it was documented before the fix: every
+    hexagon with excess > 0, best first, cut at ``ranked_max`` rows (so a listed hexagon has excess > 0 and
+    at least its successor's; an unlisted one at most 0, or at most the last row's when the list is full).
+    The list's rule is applied only when the list holds a hidden count: a list of shown counts only says
+    nothing about hidden ones. Returns {cell: (min, max)} for the "1 to 7" cells.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    from hotspots.overlay import RANKED_MAX
+
+    ranked_max = RANKED_MAX if ranked_max is None else ranked_max
+    t = pub.threshold
+    cells = pub.cells.reset_index(drop=True)
+    total, p_total = pub.totals["ae_assaults"], pub.totals["police_violence"]
+    assert isinstance(total, int)
+    labels = cells["ae_assaults"].tolist()
+    hidden = [i for i, v in enumerate(labels) if isinstance(v, str)]
+    var = {cells["cell"].iat[i]: k for k, i in enumerate(hidden)}
+    n = len(hidden)
+    if n == 0:
+        return {}
+    lo, hi = np.zeros(n), np.full(n, np.inf)
+    cut = pub.cuts["ae_high"]
+    for k, i in enumerate(hidden):
+        if labels[i] == LAB:
+            lo[k], hi[k] = 1, t
+        elif labels[i] == SECONDARY_LABEL:
+            lo[k] = t + 1
+        if cut is not None:
+            if cells["class"].iat[i] in ("Both high", "A&E only"):
+                lo[k] = max(lo[k], cut)
+            else:
+                hi[k] = min(hi[k], cut - 1)
+    expected = {c: p * total / p_total if p_total else 0.0 for c, p in zip(cells["cell"], cells["police_violence"])}
+    shown_count = {c: int(v) for c, v in zip(cells["cell"], labels) if not isinstance(v, str)}
+    rows_a, rows_lo, rows_hi = [np.ones(n)], [total - sum(shown_count.values())], [total - sum(shown_count.values())]
+
+    def excess(cell):
+        """(coefficients, constant): excess = coefficients . x + constant."""
+        a = np.zeros(n)
+        if cell in var:
+            a[var[cell]] = 1.0
+            return a, -expected[cell]
+        return a, shown_count[cell] - expected[cell]
+
+    listed = pub.ranked["cell"].tolist()
+    if any(c in var for c in listed):
+        eps = 1e-6
+        for c1, c2 in zip(listed, listed[1:]):           # excess(c1) >= excess(c2)
+            a1, k1 = excess(c1)
+            a2, k2 = excess(c2)
+            rows_a.append(a1 - a2), rows_lo.append(k2 - k1), rows_hi.append(np.inf)
+        for c in listed:                                  # excess > 0
+            a, k = excess(c)
+            rows_a.append(a), rows_lo.append(eps - k), rows_hi.append(np.inf)
+        last_a, last_k = excess(listed[-1])
+        for c in set(var) - set(listed):                  # unlisted: excess <= 0 (or <= the last row's)
+            a, k = excess(c)
+            if len(listed) < ranked_max:
+                rows_a.append(a), rows_lo.append(-np.inf), rows_hi.append(-k)
+            else:
+                rows_a.append(a - last_a), rows_lo.append(-np.inf), rows_hi.append(last_k - k)
+    cons = LinearConstraint(np.array(rows_a), np.array(rows_lo), np.array(rows_hi))
+    out = {}
+    for c, k in var.items():
+        if labels[hidden[k]] != LAB:
+            continue
+        ends = []
+        for sign in (1.0, -1.0):
+            obj = np.zeros(n)
+            obj[k] = sign
+            r = milp(obj, constraints=cons, integrality=np.ones(n), bounds=Bounds(lo, hi))
+            assert r.status == 0, r.message
+            ends.append(round(sign * r.fun))
+        out[c] = tuple(ends)
+    return out
+
+
+def test_attacker_reads_the_old_ranking():
+    # the attacker on a list published the old way (the layout's: #6 10 shown, #2 "suppressed", #7, #8, #9,
+    # #3, #5 "1 to 7", in excess order) with expected A&E #3 = 2 x 39/42 = 1.86 and #5 = 0.93:
+    # #3 listed -> 3 - 1.86 > 0 -> #3 >= 2; with the order (#9 before #3: #3 - 1.86 <= #9 - 0) and the
+    # total, the attacker pins it to exactly 2, its true count
+    cells = layout_cells()
+    pub = type("P", (), {})()
+    pub.threshold, pub.cuts = 7, {"police_high": 15, "ae_high": 10}
+    pub.totals = {"police_violence": 42, "ae_assaults": 39}
+    pub.cells = pd.DataFrame({"cell": cells, "police_violence": POLICE,
+                              "ae_assaults": [12, 0, SECONDARY_LABEL, LAB, 0, LAB, 10, LAB, LAB, LAB],
+                              "class": ["Both high", "Police only", "Low", "Low", "Low", "Low", "A&E only", "Low",
+                                        "Low", "Low"]})
+    pub.ranked = pd.DataFrame({"cell": [cells[6], cells[2], cells[7], *sorted([cells[8], cells[9]]), cells[3],
+                                        cells[5]]})
+    ranges = overlay_attack(pub)
+    assert ranges[cells[3]] == (2, 2)
+    # without the list, review finding 1 is left in these (old) cells: #2 "suppressed" is 8 or more, and
+    # Low (below the cut 10), so 8..9; the five small ones share 39 - 22 - #2 = 8..9, each at most 5
+    pub.ranked = pub.ranked.iloc[0:0]
+    assert set(overlay_attack(pub).values()) == {(1, 5)}
+
+
+def ranking_from_published_cells(pub):
+    """The ranking a reader can compute from the published cells alone: shown counts with excess > 0."""
+    c = pub.cells.loc[~pub.cells["ae_assaults_suppressed"]].copy()
+    c["x"] = [float(v) for v in c["excess"]]
+    c = c.loc[c["x"] > 0].sort_values(["x", "cell"], ascending=[False, True])
+    return c["cell"].tolist()
+
+
+def test_ranking_gives_no_hidden_count_away(layout):
+    # review finding 2: the list held hidden counts in excess order, with expected and police counts beside
+    cells = layout["cells"]
+    with Store(layout["db"], read_only=True) as s:
+        pub = overlay(s)
+    assert all(v == (1, 7) for v in overlay_attack(pub).values()), overlay_attack(pub)
+    # only hexagons whose count is shown are ranked, and the ranking is what the published cells give
+    assert all(isinstance(v, (int, np.integer)) and v > 7 for v in pub.ranked["ae_assaults"])
+    assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
+    # by hand (module docstring): only #6 (10 A&E, no police, excess 10) is shown with excess > 0
+    assert pub.ranked["cell"].tolist() == [cells[6]]
+
+
+def test_ranking_on_a_sample_sized_store(tmp_path):
+    # the sample's volumes (the review's case: ranks between shown excesses 6.0 and 5.1 each exactly 6):
+    # 3 months of the synthetic sample with its A&E at the generator's true places
+    from geo.ingest import ingest_sample
+    from geo.sample import write_sample
+    from tests.ae_rows import sample_ae_units
+
+    write_sample(tmp_path / "sample", months=3)
+    with Store(tmp_path / "s.duckdb") as s:
+        ingest_sample(tmp_path / "sample", s)
+        if not s.con.execute("SELECT count(*) FROM incidents WHERE source = 'ae'").fetchall()[0][0]:
+            for u in sample_ae_units(tmp_path / "sample"):
+                s.write(u)
+        months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
+                                              "WHERE source = 'ae' ORDER BY 1").fetchall()]
+        pubs = [overlay(s, res=9), overlay(s, date_from=months[-1], date_to=months[-1], res=9)]
+    for pub in pubs:
+        assert isinstance(pub.totals["ae_assaults"], int)
+        ranges = overlay_attack(pub)
+        assert ranges and all(v == (1, 7) for v in ranges.values())
+        assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
+        assert all(isinstance(v, (int, np.integer)) and v > 7 for v in pub.ranked["ae_assaults"])

@@ -390,3 +390,43 @@ def test_cli_json_and_outputs(sample_db, tmp_path, capsys):
     assert main(["patrol", "--db", sample_db, "--budget-pct", "50"]) == 2
     assert "budget" in capsys.readouterr().err
     assert main(["patrol", "--db", sample_db, "--district", "Nowhere"]) == 2
+
+
+def test_ae_is_refused(sample_db, tmp_path, capsys):
+    """Patrol planning has no small-number suppression: A&E data is refused, in the library and the CLI
+    (before anything is written), with the overlay named as the place for it."""
+    from geo.store import Store
+    from hotspots.cli import main
+
+    with Store(sample_db, read_only=True) as s:
+        with pytest.raises(SettingError, match="Patrol planning does not use A&E data"):
+            plan_patrol(s, IncidentFilter(sources=("police", "ae")))
+    out = tmp_path / "p.csv"
+    assert main(["patrol", "--db", sample_db, "--sources", "ae", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "does not use A&E data" in err and "overlay" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_no_harm_share_says_n_a(sample_db, tmp_path, capsys):
+    """Drugs with police-generated offences given no harm: every harm share is 0/0. The CLI, its --out PDF
+    and the page say "n/a" instead of a traceback (review finding 5)."""
+    from pypdf import PdfReader
+
+    from geo.store import Store
+    from hotspots.cli import main
+    from hotspots.patrol import plan_pdf
+
+    with Store(sample_db, read_only=True) as s:
+        plan = plan_patrol(s, IncidentFilter(categories=("Drugs",)), area=s.area("district", "Watford"),
+                           exclude_police_generated=True)
+    assert plan.summary["expected_harm_pct"] is None and plan.summary["expected_crime_pct"] is not None
+    pdf = tmp_path / "p.pdf"
+    assert main(["patrol", "--db", sample_db, "--types", "Drugs", "--exclude-police-generated", "--district",
+                 "Watford", "--out", str(pdf)]) == 0
+    text = capsys.readouterr().out
+    assert "(harm n/a, no harm in the test months)" in text
+    assert "Expected share of next month's crime in the plan: " in text
+    read = " ".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
+    assert "harm: n/a" in read
+    assert plan_pdf(plan).startswith(b"%PDF")

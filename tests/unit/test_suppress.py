@@ -2,7 +2,8 @@
 
 The attacker here is independent of hotspots.suppress.audit_group: a linear programme
 (scipy's HiGHS) that minimises and maximises each hidden count subject to everything
-published (shown counts, the total, "1 to 7" on primary cells, >= 0 on other hidden cells).
+published (shown counts, the total, "1 to 7" on primary cells, and on a "suppressed" cell what its
+label says: a count above the threshold, since only counts of 8 or more are ever hidden as "suppressed").
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def lp_ranges(published, total, threshold=7, lower=None, upper=None):
     shown_sum = sum(int(v) for v in published if isinstance(v, (int, np.integer)))
     bounds = []
     for i in hidden:
-        lo = 1.0 if published[i] == primary_label(threshold) else 0.0
+        # "suppressed" is only ever a count above the threshold (0 is shown, 1..t is "1 to t")
+        lo = 1.0 if published[i] == primary_label(threshold) else \
+            float(threshold + 1) if published[i] == SECONDARY_LABEL else 0.0
         hi = float(threshold) if published[i] == primary_label(threshold) else None
         if lower is not None:
             lo = max(lo, float(lower[i]))
@@ -77,14 +80,37 @@ def test_total_that_is_itself_small_is_hidden():
 # ------------------------------------------------------------------------------ secondary
 
 
-def test_one_hidden_cell_gets_a_partner_the_smallest_above_7():
-    # by hand: 3 alone would be total - 8 - 9 - 40 = 3; the next smallest shown count (8) is hidden with it
+def test_one_hidden_cell_gets_a_partner_with_room_to_hide_it():
+    # by hand: 3 alone would be total - 8 - 9 - 40 = 3. A partner is known to be 8 or more, so hiding 8 says
+    # 3 + 8.. = 11 -> the small one is exactly 3; hiding 9 too (sum 20, partners >= 16) leaves it at most 4.
+    # Only 40 leaves room: 43 = small + partner, partner >= 8 -> small anywhere in 1..35, i.e. 1..7
     s = suppress_counts([3, 9, 8, 40])
-    assert s.labels() == [LAB, 9, SECONDARY_LABEL, 40]
+    assert s.labels() == [LAB, 9, 8, SECONDARY_LABEL]
     assert s.total_label() == 60
     pub = s.labels()
     assert subtraction_attack(pub, 60) is None
     assert lp_ranges(pub, 60)[0] == (1, 7)
+    assert lp_ranges(pub, 60)[3] == (36, 42)
+
+
+@pytest.mark.parametrize("values", [[1, 8], [1, 1, 8, 9], [3, 9], [40, 30, 20, 9, 8, 3], [1, 8, 8, 8], [2, 9, 9, 9]])
+def test_secondary_label_is_known_to_be_above_the_threshold(values):
+    # review finding 1: "suppressed" only ever hides a count of 8 or more, so a reader takes it as >= 8.
+    # [1, 8] published as ["1 to 7", "suppressed"] with total 9 pinned the small count to 1; [1, 1, 8, 9]
+    # (19) pinned both to 1; [3, 9] (12) left 1..4; 40/30/20/9/8/3 (110) left 1..3.
+    s = suppress_counts(values)
+    pub, total = s.labels(), s.total_label()
+    assert_no_small_counts(pub, total=total)
+    if isinstance(total, int):
+        for i, (lo, hi) in lp_ranges(pub, total).items():
+            if pub[i] == LAB:
+                assert (lo, hi) == (1, 7), (values, pub, total, i, lo, hi)
+    # by hand: [1, 8] has nothing with room (8 - 8 = 0): the total is withheld
+    if values == [1, 8]:
+        assert pub == [LAB, 8] and total == SECONDARY_LABEL
+    if values == [40, 30, 20, 9, 8, 3]:
+        # 8 and 9 give 0 and 1 of room; 20 (12 of room) is the smallest that alone leaves 3 anywhere in 1..7
+        assert pub == [40, 30, SECONDARY_LABEL, 9, 8, LAB] and total == 110
 
 
 def test_two_ones_would_be_pinned_by_their_sum():
@@ -107,20 +133,30 @@ def test_derived_shares_are_hidden_with_their_count():
     df = pd.DataFrame({"weapon": ["knife", "glass", "body"], "n": [10, 2, 25]})
     df["pct"] = 100 * df["n"] / df["n"].sum()
     t, s = suppress_table(df, "n", derived=["pct"])
-    assert t["n"].tolist() == [SECONDARY_LABEL, LAB, 25]
-    assert t["pct"].tolist()[:2] == [None, None] and t["pct"].iat[2] == pytest.approx(100 * 25 / 37)
-    assert t["n_suppressed"].tolist() == [True, True, False]
-    # from the shown share and the total, 25 is recovered (it is shown anyway); nothing else is
+    # 2 needs a partner with 5 of room above 8: 10 has 2, 25 has 17
+    assert t["n"].tolist() == [10, LAB, SECONDARY_LABEL]
+    assert t["pct"].tolist()[1:] == [None, None] and t["pct"].iat[0] == pytest.approx(100 * 10 / 37)
+    assert t["n_suppressed"].tolist() == [False, True, True]
+    # from the shown share and the total, 10 is recovered (it is shown anyway); nothing else is
     assert s.total_label() == 37
 
 
 def test_class_bounds_count_as_published_knowledge():
-    # a partner of 8 that a map class says is ">= 8" gives no room: 1 would be pinned (9 - 8 = 1)
-    v = [1, 8, 30]
-    lower, upper = [0, 8, 8], [7, np.inf, np.inf]
+    # a partner of 12 that a map class says is ">= 12" gives no room: 1 would be pinned (13 - 12 = 1);
+    # without the class, 12 would have had 4 of room (not enough either)
+    v = [2, 12, 30]
+    lower, upper = [0, 12, 12], [11, np.inf, np.inf]
     s = suppress_counts(v, lower=lower, upper=upper)
     pub = s.labels()
-    assert pub == [LAB, SECONDARY_LABEL, SECONDARY_LABEL]   # 8 was not enough; 30 hidden too
+    assert pub == [LAB, 12, SECONDARY_LABEL]                 # 30 has 18 of room
+    assert lp_ranges(pub, s.total, lower=lower, upper=upper)[0] == (1, 7)
+    # a class that caps the partner narrows from below: 9 (has 1 of room, enough above) but known to be
+    # at most 9, 6 + 9 = 15 would say the small one is 6 or 7; 30 (no cap) is hidden instead
+    v, lower, upper = [6, 9, 30], [0, 0, 10], [9, 9, np.inf]
+    s = suppress_counts(v, lower=lower, upper=upper)
+    pub = s.labels()
+    assert pub == [LAB, 9, SECONDARY_LABEL]
+    assert lp_ranges(pub, s.total, lower=lower, upper=upper)[0] == (1, 7)
     assert lp_ranges(pub, s.total, lower=lower, upper=upper)[0] == (1, 7)
 
 
@@ -174,6 +210,11 @@ def test_checker_catches_a_shown_small_count_and_a_recoverable_one():
     with pytest.raises(AssertionError, match="itself a small count"):
         assert_no_small_counts([0, LAB], total=5)
     assert_no_small_counts([0, LAB, SECONDARY_LABEL, 40], total=55)
+    # "suppressed" is a count of 8 or more: with the total 9, "1 to 7" is 1 (review finding 1)
+    with pytest.raises(AssertionError, match="can only be 1"):
+        assert_no_small_counts([LAB, SECONDARY_LABEL], total=9)
+    with pytest.raises(AssertionError, match="can only be 1 to 3"):
+        assert_no_small_counts([40, 30, 20, 9, SECONDARY_LABEL, LAB], total=110)
     assert_no_small_counts([0, LAB, 12])                 # no total published: nothing to subtract
 
 

@@ -154,7 +154,9 @@ def test_overlay_page_in_presentation_mode(small_store, monkeypatch):
     grid = next(f for c, f in frames.items() if "23:00" in c)
     assert_no_small_counts([v for r in grid.to_numpy().tolist() for v in published(r)] + [pub.ae_no_time],
                            total=total, what="page day x hour")
-    assert LAB in published(ranked["A&E assaults"])             # small numbers are there, hidden
+    # only shown counts are ranked (a hidden count's place in the list would narrow it: review finding 2)
+    assert all(isinstance(v, int) and v > 7 for v in published(ranked["A&E assaults"]))
+    assert LAB in published(next(f for c, f in frames.items() if "Weapon" in c)["A&E assaults"])
     # no text on the page quotes an A&E count: captions and markdown carry only labels
     words = " ".join([c.value for c in at.caption] + [m.value for m in at.markdown])
     assert not re.search(r"A&E assaults?:? [1-7]\b", words)

@@ -100,23 +100,36 @@ def tiny_store(tmp_path):
     s.close()
 
 
-def test_plan_on_the_tiny_grid_hides_ae_counts(tiny_store):
+def test_plan_on_the_tiny_grid_hides_ae_counts(tiny_store, tmp_path):
     plan = plan_sweeps(tiny_store, sources=("police", "rms", "ae"), n_areas=2)
     a = plan.areas
     assert len(a) == 2 and plan.summary["ae_included"]
-    # A and B merge (neighbours): 10 + 6 = 16; C alone: 2. Shown as an index, the top area = 100
-    assert a["score_index"].tolist() == [100.0, 12.5]
-    assert "score" not in a and "Robbery" not in a and AE_KEY not in a
-    assert a["ae_knife_assaults"].tolist() == ["1 to 7", 0]    # the one A&E knife assault, suppressed
-    from hotspots.suppress import assert_no_small_counts
-
-    assert_no_small_counts(a["ae_knife_assaults"].tolist())
+    # A and B merge (neighbours): 10 + 6 = 16 ranks above C alone: 2. Ranked silently: no score, no index,
+    # no A&E count or label; the police components (public) are shown
+    assert a["rank"].tolist() == [1, 2] and a["name"].str.startswith("Sweep ").all()
+    assert not {"score", "score_index", "ae_knife_assaults", AE_KEY} & set(a.columns)
+    assert a["Possession of weapons"].tolist() == [2, 0] and a["Robbery"].tolist() == [1, 1]
+    assert a["Violence and sexual offences"].tolist() == [3, 0] and a["weapon_flagged"].tolist() == [1, 0]
+    assert "score" not in plan.cells and "score_index" not in plan.cells
     assert plan.summary["incidents_scored"] == 7               # police and force records only: no A&E total
+    assert plan.summary["score_note"].startswith("Ranked by the weapon-violence score, which includes A&E")
     assert sorted(plan.cells.loc[plan.cells["area"] == 1, "cell"]) == sorted([A, B])
-    for col in ("score_index", "ae_knife_assaults"):
-        assert col in json.loads(sweep_geojson(plan))["features"][0]["properties"]
+    banned = ("score", "score_index", "ae_knife_assaults", AE_KEY, "A&E knife/sharp assaults", "Score index")
+    props = json.loads(sweep_geojson(plan))["features"][0]["properties"]
+    assert not set(banned) & set(props)
     csv = pd.read_csv(io.BytesIO(sweep_csv(plan)), encoding="utf-8-sig", dtype=str)
-    assert csv["ae_knife_assaults"].tolist() == ["1 to 7", "0"] and "score" not in csv
+    assert not set(banned) & set(csv.columns) and csv["rank"].tolist() == ["1", "2"]
+    kml = sweep_kml(plan).decode()
+    assert "score" not in kml.lower() and "A&amp;E knife" not in kml and "1 to 7" not in kml
+    from pypdf import PdfReader
+
+    (tmp_path / "s.pdf").write_bytes(sweep_pdf(plan))
+    text = " ".join(pg.extract_text() for pg in PdfReader(str(tmp_path / "s.pdf")).pages)
+    assert "Score index" not in text and "1 to 7" not in text and "Ranked by the weapon-violence score" in text
+    from hotspots.sweeps import sweep_action_table, sweep_table
+
+    assert "Score" not in sweep_table(plan) and list(sweep_action_table(plan, 8)) == ["Visit", "Area",
+                                                                                      "Walk round it (m)"]
 
 
 def test_plan_without_ae_shows_scores_and_components(tiny_store):
@@ -232,7 +245,181 @@ def test_cli(tiny_store, tmp_path, capsys):
     assert main(["sweeps", "--db", db, "--sources", "police,rms,ae", "--areas", "2", "--json",
                  "--out", str(tmp_path / "s.geojson")]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["summary"]["areas"] == 2 and out["areas"][0]["score_index"] == 100.0
+    assert out["summary"]["areas"] == 2 and [r["rank"] for r in out["areas"]] == [1, 2]
+    assert not any(k in r for r in out["areas"] for k in ("score", "score_index", "ae_knife_assaults"))
+    assert main(["sweeps", "--db", db, "--sources", "police,rms,ae", "--areas", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "Score" not in text and "1 to 7" not in text and "Rank" in text
     assert json.loads((tmp_path / "s.geojson").read_text())["features"]
     assert main(["sweeps", "--db", db, "--weights", "Burglary=2"]) == 2
     assert "not a weapon-violence score component" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------- A&E counts cannot be worked out (finding 3)
+
+#: Three res-10 cells far apart (each its own sweep area).
+FAR = [h3.latlng_to_cell(51.6560, -0.3960, 10)]
+for _ring in (6, 12):
+    FAR.append(sorted(h3.grid_ring(FAR[0], _ring))[0])
+
+
+def _attack_store(path, ae_counts, police):
+    """A store with A&E knife/sharp assaults per cell (``ae_counts``) and police rows per cell
+    (``police``: list of {category: n})."""
+    from geo.store import Store
+
+    rows_p, rows_a, i = [], [], 0
+    for cell, n_ae, pol in zip(FAR, ae_counts, police):
+        for cat, n in pol.items():
+            for _ in range(n):
+                rows_p.append(row(source="police", force="Hertfordshire Constabulary", category=cat, cell=cell, i=i,
+                                  location=f"On or near Street {i}"))
+                i += 1
+        for _ in range(n_ae):
+            rows_a.append(row(source="ae", force="RWH01", category="A&E assault", cell=cell, i=i,
+                              subcategory="knife/sharp", weapon=True, occurred_at=dt.datetime(2021, 6, 5, 23, i % 60)))
+            i += 1
+    s = Store(path)
+    if rows_p:
+        s.write(unit(rows_p, "police", "Hertfordshire Constabulary", "police.csv"))
+    s.write(unit(rows_a, "ae", "RWH01", "ae.csv"))
+    return s
+
+
+def _attack(published, police_score, w_ae=3.0, top=40):
+    """What a reader can work out of each area's A&E knife/sharp count from what is published.
+
+    ``published``: the areas as published (dicts, any order), ``police_score``: each area's
+    police score by rank, from police.uk (public) and the published weights. Every A&E count
+    from 0 to ``top`` is tried for every area; kept if consistent with the published rank
+    order, any score or score index (rounded to 0.1) and any A&E label. Returns, per area
+    (by rank), the (smallest, largest) consistent count.
+    """
+    rows = sorted(published, key=lambda r: r["rank"])
+    n = len(rows)
+    grids = np.meshgrid(*[np.arange(top + 1)] * n, indexing="ij")
+    a = np.stack([g.ravel() for g in grids], axis=1).astype(float)
+    score = np.asarray(police_score, float)[None, :] + w_ae * a
+    ok = np.ones(len(a), dtype=bool)
+    for i in range(n - 1):                                          # the rank order
+        ok &= score[:, i] >= score[:, i + 1] - 1e-9
+    for i, r in enumerate(rows):
+        if r.get("score") is not None:
+            ok &= np.abs(score[:, i] - float(r["score"])) < 1e-6
+        if r.get("score_index") is not None:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ok &= np.abs(100 * score[:, i] / score[:, 0] - float(r["score_index"])) <= 0.05 + 1e-9
+        lab = r.get("ae_knife_assaults")
+        if lab is not None:
+            if str(lab) == "1 to 7":
+                ok &= (a[:, i] >= 1) & (a[:, i] <= 7)
+            elif str(lab) == "suppressed":
+                ok &= a[:, i] >= 8
+            else:
+                ok &= a[:, i] == int(lab)
+    assert ok.any(), "the truth must be consistent with what is published"
+    return [(int(a[ok, i].min()), int(a[ok, i].max())) for i in range(n)]
+
+
+def _published_areas(db, tmp_path, capsys, sources):
+    from hotspots.cli import main
+
+    assert main(["sweeps", "--db", str(db), "--sources", sources, "--areas", "3", "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("case", ["ae_only", "with_police"])
+def test_ae_counts_cannot_be_worked_out_from_the_sweep_list(case, tmp_path, capsys):
+    """The review's attack: indices 100 / 83.3 / 33.3 beside "1 to 7" (A&E only) pin the counts at 6, 5, 2;
+    with police counts known (police.uk is public) and one area's A&E shown exactly, every hidden one follows.
+    Whatever is published, no area's A&E count may be confined to 1..7 (let alone pinned)."""
+    if case == "ae_only":
+        ae, police, sources = [6, 5, 2], [{}, {}, {}], "ae"
+    else:
+        ae, police, sources = [9, 5, 2], [{}, {"Violence and sexual offences": 3},
+                                          {"Robbery": 1, "Violence and sexual offences": 2}], "police,ae"
+    s = _attack_store(tmp_path / "attack.duckdb", ae, police)
+    db = s.path
+    s.close()
+    out = _published_areas(db, tmp_path, capsys, sources)
+    w = out["summary"]["weights"]
+    # map each published area to its cell (the map and the GeoJSON show where it is)
+    with __import__("geo.store", fromlist=["Store"]).Store(db, read_only=True) as st_:
+        plan = plan_sweeps(st_, sources=tuple(sources.split(",")), n_areas=3)
+    cell_of = dict(zip(plan.cells["area"], plan.cells["cell"]))
+    truth, pol = [], []
+    for r in sorted(out["areas"], key=lambda r: r["rank"]):
+        k = FAR.index(cell_of[r["rank"]])
+        truth.append(ae[k])
+        pol.append(sum(w[c] * n for c, n in police[k].items()))
+    ranges = _attack(out["areas"], pol, w[AE_KEY])
+    for (lo, hi), t in zip(ranges, truth):
+        assert lo <= t <= hi
+        if 1 <= t <= 7:
+            assert hi > 7 and lo < hi, f"A&E count {t} narrowed to {lo}..{hi} from the published sweep list"
+
+
+def test_real_data_is_never_mixed_with_the_sample(tmp_path):
+    """Real police in FAR[0], the sample's police in FAR[1] and the sample's A&E in FAR[2]: with real police
+    data selected the sample is left out (finding 8), as the overlay does; the sample alone is kept."""
+    from geo.constants import SYNTHETIC_MARK
+    from geo.store import Store
+
+    real, fake, site = "Hertfordshire Constabulary", f"Hertfordshire Constabulary ({SYNTHETIC_MARK})", \
+        f"RWH01 ({SYNTHETIC_MARK})"
+    with Store(tmp_path / "mix.duckdb") as s:
+        s.write(unit([row(source="police", force=real, category="Robbery", cell=FAR[0], i=0)], "police", real,
+                     "real.csv"))
+        s.write(unit([row(source="police", force=fake, category="Possession of weapons", cell=FAR[1], i=i)
+                      for i in range(1, 4)], "police", fake, "fake.csv"))
+        s.write(unit([row(source="ae", force=site, category="A&E assault", cell=FAR[2], i=i, subcategory="knife/sharp",
+                          weapon=True, occurred_at=dt.datetime(2021, 6, 5, 23, i)) for i in range(4, 9)],
+                     "ae", site, "ae.csv"))
+        plan = plan_sweeps(s, sources=("police", "ae"), n_areas=1)
+        assert plan.cells["cell"].tolist() == [FAR[0]] and not plan.summary["synthetic"]
+        assert not plan.summary["ae_included"] and plan.areas["score"].tolist() == [2.0]
+        # the page passes the forces it shows: the same
+        same = plan_sweeps(s, sources=("police", "ae"), n_areas=1, police_forces=(real,), exclude_synthetic_ae=True)
+        assert same.cells["cell"].tolist() == [FAR[0]]
+        # explicitly everything: all three (the sample marked synthetic)
+        every = plan_sweeps(s, sources=("police", "ae"), n_areas=3, police_forces=(), exclude_synthetic_ae=False)
+        assert sorted(every.cells["cell"]) == sorted(FAR) and every.summary["synthetic"]
+        # the sample alone (no real force selected) is kept, and says so
+        sample = plan_sweeps(s, sources=("ae",), n_areas=1)
+        assert sample.cells["cell"].tolist() == [FAR[2]] and sample.summary["synthetic"]
+
+
+@pytest.mark.parametrize("extra", [1, 2, 7])
+def test_published_plan_unchanged_when_every_hexagon_gains_the_same_ae(extra, tmp_path, capsys):
+    """Why no upper bound on an A&E count can be derived: with ``extra`` more A&E knife/sharp assaults in
+    every scored hexagon, everything published is the same. Area X (A + B, police scores 10 and 3, one A&E
+    knife assault in B) and area Y (C, police 17): by summed score Y = 17 leads X = 16 with the truth, but
+    X would lead once every hexagon gains 1 (22 vs 20), so a sum order would say "B holds few A&E"."""
+    from geo.store import Store
+
+    police = "Hertfordshire Constabulary"
+
+    def store(name, k):
+        specs = [("Possession of weapons", A)] * 2 + [("Robbery", A)] * 2 + [("Violence and sexual offences", B)] * 3
+        specs += [("Possession of weapons", C)] * 5 + [("Robbery", C)]
+        rows_p = [row(source="police", force=police, category=cat, cell=cell, i=i, location=f"On or near St {i % 3}")
+                  for i, (cat, cell) in enumerate(specs)]
+        cells_ae = [B] * (1 + k) + [A] * k + [C] * k
+        rows_a = [row(source="ae", force="RWH01", category="A&E assault", cell=cell, i=100 + i,
+                      subcategory="knife/sharp", weapon=True, occurred_at=dt.datetime(2021, 6, 5, 23, i % 60))
+                  for i, cell in enumerate(cells_ae)]
+        s = Store(tmp_path / name)
+        s.write(unit(rows_p, "police", police, "p.csv"))
+        s.write(unit(rows_a, "ae", "RWH01", "a.csv"))
+        return s
+
+    def published(s):
+        plan = plan_sweeps(s, sources=("police", "ae"), budget_pct=10)
+        return (sweep_csv(plan), sweep_geojson(plan), sweep_kml(plan),
+                plan.cells.to_dict(orient="list"), {k: v for k, v in plan.summary.items() if k != "months"})
+
+    with store("truth.duckdb", 0) as s0, store("more.duckdb", extra) as s1:
+        p0, p1 = published(s0), published(s1)
+        assert plan_sweeps(s0, sources=("police", "ae"), budget_pct=10).cells.groupby("area")["cell"].apply(
+            sorted).tolist() == [[C], sorted([A, B])]                 # Y (the best hexagon, 17) first
+    assert p0 == p1
