@@ -91,7 +91,7 @@ def cameras_file() -> str | None:
     """The sample's existing cameras, when the sample is what is shown (real data: none is known)."""
     if not _ui.summary()["synthetic"]:
         return None
-    p = Path(_ui.SAMPLE_DIR) / "cctv" / "existing_cctv_synthetic.csv"
+    p = _ui.sample_dir() / "cctv" / "existing_cctv_synthetic.csv"
     return str(p) if p.exists() else None
 
 

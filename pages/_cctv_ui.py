@@ -38,7 +38,7 @@ class CctvSettings:
 
 def sample_cameras() -> Upload:
     """The sample's existing cameras as an upload, when the sample folder has them."""
-    p = _ui.SAMPLE_DIR / SAMPLE_CAMERAS
+    p = _ui.sample_dir() / SAMPLE_CAMERAS
     return (p.name, p.read_bytes()) if p.exists() else None
 
 

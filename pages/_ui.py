@@ -26,8 +26,12 @@ from hotspots.query import IncidentFilter
 log = logging.getLogger("hotspots.app")
 
 ROOT = Path(__file__).resolve().parents[1]
-#: Where the synthetic sample is written on first run (env HOTSPOTS_SAMPLE_DIR overrides).
-SAMPLE_DIR = Path(os.environ.get("HOTSPOTS_SAMPLE_DIR", ROOT / "sample_data"))
+def sample_dir() -> Path:
+    """Where the synthetic sample is written on first run (env HOTSPOTS_SAMPLE_DIR overrides).
+
+    Read on every call, not at import: tests (and a second app in one process) set it late.
+    """
+    return Path(os.environ.get("HOTSPOTS_SAMPLE_DIR", ROOT / "sample_data"))
 
 #: Data sources a user can pick, in plain words.
 DATASETS = {"police.uk street crime": (SOURCE_POLICE,), "Force records (with times)": (SOURCE_RMS,)}
@@ -99,10 +103,11 @@ def ensure_data() -> None:
 
     bar = st.progress(0.0, text="First run: writing the synthetic sample data...")
     try:
-        if not (SAMPLE_DIR / ".generated").exists():
-            write_sample(SAMPLE_DIR, progress=lambda f, m: bar.progress(min(0.5 * f, 0.5), text=f"Writing sample: {m}"))
+        folder = sample_dir()
+        if not (folder / ".generated").exists():
+            write_sample(folder, progress=lambda f, m: bar.progress(min(0.5 * f, 0.5), text=f"Writing sample: {m}"))
         with Store(path) as s:
-            ingest_sample(SAMPLE_DIR, s, progress=lambda f, m: bar.progress(min(0.5 + 0.5 * f, 1.0),
+            ingest_sample(folder, s, progress=lambda f, m: bar.progress(min(0.5 + 0.5 * f, 1.0),
                                                                             text=f"Loading: {m[-80:]}"))
     except HotspotsError as err:
         show_error(err)
