@@ -248,11 +248,11 @@ def test_read_points_errors(tmp_path):
         read_points(tmp_path / "nope.csv")
 
 
-def test_sample_existing_cameras_file_reads():
-    f = ROOT / "sample_data" / "cctv" / "existing_cctv_synthetic.csv"
-    if not f.exists():
-        pytest.skip("the sample has not been written (python -m hotspots sample)")
-    cams = read_points(f, "existing cameras")
+def test_sample_existing_cameras_file_reads(tmp_path):
+    from geo.sample import write_sample
+
+    write_sample(tmp_path, months=1)  # the generator writes the cameras file whatever the months
+    cams = read_points(tmp_path / "cctv" / "existing_cctv_synthetic.csv", "existing cameras")
     assert len(cams) == 20 and cams["easting"].between(480000, 560000).all()
 
 
