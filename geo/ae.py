@@ -197,6 +197,10 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
 
     c = codes if isinstance(codes, Codes) else read_codes(codes)
     sources = discover(paths)
+    if isinstance(gazetteer, (str, Path)):
+        # a folder holding the gazetteer beside the ISTV files: the gazetteer is not an ISTV file
+        gz = Path(gazetteer).resolve()
+        sources = [src for src in sources if src.member or src.path.resolve() != gz]
     geocoder = make_geocoder(store, gazetteer)
     units, extra = [], []
     for i, src in enumerate(sources):

@@ -355,3 +355,12 @@ def test_forgetting_the_fixes_after_removing_the_ae_source(tmp_path, store):
     assert (out["located"], out["not_located"]) == (0, 2)
     assert sorted(unmatched(store)["key"]) == ["at home", "the old mill, pond lane"]
     assert drop_fixes(store) == 0
+
+
+def test_the_gazetteer_in_the_same_folder_is_not_read_as_an_istv_file(tmp_path, store):
+    folder = tmp_path / "ae"
+    folder.mkdir()
+    write(folder, "jan.csv", istv_csv([rec(desc="AL1 1AG")]))
+    (folder / "venues.csv").write_text("name,town,postcode\nThe Crown,St Albans,AL1 1AG\n")
+    out = ingest_ae([folder], store, gazetteer=folder / "venues.csv").to_dict()
+    assert (out["files"], out["files_failed"], out["rows_read"], out["located"]) == (1, 0, 1, 1)
