@@ -1056,15 +1056,11 @@ def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites") ->
 
 def write_plan(plan: CctvPlan, path, boundaries=()) -> Path:
     """Write the plan as .csv, .geojson, .kml or .pdf (by the file's ending)."""
-    p = Path(path)
-    writers = {".csv": plan_csv, ".geojson": plan_geojson, ".json": plan_geojson, ".kml": plan_kml,
-               ".pdf": lambda pl: plan_pdf(pl, boundaries)}
-    fn = writers.get(p.suffix.lower())
-    if fn is None:
-        raise SettingError(f"Cannot write '{p.name}': unknown file type.",
-                           "End --out with .csv, .geojson, .kml or .pdf.")
-    p.write_bytes(fn(plan))
-    return p
+    from hotspots.export import write_by_suffix
+
+    writers = {".csv": plan_csv, ".geojson": plan_geojson, ".kml": plan_kml,
+               ".pdf": lambda pl: plan_pdf(pl, boundaries), ".json": plan_geojson}
+    return write_by_suffix(plan, path, writers, example="cameras.pdf")
 
 
 # ---------------------------------------------------------------------------------------------- CLI

@@ -16,8 +16,8 @@ import pandas as pd
 
 from geo.constants import SYNTHETIC_MARK
 
-__all__ = ["SYNTHETIC_NOTE", "incidents_csv", "incidents_geojson", "incidents_kml", "is_synthetic",
-           "neutralise_formulas"]
+__all__ = ["SYNTHETIC_NOTE", "check_suffix", "incidents_csv", "incidents_geojson", "incidents_kml", "is_synthetic",
+           "neutralise_formulas", "write_by_suffix"]
 
 SYNTHETIC_NOTE = "SYNTHETIC sample data, not real crime"
 
@@ -103,3 +103,41 @@ def incidents_kml(df: pd.DataFrame, name: str = "Hotspots selection") -> bytes:
                      f"<Point><coordinates>{r['lon']:.6f},{r['lat']:.6f}</coordinates></Point></Placemark>")
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
             f"<name>{escape(title)}</name>{''.join(marks)}</Document></kml>").encode("utf-8")
+
+
+def _kinds(writers: dict) -> str:
+    names = [k for k in writers if k != ".json"]  # .json is accepted as GeoJSON, not offered
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+
+
+def check_suffix(path, writers: dict, what: str = "the output", example: str = "out.csv"):
+    """The writer for ``path``'s ending, or a ``SettingError`` naming the endings ``writers`` accepts.
+
+    >>> check_suffix("plan.PDF", {".pdf": len, ".csv": str}) is len
+    True
+    >>> check_suffix("plan.xlsx", {".pdf": len, ".csv": str}, example="patrol.pdf")
+    Traceback (most recent call last):
+    ...
+    geo.errors.SettingError: Cannot write 'plan.xlsx': the output must end in .pdf or .csv. Fix: Name the output e.g. patrol.pdf.
+    """
+    from pathlib import Path
+
+    from geo.errors import SettingError
+
+    p = Path(path)
+    fn = writers.get(p.suffix.lower())
+    if fn is None:
+        raise SettingError(f"Cannot write '{p.name}': {what} must end in {_kinds(writers)}.",
+                           f"Name the output e.g. {example}.")
+    return fn
+
+
+def write_by_suffix(obj, path, writers: dict, what: str = "the output", example: str = "out.csv"):
+    """Write ``writers[ending](obj)`` (bytes) to ``path``, making its folder; returns the Path."""
+    from pathlib import Path
+
+    fn = check_suffix(path, writers, what, example)
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(fn(obj))
+    return p

@@ -503,16 +503,15 @@ def overlay_geojson(pub: PublishedOverlay) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": feats}, allow_nan=False).encode("utf-8")
 
 
+#: Output endings of the overlay and their writers (``.json`` is taken as GeoJSON).
+_OVERLAY_WRITERS = {".csv": overlay_csv, ".geojson": overlay_geojson, ".json": overlay_geojson}
+
+
 def write_overlay(pub: PublishedOverlay, path: str | Path) -> Path:
     """Save the published cells as ``.csv`` or ``.geojson``."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if suffix not in (".csv", ".geojson", ".json"):
-        raise SettingError(f"Cannot write '{p.name}': the overlay output must end in .csv or .geojson.",
-                           "Name the output e.g. overlay.geojson.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(overlay_csv(pub) if suffix == ".csv" else overlay_geojson(pub))
-    return p
+    from hotspots.export import write_by_suffix
+
+    return write_by_suffix(pub, path, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")
 
 
 # ------------------------------------------------------------------------------ CLI
@@ -557,10 +556,9 @@ def overlay_cli(args) -> int:
     """
     from hotspots.query import study_area
 
-    suffix = Path(args.out).suffix.lower()
-    if suffix not in (".csv", ".geojson", ".json"):
-        raise SettingError(f"Cannot write '{Path(args.out).name}': the overlay output must end in .csv or .geojson.",
-                           "Name the output e.g. overlay.geojson.")
+    from hotspots.export import check_suffix
+
+    check_suffix(args.out, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")  # before any work
     with Store(args.db, read_only=True) as store:
         area = study_area(store, args.district, args.area)
         pub = overlay(store, date_from=args.date_from, date_to=args.date_to, res=args.res, area=area)

@@ -906,16 +906,10 @@ def plan_pdf(plan: PatrolPlan, large: bool = False) -> bytes:
 
 def write_plan(plan: PatrolPlan, path) -> Path:
     """Save the plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    p = Path(path)
-    writers = {".pdf": plan_pdf, ".geojson": plan_geojson, ".json": plan_geojson, ".kml": plan_kml,
-               ".csv": plan_csv}
-    w = writers.get(p.suffix.lower())
-    if w is None:
-        raise SettingError(f"Cannot write '{p.name}': the output must end in .pdf, .geojson, .kml or .csv.",
-                           "Name the output e.g. patrol.pdf.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(w(plan))
-    return p
+    from hotspots.export import write_by_suffix
+
+    writers = {".pdf": plan_pdf, ".geojson": plan_geojson, ".kml": plan_kml, ".csv": plan_csv, ".json": plan_geojson}
+    return write_by_suffix(plan, path, writers, example="patrol.pdf")
 
 
 # -------------------------------------------------------------------------------- CLI

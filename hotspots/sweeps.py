@@ -686,16 +686,10 @@ def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
 
 def write_sweeps(plan: SweepPlan, path) -> Path:
     """Save the sweep plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    p = Path(path)
-    writers = {".pdf": sweep_pdf, ".geojson": sweep_geojson, ".json": sweep_geojson, ".kml": sweep_kml,
-               ".csv": sweep_csv}
-    wr = writers.get(p.suffix.lower())
-    if wr is None:
-        raise SettingError(f"Cannot write '{p.name}': the output must end in .pdf, .geojson, .kml or .csv.",
-                           "Name the output e.g. sweeps.pdf.")
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(wr(plan))
-    return p
+    from hotspots.export import write_by_suffix
+
+    writers = {".pdf": sweep_pdf, ".geojson": sweep_geojson, ".kml": sweep_kml, ".csv": sweep_csv, ".json": sweep_geojson}
+    return write_by_suffix(plan, path, writers, example="sweeps.pdf")
 
 
 # -------------------------------------------------------------------------------- CLI
