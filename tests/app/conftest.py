@@ -1,6 +1,33 @@
-"""A small synthetic sample loaded into a store the app reads (HOTSPOTS_DB)."""
+"""A small synthetic sample loaded into a store the app reads (HOTSPOTS_DB), and how tests open a page."""
+
+from pathlib import Path
 
 import pytest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def open_page(page: str, timeout_s: int = 120, **query):
+    """The page, with the shared settings given as a link's query string (src, from, to, area, harm, ...).
+
+    Settings come from the URL rather than the sidebar's widgets: with a ``pages/``
+    folder beside app.py, AppTest (streamlit 1.67) runs a switched-to page on its
+    own, without app.py's sidebar, so the sidebar cannot be driven after the first run.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout_s)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def metric(at, label: str) -> str:
+    """The value of the metric with this label."""
+    return next(m.value for m in at.metric if m.label == label)
 
 
 @pytest.fixture(scope="session")

@@ -3,25 +3,16 @@
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
 from hotspots.cctv import read_points, site_cameras
 from hotspots.did_it_work import evaluate_deployment
 from hotspots.query import IncidentFilter
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.conftest import open_page as open_app_page
 
 
 def open_page(**query):
-    """The page with the shared settings given as a link's query string (see test_trends_accuracy.open_page)."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page("pages/cctv.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page("pages/cctv.py", **query)
 
 
 def metric(at, label_start):

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
 from hotspots.overlay import overlay
 from hotspots.suppress import assert_no_small_counts
+from tests.app.conftest import metric
+from tests.app.conftest import open_page as open_app_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGE = "pages/overlay.py"
 
 
@@ -56,13 +56,7 @@ def ae_env(ae_store, monkeypatch):
 
 
 def open_page(page=PAGE, **query):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, **query)
 
 
 def months(db):
@@ -74,10 +68,6 @@ def months(db):
 def library(db, **kw):
     with Store(db, create=False) as s:
         return overlay(s, **kw)
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
 
 
 def frame_with(at, column) -> pd.DataFrame:

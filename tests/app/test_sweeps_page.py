@@ -1,28 +1,15 @@
 """The Knife-sweep page on the 3-month sample (AppTest): its numbers are the library's."""
 
-from pathlib import Path
-
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
 from hotspots.sweeps import plan_sweeps, sweep_table
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+from tests.app.conftest import metric
+from tests.app.conftest import open_page as open_app_page
 
 
 def open_page(**query):
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page("pages/sweeps.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
+    return open_app_page("pages/sweeps.py", **query)
 
 
 def months_of(db, source="police"):

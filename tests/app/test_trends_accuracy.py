@@ -1,18 +1,15 @@
 """The Trends and Accuracy pages on the 3-month sample (AppTest): their numbers are the library's."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
 from hotspots.evaluate import RECOMMENDED_METHOD, accuracy_report
 from hotspots.harm import harm_of
 from hotspots.query import IncidentFilter, select_incidents
+from tests.app.conftest import open_page
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 POLICE = "police.uk street crime"
 FORCE = "Force records (with times)"
 TOTAL = "All selected types"
@@ -28,22 +25,6 @@ def store_incidents(db, flt, area=None, columns=("month", "category")):
     with Store(db, create=False) as s:
         a = s.area(*area) if area else None
         return select_incidents(s, flt, a, columns=columns)
-
-
-def open_page(page, **query):
-    """The page, with the shared settings given as a link's query string (src, from, to, area, harm, ...).
-
-    Settings come from the URL rather than the sidebar's widgets: with a ``pages/``
-    folder beside app.py, AppTest (streamlit 1.67) runs a switched-to page on its
-    own, without app.py's sidebar, so the sidebar cannot be driven after the first run.
-    """
-    at = AppTest.from_file(APP, default_timeout=90)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def monthly_table(at) -> pd.DataFrame:
