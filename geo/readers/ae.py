@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SchemaError, SettingError
-from geo.readers.common import FileSource, RawTable, normalise_name, read_table
+from geo.readers.common import FileSource, RawTable, load_toml, normalise_name, read_table
 
 __all__ = ["ALIASES", "Codes", "DEFAULT_CODES_TOML", "IstvFile", "WEAPON_CLASSES", "read_codes", "read_istv"]
 
@@ -176,16 +176,9 @@ def read_codes(path: str | Path | dict | None = None) -> Codes:
     elif isinstance(path, dict):
         doc, where = path, "the code lists"
     else:
-        p = Path(path)
-        where = str(p)
-        if not p.exists():
-            raise SettingError(f"The codes file {p} does not exist.",
-                               "Give --codes FILE.toml; sample_data/ae/istv_codes.toml is an example.")
-        try:
-            doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingError(f"The codes file {p} is not valid TOML ({exc}).",
-                               'Each line is "code" = "label"; see sample_data/ae/istv_codes.toml.') from exc
+        where = str(Path(path))
+        doc = load_toml(path, "codes file", "--codes", "sample_data/ae/istv_codes.toml",
+                        'Each line is "code" = "label"')
     tables = {}
     for name in ("assault_method", "assault_method_weapon_class", "assault_location_type"):
         t = doc.get(name)

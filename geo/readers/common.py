@@ -21,12 +21,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.errors import InputFileError, SchemaError
+from geo.errors import InputFileError, SchemaError, SettingError
 
 __all__ = [
     "FileSource",
     "RawTable",
     "discover",
+    "load_toml",
     "match_columns",
     "normalise_name",
     "read_table",
@@ -355,3 +356,20 @@ def match_columns(raw: RawTable, wanted: dict[str, str], expected: str,
                 fix=f"Rename the column to '{col}', or check this is {expected}.")
         found[key] = actual
     return found
+
+
+def load_toml(path: str | Path, what: str, option: str, example: str, line_hint: str) -> dict:
+    """A settings file (column mapping, code lists) as a dict, or a ``SettingError`` saying what is wrong.
+
+    ``what`` names the file in sentences ("mapping file"), ``option`` the flag that gives it,
+    ``example`` the sample to copy, ``line_hint`` what a line looks like.
+    """
+    import tomllib
+
+    p = Path(path)
+    if not p.exists():
+        raise SettingError(f"The {what} {p} does not exist.", f"Give {option} FILE.toml; {example} is an example.")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingError(f"The {what} {p} is not valid TOML ({exc}).", f"{line_hint}; see {example}.") from exc

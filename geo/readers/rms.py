@@ -39,7 +39,6 @@ replaces the crimes it repeats and adds the rest.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -51,7 +50,7 @@ import pyarrow as pa
 from geo.boundaries import Area
 from geo.constants import POLICE_CATEGORIES, SOURCE_RMS
 from geo.errors import HotspotsError, SettingError
-from geo.readers.common import RawTable, discover, match_columns, normalise_name, read_table
+from geo.readers.common import RawTable, discover, load_toml, match_columns, normalise_name, read_table
 
 __all__ = ["Mapping", "ingest_rms", "read_mapping"]
 
@@ -115,16 +114,8 @@ def read_mapping(path: str | Path | dict) -> Mapping:
     if isinstance(path, dict):
         doc = path
     else:
-        p = Path(path)
-        where = str(p)
-        if not p.exists():
-            raise SettingError(f"The mapping file {p} does not exist.",
-                               "Give --mapping FILE.toml; sample_data/rms/mapping.toml is an example.")
-        try:
-            doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SettingError(f"The mapping file {p} is not valid TOML ({exc}).",
-                               'Each line is key = "value"; see sample_data/rms/mapping.toml.') from exc
+        where = str(Path(path))
+        doc = load_toml(path, "mapping file", "--mapping", "sample_data/rms/mapping.toml", 'Each line is key = "value"')
     cols = {k: str(v) for k, v in (doc.get("columns") or {}).items()}
     unknown = sorted(set(cols) - set(_FIELDS))
     if unknown:
