@@ -22,7 +22,7 @@ Sections (issue 8):
     page and the command that reproduces it;
 (f) data notes: sources, months, rows excluded and why, "synthetic" on sample data.
 
-A section whose module is not available says so plainly (``Section.missing``);
+A section that cannot be made says so plainly (``Section.missing``);
 nothing is made up in its place.
 
 Text from data files (location names) stays plain text here; every renderer
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -838,11 +839,6 @@ def _places(ctx: _Context, numbers: dict) -> Section:
 
 
 # -- (d) police x A&E --------------------------------------------------------------------------
-def _missing_module(name: str, what: str) -> str:
-    return (f"Not available: {what} needs hotspots/{name}.py, which is not in this installation yet. "
-            "This section is left empty rather than filled with made-up numbers.")
-
-
 def _overlay(ctx: _Context, numbers: dict) -> Section:
     title = "Police x A&E summary"
     o_first, o_last = _period(ctx, BRIEF_OVERLAY_MONTHS)
@@ -850,13 +846,9 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
     link = Link(*ACTION_PAGES["overlay"][:2], ctx.cmd("overlay", f"--from {o_first} --to {o_last} "
                                                                  "--out overlay.csv"))
     numbers["overlay"] = None
-    try:
-        from hotspots.overlay import overlay
-        from hotspots.suppress import SECONDARY_LABEL, primary_label
-    except ImportError:
-        return Section("overlay", "d", title, links=[link],
-                       missing=_missing_module("overlay", "the police x A&E overlay") + " It also needs "
-                       "hotspots/suppress.py, so that A&E counts from 1 to 7 are never shown.")
+    from hotspots.overlay import overlay
+    from hotspots.suppress import SECONDARY_LABEL, primary_label
+
     try:
         pub = overlay(ctx.store, date_from=o_first, date_to=o_last, res=BRIEF_RES, area=ctx.area,
                       police_forces=ctx.forces, exclude_synthetic_ae=not ctx.synthetic)
@@ -944,18 +936,11 @@ def _period(ctx: _Context, months: int) -> tuple[str, str]:
     return first, ctx.month
 
 
-def _action_missing(ctx, key, title, module, what) -> Section:
-    page, ptitle, cmd = ACTION_PAGES[key]
-    return Section(key, "e", title, links=[Link(page, ptitle, ctx.cmd(cmd))], missing=_missing_module(module, what))
-
-
 def _patrol(ctx: _Context, numbers: dict) -> Section:
     title = "Action: patrol areas"
     numbers["patrol"] = None
-    try:
-        from hotspots.patrol import plan_map_png, plan_patrol
-    except ImportError:
-        return _action_missing(ctx, "patrol", title, "patrol", "the patrol plan")
+    from hotspots.patrol import plan_map_png, plan_patrol
+
     first, last = _period(ctx, BRIEF_PATROL_MONTHS)
     link = Link(*ACTION_PAGES["patrol"][:2], ctx.cmd("patrol", f"--from {first} --to {last} --out patrol.pdf",
                                                      district=True))
@@ -985,10 +970,8 @@ def _patrol(ctx: _Context, numbers: dict) -> Section:
 def _cctv(ctx: _Context, numbers: dict) -> Section:
     title = "Action: mobile CCTV sites"
     numbers["cctv"] = None
-    try:
-        from hotspots.cctv import plan_png, read_points, site_cameras
-    except ImportError:
-        return _action_missing(ctx, "cctv", title, "cctv", "CCTV siting")
+    from hotspots.cctv import plan_png, read_points, site_cameras
+
     first, last = _period(ctx, BRIEF_CCTV_MONTHS)
     extra = f"--from {first} --to {last}" + (f' --existing "{ctx.cameras_file}"' if ctx.cameras_file else "")
     link = Link(*ACTION_PAGES["cctv"][:2], ctx.cmd("cctv", extra + " --out cctv.pdf"))
@@ -1059,10 +1042,8 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
 def _sweeps(ctx: _Context, numbers: dict) -> Section:
     title = "Action: knife-sweep areas"
     numbers["sweeps"] = None
-    try:
-        from hotspots.sweeps import plan_sweeps, sweep_map_png
-    except ImportError:
-        return _action_missing(ctx, "sweeps", title, "sweeps", "the knife-sweep areas")
+    from hotspots.sweeps import plan_sweeps, sweep_action_table, sweep_map_png
+
     first, last = _period(ctx, BRIEF_SWEEP_MONTHS)
     has_ae = bool(ctx.store.con.execute("SELECT count(*) FROM incidents WHERE source = 'ae'").fetchall()[0][0])
     sources = tuple(ctx.sources) + (("ae",) if has_ae and "ae" not in ctx.sources else ())
@@ -1075,17 +1056,7 @@ def _sweeps(ctx: _Context, numbers: dict) -> Section:
         return Section("sweeps", "e", title, links=[link], missing=f"{err.message} {err.fix}")
     s = plan.summary
     t = plan.areas.iloc[plan.order].head(ACTION_ROWS)
-    import re
-
-    try:
-        from hotspots.sweeps import sweep_action_table
-    except ImportError:  # an older sweeps module
-        sweep_action_table = None
-    if sweep_action_table is not None:
-        table = sweep_action_table(plan, ACTION_ROWS, name_len=60)
-    else:
-        table = pd.DataFrame({"Visit": t["visit"].astype(np.int64), "Area": [str(n) for n in t["name"]],
-                              "Walk round it (m)": t["perimeter_m"].astype(float).round(0)})
+    table = sweep_action_table(plan, ACTION_ROWS, name_len=60)
     # the visit number is the only number a sweep team needs: "Sweep 4: Parking Area" -> "Parking Area"
     table["Area"] = [_clip(re.sub(r"^\s*Sweep\s+\d+\s*:\s*", "", str(n)), 40) for n in table["Area"]]
     text = [f"{s['areas']} sweep areas ({s['area_km2']:.3f} km²), {first} to {last}, numbered in visiting order; "
