@@ -604,4 +604,6 @@ def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = 
         codes = folder / "ae" / "istv_codes.toml"
         report.files.extend(ingest_ae(ae_files, store, gazetteer=gazetteer if gazetteer.exists() else None,
                                       codes=codes if codes.exists() else None).files)
+    # the last step: a load cut short (the app stopped) is finished on the next start (reloading is idempotent)
+    store.con.execute("INSERT OR REPLACE INTO meta VALUES ('sample_loaded', ?)", [str(folder)])
     return report

@@ -90,8 +90,9 @@ def ensure_data() -> None:
     if Path(path).exists():
         try:
             info = summary()  # cached: no store opened on every page run
-            # data, or a store the user has loaded and emptied: never (re)load the sample into it
-            if info["rows"] > 0 or info["has_loads"]:
+            # real data, or a store the user has loaded and emptied: never (re)load the sample into it;
+            # a sample load cut short (the app stopped mid-load) is finished: reloading changes nothing
+            if (info["rows"] > 0 or info["has_loads"]) and not (info["synthetic"] and not info["sample_loaded"]):
                 return
         except HotspotsError as err:
             show_error(err)
@@ -141,6 +142,8 @@ def store_summary(path: str, version: float) -> dict:
             "areas": s.area_names(),
             "synthetic": bool(police_forces) and not real,
             "has_loads": bool(s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]),
+            "sample_loaded": bool(s.con.execute("SELECT count(*) FROM meta WHERE key = 'sample_loaded'")
+                                  .fetchall()[0][0]),
         }
 
 

@@ -49,3 +49,21 @@ def test_overview_never_shows_small_ae_counts(app_env):
     shown = table["A&E assaults"].tolist()
     assert_no_small_counts(shown)  # no total is shown beside them
     assert len(raw) == sum(1 for v in shown if v != 0)
+
+
+def test_a_sample_load_cut_short_is_finished_on_the_next_start(tmp_path, monkeypatch, sample_store):
+    # the app was stopped after the police files: the next start loads the rest, and only the rest
+    from geo.ingest import ingest_police
+
+    db = tmp_path / "partial.duckdb"
+    with Store(db) as s:
+        ingest_police([Path(sample_store["sample"]) / "police"], s)
+    with Store(sample_store["db"], read_only=True) as full:
+        expected = dict(full.con.execute("SELECT source, count(*) FROM incidents GROUP BY 1").fetchall())
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", sample_store["sample"])
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, at.exception
+    with Store(db, read_only=True) as s:
+        got = dict(s.con.execute("SELECT source, count(*) FROM incidents GROUP BY 1").fetchall())
+    assert got == expected and set(got) == {"police", "rms", "ae"}
