@@ -314,7 +314,7 @@ def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
     unit = LoadUnit(file=file_name, file_key=file_key, kind=KIND, source=SOURCE_AE, mode="replace",
                     rows_read=f.raw.table.num_rows + len(f.raw.ragged), rejections=rej, partitions=parts,
                     incidents=incidents, notes=notes, side_tables={"ae_records": records},
-                    after_write=_partition_sync(f.period_months))
+                    after_write=_partition_sync(f.period_months), sha256=f.raw.sha256)
     return unit, info
 
 

@@ -108,7 +108,8 @@ def _failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, ra
     parts = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
                       "month": pa.array([], pa.date32())})
     return LoadUnit(file=src.name, file_key=src.basename, kind=kind, source=source, mode="replace",
-                    rows_read=n, rejections=rej, partitions=parts, error=str(err))
+                    rows_read=n, rejections=rej, partitions=parts, error=str(err),
+                    sha256=raw.sha256 if raw is not None else "")
 
 
 def _file_entry(unit: LoadUnit, written: dict | None) -> dict:
@@ -428,6 +429,7 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
             rows_read=raw.table.num_rows + len(raw.ragged), rejections=file_rej,
             partitions=parts.get(i, _NO_PARTITIONS),
             incidents=incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]),
+            sha256=raw.sha256,
             notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else [])))
     return units
 
@@ -569,7 +571,8 @@ def _outcome_units(staged: pa.Table, raws: list[RawTable]) -> list[LoadUnit]:
                                       "force": sub.column("force"), "month": sub.column("month")}))
         units.append(LoadUnit(file=raw.source.name, file_key=raw.source.basename, kind=police.OUTCOMES,
                               source=SOURCE_POLICE, mode="replace", rows_read=raw.table.num_rows + len(raw.ragged),
-                              rejections=rej, partitions=parts, outcomes=out, notes=raw.notes))
+                              rejections=rej, partitions=parts, outcomes=out, notes=raw.notes,
+                              sha256=raw.sha256))
     return units
 
 

@@ -88,6 +88,9 @@ class LoadUnit:
     partitions : pyarrow.Table
         ``source, force, month`` replaced by this file (every valid month it names,
         including months whose every row was rejected).
+    sha256 : str
+        SHA-256 of the file's bytes, kept in the load log (``loads.sha256``): which
+        download, exactly, a month came from.
     """
 
     file: str

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -33,7 +34,7 @@ import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SOURCE_STOP_SEARCH
 from geo.errors import HotspotsError, SettingError
-from geo.readers.common import FileSource, normalise_name, read_table
+from geo.readers.common import FileSource, NamedPath, normalise_name, read_table
 from geo.readers.rms import _FIELDS, DEFAULT_TRUE_VALUES, read_mapping
 from geo.schema import REASONS
 from geo.store import Store
@@ -123,7 +124,9 @@ def save_uploads(files) -> tuple[Path, list[Path]]:
     """Write uploaded files (anything with ``.name`` and ``.getvalue()``) to a new temp folder.
 
     Their names are kept (the police.uk reader reads the force and month from them);
-    a name seen twice goes into a numbered subfolder so neither file is lost.
+    a name seen twice goes into a numbered subfolder so neither file is lost. Each path
+    is a ``NamedPath`` under the uploaded name, so the store and the reports name the
+    file as the user knows it, not as its temporary copy.
     """
     folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     paths = []
@@ -134,7 +137,7 @@ def save_uploads(files) -> tuple[Path, list[Path]]:
             target = folder / str(i + 1) / name
             target.parent.mkdir()
         target.write_bytes(f.getvalue())
-        paths.append(target)
+        paths.append(NamedPath(target, name))
     return folder, paths
 
 
@@ -160,12 +163,13 @@ def staged_uploads(files, slot: str) -> list[Path]:
     ids = tuple((getattr(f, "file_id", ""), f.name, f.size) for f in files)
     held = st.session_state.get(slot)
     if held and held["ids"] == ids and all(Path(p).exists() for p in held["paths"]):
-        return [Path(p) for p in held["paths"]]
+        return [NamedPath(p, n) for p, n in zip(held["paths"], held["names"])]
     if held:
         shutil.rmtree(held["folder"], ignore_errors=True)
     _sweep_old_uploads()
     folder, paths = save_uploads(files)
-    st.session_state[slot] = {"ids": ids, "folder": str(folder), "paths": [str(p) for p in paths]}
+    st.session_state[slot] = {"ids": ids, "folder": str(folder), "paths": [os.fspath(p) for p in paths],
+                              "names": [p.display_name for p in paths]}
     return paths
 
 
@@ -361,7 +365,8 @@ def _looks_like_any_header(cells: list[str]) -> bool:
 
 
 def _raw(path: str):
-    return read_table(FileSource(path, Path(path)), _looks_like_any_header, "a force records export (CSV or XLSX)")
+    return read_table(FileSource(getattr(path, "display_name", None) or str(path), Path(path)), _looks_like_any_header,
+                      "a force records export (CSV or XLSX)")
 
 
 @st.cache_data(show_spinner="Reading the export...", max_entries=8)

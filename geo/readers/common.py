@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import hashlib
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ from geo.errors import InputFileError, SchemaError, SettingError
 
 __all__ = [
     "FileSource",
+    "NamedPath",
     "RawTable",
     "discover",
     "load_toml",
@@ -66,11 +69,46 @@ class FileSource:
             return zf.read(self.member)
 
 
+class NamedPath(os.PathLike):
+    """A file on disk that reports and the store name by another name.
+
+    The app copies an upload to a private temporary folder before reading it; wrapped
+    in a ``NamedPath`` with the name the user uploaded, the copy is stored and reported
+    as that name (``source_file``, the load log, the rejection report), not as the
+    temporary path. Anything that takes a path takes it (``os.fspath``, ``str``), and
+    ``Path`` methods and attributes (``stat()``, ``suffix``) are those of the file on disk.
+
+    >>> p = NamedPath("/tmp/hotspots-upload-x1/2021-01-herts-street.csv", "2021-01-herts-street.csv")
+    >>> os.fspath(p), p.display_name
+    ('/tmp/hotspots-upload-x1/2021-01-herts-street.csv', '2021-01-herts-street.csv')
+    """
+
+    __slots__ = ("path", "display_name")
+
+    def __init__(self, path: str | os.PathLike, display_name: str):
+        self.path = Path(path)
+        self.display_name = str(display_name)
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def __str__(self) -> str:
+        return os.fspath(self.path)
+
+    def __getattr__(self, attr: str):  # stat(), suffix, exists(), name ...: the file on disk
+        return getattr(self.path, attr)
+
+    def __repr__(self) -> str:
+        return f"NamedPath({os.fspath(self.path)!r}, {self.display_name!r})"
+
+
 def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = _TABLE_SUFFIXES) -> list[FileSource]:
     """Expand files, folders (recursively) and zip archives into input files.
 
     Files are returned in a stable order (sorted by name within each argument) so a
     load is reproducible. Hidden files and Office lock files (``~$...``) are skipped.
+    A ``NamedPath`` is reported under its display name (a folder's files as
+    ``name/relative/path``, a zip's members as ``name!member``).
 
     Raises
     ------
@@ -80,34 +118,37 @@ def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = _TABLE_SUF
     out: list[FileSource] = []
     for raw in paths:
         p = Path(raw)
+        shown = getattr(raw, "display_name", None) or str(p)
         if not p.exists():
-            raise InputFileError("the path does not exist.", file=str(p),
+            raise InputFileError("the path does not exist.", file=shown,
                                  fix="Check the spelling; folders and .zip downloads can be given as they are.")
         if p.is_dir():
             for child in sorted(p.rglob("*")):
                 rel = child.relative_to(p).parts
                 if child.is_file() and not any(part.startswith((".", "~$")) for part in rel):
+                    name = str(child) if shown == str(p) else f"{shown}/{'/'.join(rel)}"
                     if child.suffix.lower() == ".zip":
-                        out.extend(_zip_members(child, suffixes))
+                        out.extend(_zip_members(child, suffixes, name))
                     elif child.suffix.lower() in suffixes:
-                        out.append(FileSource(str(child), child))
+                        out.append(FileSource(name, child))
         elif p.suffix.lower() == ".zip":
-            out.extend(_zip_members(p, suffixes))
+            out.extend(_zip_members(p, suffixes, shown))
         else:
-            out.append(FileSource(str(p), p))
+            out.append(FileSource(shown, p))
     return out
 
 
-def _zip_members(path: Path, suffixes: tuple[str, ...]) -> list[FileSource]:
+def _zip_members(path: Path, suffixes: tuple[str, ...], shown: str | None = None) -> list[FileSource]:
+    shown = shown or str(path)
     try:
         with zipfile.ZipFile(path) as zf:
             names = sorted(n for n in zf.namelist()
                            if not n.endswith("/") and Path(n).suffix.lower() in suffixes
                            and not any(part.startswith((".", "__MACOSX", "~$")) for part in Path(n).parts))
     except zipfile.BadZipFile as exc:
-        raise InputFileError("the file is not a readable zip archive.", file=str(path),
+        raise InputFileError("the file is not a readable zip archive.", file=shown,
                              fix="Download the archive again from data.police.uk.") from exc
-    return [FileSource(f"{path}!{n}", path, n) for n in names]
+    return [FileSource(f"{shown}!{n}", path, n) for n in names]
 
 
 def normalise_name(name: str) -> str:
@@ -143,6 +184,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     #: rows whose number of cells does not match the header: (row number, text)
     ragged: list[tuple[int, str]] = field(default_factory=list)
+    #: SHA-256 of the file's bytes as read (kept in the load log: which download was loaded)
+    sha256: str = ""
 
     @property
     def columns(self) -> list[str]:
@@ -190,6 +233,7 @@ def read_table(src: FileSource, looks_like_header: Callable[[list[str]], bool],
     if src.suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(src, looks_like_header, expected)
     data = src.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()  # releases the GIL: the reader threads hash in parallel
     if not data.strip(b"\xef\xbb\xbf \r\n\t,;"):
         raise InputFileError("the file is empty.", file=src.name,
                              fix=f"Export or download it again; it should be {expected}.")
@@ -224,7 +268,7 @@ def read_table(src: FileSource, looks_like_header: Callable[[list[str]], bool],
     table = _drop_blank_rows(table, first_row=header_line + 2, ragged=[r for r, _ in ragged])
     return RawTable(src, table, header_line + 1, encoding,
                     notes=[f"{header_line} line(s) above the header were skipped"] if header_line else [],
-                    ragged=ragged)
+                    ragged=ragged, sha256=digest)
 
 
 def _parse_csv(src, data, header_line, names, expected, ragged, use_threads):
@@ -316,7 +360,8 @@ def _read_xlsx(src: FileSource, looks_like_header, expected: str) -> RawTable:
             for i, h in enumerate(header)}
     table = _drop_blank_rows(pa.table(cols), first_row=idx + 2)
     return RawTable(src, table, idx + 1, "xlsx",
-                    notes=[f"{idx} row(s) above the header were skipped"] if idx else [])
+                    notes=[f"{idx} row(s) above the header were skipped"] if idx else [],
+                    sha256=hashlib.sha256(data).hexdigest())
 
 
 def match_columns(raw: RawTable, wanted: dict[str, str], expected: str,

@@ -12,6 +12,7 @@ fresh run of ``app.py``.
 """
 
 import csv
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -230,6 +231,14 @@ def test_a_hand_made_file_is_reported_and_its_download_is_safe(writable):
     body = data.rejected_csv(writable["db"], (name,)).decode("utf-8-sig")
     got = pd.read_csv(io.StringIO(body), dtype=str)
     assert len(got) == 3 and set(got["file"]) == {name}  # not the temporary folder's path
+    # the store itself names the upload as the user knows it (not only the page's display)
+    with Store(writable["db"], read_only=True) as s:
+        assert {r[0] for r in s.con.execute("SELECT DISTINCT source_file FROM incidents WHERE load_id IN "
+                                            "(SELECT load_id FROM loads WHERE file_key = ?)", [name]).fetchall()} == {name}
+        assert {r[0] for r in s.con.execute("SELECT DISTINCT file FROM rejections WHERE file_key = ?", [name]).fetchall()} == {name}
+        logged = s.con.execute("SELECT file, sha256 FROM loads WHERE file_key = ? ORDER BY load_id DESC LIMIT 1",
+                               [name]).fetchall()[0]
+    assert logged == (name, hashlib.sha256(text.encode()).hexdigest())
     assert "'=HYPERLINK(\"http://x\")" in set(got["value"]) and "<script>alert(1)</script>" in set(got["value"])
     assert not got.apply(lambda c: c.str.match(r"^[=+\-@]").fillna(False)).any().any()
     # no text from the file reached a Markdown element

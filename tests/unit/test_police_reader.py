@@ -171,6 +171,37 @@ def test_zip_of_monthly_folders_loads_like_loose_files(tmp_path):
         assert rb.files[0]["file"].endswith("bulk.zip!2021-01/2021-01-hertfordshire-street.csv")
 
 
+def test_a_named_path_is_stored_and_reported_under_its_name(tmp_path, store):
+    """An upload's temporary copy (file, folder or zip) is named as the user knows it, and the load
+    log keeps the SHA-256 of the exact bytes read (checked against hashlib on the same bytes)."""
+    import hashlib
+
+    from geo.readers.common import NamedPath, discover
+
+    text = street_csv(watford_rows(4))
+    tmp = tmp_path / "hotspots-upload-x1"
+    (tmp / "sub").mkdir(parents=True)
+    (tmp / "2021-06-hertfordshire-street.csv").write_text(text)
+    (tmp / "sub" / "2021-07-hertfordshire-street.csv").write_text(street_csv(watford_rows(2, month="2021-07")))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("2021-08/2021-08-hertfordshire-street.csv", street_csv(watford_rows(3, month="2021-08")))
+    (tmp / "b.zip").write_bytes(buf.getvalue())
+    assert [f.name for f in discover([NamedPath(tmp / "2021-06-hertfordshire-street.csv", "june.csv"),
+                                      NamedPath(tmp / "sub", "my folder"), NamedPath(tmp / "b.zip", "bulk.zip")])] == [
+        "june.csv", "my folder/2021-07-hertfordshire-street.csv", "bulk.zip!2021-08/2021-08-hertfordshire-street.csv"]
+    # a plain path keeps its path
+    assert discover([tmp / "b.zip"])[0].name == f"{tmp / 'b.zip'}!2021-08/2021-08-hertfordshire-street.csv"
+
+    rep = ingest_police([NamedPath(tmp / "2021-06-hertfordshire-street.csv", "2021-06-hertfordshire-street.csv")],
+                        store)
+    assert rep.files[0]["file"] == "2021-06-hertfordshire-street.csv"
+    got = store.con.execute("SELECT DISTINCT source_file FROM incidents").fetchall()
+    assert got == [("2021-06-hertfordshire-street.csv",)]
+    assert store.con.execute("SELECT file, sha256 FROM loads").fetchall() == [
+        ("2021-06-hertfordshire-street.csv", hashlib.sha256(text.encode()).hexdigest())]
+
+
 def test_stop_and_search_is_its_own_source(tmp_path, store):
     text = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
             "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
