@@ -132,3 +132,6 @@ PATROL_MAX_AREA_KM2 = 0.75
 #: Minutes at least between two visits of one team, to get from one area to the next
 #: (neighbouring areas, on foot or by car): a team holds at most 120 // (15 + 5) = 6 areas.
 PATROL_TRAVEL_MIN = 5.0
+#: A patrol plan suggests another of PATROL_SHIFTS when its hours hold at least this many
+#: percentage points more of the areas' dated incidents than the shift chosen.
+PATROL_SHIFT_HINT_PP = 10.0

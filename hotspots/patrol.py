@@ -122,6 +122,22 @@ def parse_shift(shift: str) -> tuple[int, int, str]:
     return start, end, label
 
 
+def _shift_share(grid, shift: str) -> float:
+    """Share (0-1) of a day-by-hour grid's total in the clock hours a shift touches, every day.
+
+    An hour counts when the shift covers any of it (07:30-15:00 takes 07:00-07:59).
+
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> g = pd.DataFrame([[1.0] * 24], columns=range(24))
+    >>> _shift_share(SimpleNamespace(grid=g, total=24.0), "23:00-07:00")
+    0.3333333333333333
+    """
+    s0, s1, _ = parse_shift(shift)
+    hours = sorted({h % 24 for h in range(s0 // 60, -(-s1 // 60))})
+    return float(grid.grid[hours].to_numpy().sum()) / float(grid.total)
+
+
 def _hhmm(minutes: float) -> str:
     m = int(round(minutes)) % 1440
     return f"{m // 60:02d}:{m % 60:02d}"
@@ -665,6 +681,9 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     notes: list[str] = []
     times = pd.DataFrame(columns=["day", "hour", "incidents"])
     grid = None
+    shift_pct: float | None = None
+    shift_shares: dict[str, float] = {}
+    busier_shift: str | None = None
     if timed.empty:
         notes.append(MONTH_ONLY_NOTE)
     else:
@@ -674,12 +693,17 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
                                                            ascending=[False, True, True], kind="stable")
         times = long.head(defaults.PATROL_BEST_HOURS).reset_index(drop=True)
         notes += grid.notes()
-        s0, s1, _ = parse_shift(shift)
-        hours = [(h % 24) for h in range(s0 // 60, -(-s1 // 60))]
-        in_shift = float(grid.grid[sorted(set(hours))].to_numpy().sum())
         if grid.total > 0:
-            notes.append(f"The shift's hours hold {100 * in_shift / grid.total:.0f}% of the dated incidents in "
+            shift_pct = 100 * _shift_share(grid, shift)
+            shift_shares = {name: 100 * _shift_share(grid, spec) for name, spec in defaults.PATROL_SHIFTS.items()}
+            notes.append(f"The shift's hours hold {shift_pct:.0f}% of the dated incidents in "
                          "these areas (every day of the week).")
+            best = max(shift_shares, key=lambda k: (shift_shares[k], k == shift))
+            if shift_shares[best] - shift_pct >= defaults.PATROL_SHIFT_HINT_PP:
+                busier_shift = best
+                notes.append(f"The {best} shift ({defaults.PATROL_SHIFTS[best]}) holds {shift_shares[best]:.0f}% "
+                             f"of them, against {shift_pct:.0f}% for the shift chosen: consider planning it "
+                             "for that shift instead.")
         if int((in_plan["time_precision"].astype(str) == PRECISION_MONTH).sum()):
             notes.append(MONTH_ONLY_NOTE.replace("police.uk gives", "The police.uk rows give"))
     step(0.95, "Dosage timetable")
@@ -698,6 +722,7 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
         "backtest_months": list(tests), "train_months": tm,
         "half_life_months": model.half_life_months_, "prior_strength": model.prior_strength_,
         "shift": shift_label, "visit_min": float(visit_min), "revisit_min": defaults.PATROL_REVISIT_MIN,
+        "shift_pct": shift_pct, "shift_shares_pct": shift_shares, "busier_shift": busier_shift,
         "seed": seed, "month_only": bool(timed.empty), "synthetic": bool(is_synthetic(inc)),
         "study_area": area.name if area is not None else "footprint of the data",
         "method": "forecast (RecencyBlendForecast), the recommended method",

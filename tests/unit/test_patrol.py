@@ -296,6 +296,48 @@ def test_force_records_give_best_hours(sample_db):
     assert len(plan.areas) == 3
 
 
+@pytest.mark.parametrize("shift", ["early", "late", "night"])
+def test_shift_shares_and_the_busier_shift_hint(sample_db, shift):
+    """Each named shift's share of the plan areas' dated incidents, counted here from the raw times."""
+    from geo.store import Store
+
+    with Store(sample_db, read_only=True) as s:
+        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift=shift)
+        inc = select_incidents(s, IncidentFilter(sources=("rms",)),
+                               columns=("h3_11", "occurred_at", "occurred_until", "time_precision"))
+    cells = set(plan.cells["cell"])
+    inside = inc[[h3.cell_to_parent(format(int(c), "x"), 9) in cells for c in inc["h3_11"]]]
+    # by clock hour, by hand: an exact time weighs 1 in its hour; a from-to window (none over 7 days in the
+    # sample) shares its 1 over the hours it covers in proportion to the minutes in each (Ratcliffe 2000)
+    by_hour = np.zeros(24)
+    prec = inside["time_precision"].astype(str)
+    assert set(prec) <= {"minute", "window"}
+    for t in pd.to_datetime(inside.loc[prec == "minute", "occurred_at"]):
+        by_hour[t.hour] += 1
+    for a, b in zip(pd.to_datetime(inside.loc[prec == "window", "occurred_at"]),
+                    pd.to_datetime(inside.loc[prec == "window", "occurred_until"])):
+        assert b - a <= pd.Timedelta(days=7)
+        if b <= a:
+            by_hour[a.hour] += 1
+            continue
+        t = a
+        while t < b:
+            nxt = min(t.floor("h") + pd.Timedelta(hours=1), b)
+            by_hour[t.hour] += (nxt - t) / (b - a)
+            t = nxt
+    spans = {"early": range(7, 15), "late": range(15, 23), "night": [23, 0, 1, 2, 3, 4, 5, 6]}
+    got = plan.summary["shift_shares_pct"]
+    assert set(got) == set(spans)
+    for name, hrs in spans.items():
+        assert got[name] == pytest.approx(100 * by_hour[list(hrs)].sum() / by_hour.sum())
+    assert sum(got.values()) == pytest.approx(100.0)  # the three named shifts tile the day
+    assert plan.summary["shift_pct"] == pytest.approx(got[shift])
+    best = max(got, key=got.get)
+    hinted = got[best] - got[shift] >= defaults.PATROL_SHIFT_HINT_PP
+    assert plan.summary["busier_shift"] == (best if hinted else None)
+    assert any(f"The {best} shift" in n for n in plan.time_notes) == hinted
+
+
 def test_harm_ranking_and_errors(sample_db):
     from geo.store import Store
 
