@@ -9,7 +9,9 @@ Nothing leaves the machine. A description is placed, in this order, by:
 3. a **venue** from a user gazetteer (name, town, postcode or easting/northing: licensed premises, say),
    matched fuzzily (rapidfuzz) after dropping filler words (``outside``, ``the``, ``pub``); precision ``venue``;
 4. a **street and a town** (``Oak Close, Hatfield``): the street is looked up among the police data's own
-   "On or near <street>" snap points whose nearest town centre is the named town; precision ``street``. A
+   "On or near <street>" snap points whose nearest town centre is the named town; precision ``street``.
+   Everyday names of police.uk's place snap points are translated first (``bus station, Stevenage`` is its
+   "Bus/Coach Station": ``PLACE_ALIASES``). A
    name found in places far apart (``Grange Gardens`` in the town and in a village 7 km out) is placed in
    the likelier place (more records, nearer the town centre) only when that place is clearly the likelier,
    else it is listed for a person, like vague text;
@@ -96,6 +98,23 @@ ABBREVIATIONS = {
     "cres": "crescent", "cresc": "crescent", "gdns": "gardens", "ct": "court", "pl": "place", "sq": "square",
     "grn": "green", "pk": "park", "tce": "terrace", "wy": "way", "hwy": "highway", "mkt": "market",
 }
+#: What people call the places police.uk names its non-street snap points by ("On or near Bus/Coach Station"):
+#: snap-point name -> everyday names (``PLACE_ALIASES`` is the cleaned look-up). Only the whole description
+#: before the town is translated ("bus station, Stevenage"), and the street rules then apply as to any name:
+#: a town with several such places far apart ("supermarket, Watford") is left for a person.
+PLACE_NAMES: dict[str, tuple[str, ...]] = {
+    "Bus/Coach Station": ("bus station", "coach station", "bus depot"),
+    "Nightclub": ("night club", "club"),
+    "Petrol Station": ("filling station", "service station"),
+    "Pedestrian Subway": ("subway", "underpass"),
+    "Sports/Recreation Area": ("sports centre", "leisure centre", "sports ground", "sports club", "gym",
+                               "swimming pool", "football ground", "recreation ground", "playing field",
+                               "playing fields"),
+    "Shopping Area": ("shopping centre", "shopping precinct", "precinct", "mall", "shops"),
+    "Theatre/Concert Hall": ("theatre", "concert hall"),
+    "Further/Higher Educational Building": ("college", "university", "uni"),
+    "Police Station": (), "Hospital": (), "Supermarket": (), "Prison": (),
+}
 #: Other names people use for towns in the table.
 TOWN_ALIASES = {"hemel": "Hemel Hempstead", "letchworth": "Letchworth Garden City", "wgc": "Welwyn Garden City",
                 "bishops stortford": "Bishop's Stortford", "stortford": "Bishop's Stortford",
@@ -137,6 +156,11 @@ def _clean(text: str) -> str:
     'high street'
     """
     return " ".join(ABBREVIATIONS.get(w, w) for w in _words(text).split() if w not in FILLER_WORDS)
+
+
+#: ``_clean`` of an everyday place name -> ``_clean`` of the police.uk snap-point name (see PLACE_NAMES).
+PLACE_ALIASES: dict[str, str] = {_clean(alias): _clean(name) for name, aliases in PLACE_NAMES.items()
+                                 for alias in (name, *aliases)}
 
 
 def normalise_postcode(text) -> str | None:
@@ -593,7 +617,7 @@ class Geocoder:
                 return hit
         # 3. a street in a named town
         if cleaned and town >= 0 and self.streets is not None and len(self.streets):
-            hit = self.streets.find(cleaned, town)
+            hit = self.streets.find(PLACE_ALIASES.get(cleaned, cleaned), town)
             if hit is not None:
                 x, y, c, name = hit
                 return x, y, "street", c, f"{name}, {self.towns['name'].iloc[town]}"

@@ -121,6 +121,53 @@ def test_a_street_is_placed_in_the_named_town(geocoder):
     assert r.precision[6] == "street"      # police.uk's generic places count with a town
 
 
+def test_everyday_names_of_police_places_find_their_snap_points():
+    """'bus station, Stevenage' is police.uk's 'On or near Bus/Coach Station' in Stevenage; the street rules
+    still apply (a name in several places far apart is left for a person)."""
+    se, sn = town_xy("Stevenage")
+    we, wn = town_xy("Watford")
+    loc = ["On or near Bus/Coach Station", "On or near Sports/Recreation Area", "On or near Supermarket",
+           "On or near Supermarket", "On or near Nightclub"]
+    streets = StreetIndex.from_locations(loc, [se + 120, se - 400, we - 3000, we + 3000, we + 50],
+                                         [sn + 80, sn, wn, wn, wn + 20], [7, 3, 5, 5, 4])
+    r = Geocoder(streets=streets).geocode(["bus station, Stevenage", "Stevenage bus station", "coach station stevenage",
+                                           "Leisure Centre, Stevenage", "night club in Watford",
+                                           "supermarket, Watford", "bus station", "bus station, Watford"])
+    assert list(r.precision[:5]) == ["street"] * 5
+    # whole metres, as the geocoder gives every point
+    assert (r.easting[0], r.northing[0]) == (round(se + 120), round(sn + 80))
+    assert r.matched[0] == "Bus/Coach Station, Stevenage"
+    assert r.easting[1] == r.easting[2] == round(se + 120)
+    assert (r.easting[3], r.matched[3]) == (round(se - 400), "Sports/Recreation Area, Stevenage")
+    assert (r.easting[4], r.matched[4]) == (round(we + 50), "Nightclub, Watford")
+    assert r.precision[5] is None   # two supermarkets 6 km apart, equally busy: not guessed
+    assert r.precision[6] is None   # no town
+    assert r.precision[7] is None   # no bus station snap point in Watford
+
+
+def test_bus_station_on_the_real_police_data_is_police_uks_own_point():
+    """On the real 2021 files: the alias gives exactly the point of police.uk's own name in each town."""
+    from tests.conftest import POLICE_STREET_DIR, SHARED_REASON
+
+    files = sorted(POLICE_STREET_DIR.glob("*-street.csv")) if POLICE_STREET_DIR.is_dir() else []
+    if not files:
+        pytest.skip(SHARED_REASON)
+    from geo.crs import lonlat_to_bng
+
+    frame = pd.concat([pd.read_csv(f, usecols=["Location", "Longitude", "Latitude"]) for f in files])
+    frame = frame.dropna()
+    pts = frame.groupby(["Location", "Longitude", "Latitude"]).size().reset_index(name="n")
+    e, n = lonlat_to_bng(pts["Longitude"].to_numpy(), pts["Latitude"].to_numpy())
+    g = Geocoder(streets=StreetIndex.from_locations(pts["Location"], e, n, pts["n"]))
+    towns = ["Stevenage", "Watford", "Hemel Hempstead", "St Albans", "Hatfield"]
+    alias = g.geocode([f"bus station, {t}" for t in towns])
+    own = g.geocode([f"Bus/Coach Station, {t}" for t in towns])
+    assert alias.precision[0] == "street"  # Stevenage has one bus station
+    np.testing.assert_array_equal(alias.easting, own.easting)
+    np.testing.assert_array_equal(alias.northing, own.northing)
+    assert list(alias.precision) == list(own.precision)
+
+
 def test_a_street_name_in_places_far_apart_is_placed_near_the_town_or_left_for_a_person():
     # Royston: radius 1,000 m, so a stretch's records count exp(-d / 2,000 m) at d metres from the centre
     x, y = town_xy("Royston")
