@@ -256,7 +256,11 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
     # only shown counts are ranked (0 or more than threshold; 0 has no excess): streets for all of them,
     # since which of them stay shown is decided on publishing (a secondary suppression drops one)
     candidates = _ranked(cells.loc[cells["ae_assaults"] > threshold])
-    streets = _nearest_streets(store, pflt, candidates["cell"].tolist()) if len(candidates) else {}
+    # and every hexagon with A&E assaults but no police violence (the "unseen" list: which hexagons these are
+    # is in the published cells already, whatever their counts)
+    unseen = cells.loc[(cells["police_violence"] == 0) & (cells["ae_assaults"] > 0), "cell"]
+    wanted = list(dict.fromkeys(candidates["cell"].tolist() + unseen.tolist()))
+    streets = _nearest_streets(store, pflt, wanted) if wanted else {}
     months = sorted(set(ae["month"]) if len(ae) else set())
     return OverlayCounts(res, cells, police_cut, ae_cut, hours, weapons, rms_grid, streets, months,
                          bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top))
@@ -316,6 +320,11 @@ class PublishedOverlay:
         ``rank, cell, ae_assaults, police_violence, expected_ae, excess, class, near`` (police.uk
         locations with distances, as text; untrusted: escape before HTML). Only hexagons whose
         A&E count is shown, with excess > 0, best first: what the published ``cells`` give.
+    unseen : DataFrame
+        ``cell, ae_assaults, near``: hexagons whose A&E count is hidden and that have no police
+        violence at all, in the order of their nearest location's name (never of a count). On
+        sparse data, where the ranking is empty, these are the places A&E knows of and the
+        police data does not; the published ``cells`` already say which hexagons they are.
     ae_grid : DataFrame
         7 x 24 published labels (index ``DAYS``, columns hours 0-23).
     ae_grid_values : DataFrame
@@ -349,6 +358,7 @@ class PublishedOverlay:
     synthetic: bool
     threshold: int
     notes: list[str] = field(default_factory=list)
+    unseen: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["cell", "ae_assaults", "near"]))
 
     @property
     def hidden_label(self) -> str:
@@ -360,6 +370,7 @@ class PublishedOverlay:
         return {"res": self.res, "months": self.months, "cells": int(len(self.cells)),
                 "classes": self.class_counts, "totals": self.totals,
                 "cells_ae_suppressed": int(hidden.sum()),
+                "cells_ae_hidden_no_police_violence": int(len(self.unseen)),
                 "high_cuts": self.cuts, "suppression": {"threshold": self.threshold, "label": self.hidden_label,
                                                         "secondary_label": SECONDARY_LABEL},
                 "synthetic": self.synthetic}
@@ -435,6 +446,16 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
                      "expected_ae": r["expected_ae"], "excess": r["excess"], "class": r["class"], "near": near})
     ranked = pd.DataFrame(rows, columns=["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess",
                                          "class", "near"])
+    # hexagons with hidden A&E counts and no police violence, in no order that depends on a count: the
+    # published cells already say which they are (a listed hexagon without police violence has A&E assaults)
+    hidden_only = cells["ae_assaults_suppressed"].to_numpy(dtype=bool) & (c["police_violence"].to_numpy() == 0)
+    if tiny:  # no A&E breakdown at all
+        hidden_only[:] = False
+    unseen = pd.DataFrame({"cell": c.loc[hidden_only, "cell"].to_numpy(),
+                           "ae_assaults": cells.loc[hidden_only, "ae_assaults"].to_numpy()})
+    unseen["near"] = ["; ".join(f"{name} ({d:,.0f} m)" for name, d in counts.streets.get(cell, []))
+                      for cell in unseen["cell"]]
+    unseen = unseen.sort_values(["near", "cell"], ignore_index=True)
     notes = [f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
              f"\"{SECONDARY_LABEL}\" marks a larger count (more than {t}) hidden so that totals cannot reveal "
              "a small one."]
@@ -457,7 +478,7 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         ae_no_time=labels[168], weapons=weapons, rms_grid=counts.rms_grid,
         totals={"police_violence": int(c["police_violence"].sum()), "ae_assaults": total_label},
         class_counts=class_counts, cuts={"police_high": _cut(counts.police_cut), "ae_high": _cut(counts.ae_cut)},
-        months=counts.months, synthetic=counts.synthetic, threshold=t, notes=notes)
+        months=counts.months, synthetic=counts.synthetic, threshold=t, notes=notes, unseen=unseen)
 
 
 def overlay(store: Store, *, date_from: str | None = None, date_to: str | None = None, res: int = H3_DEFAULT_RES,
@@ -581,5 +602,9 @@ def overlay_cli(args) -> int:
         top = pub.ranked[["rank", "cell", "ae_assaults", "police_violence", "excess", "near"]].head(10).copy()
         top["excess"] = [("hidden" if v is None or v != v else f"{v:.1f}") for v in top["excess"]]
         print(top.to_string(index=False))
+    if len(pub.unseen):
+        print(f"A&E assaults ({pub.hidden_label} or a hidden larger count) where police recorded no violence, "
+              f"in no particular order ({len(pub.unseen):,} hexagons):")
+        print(pub.unseen.head(10).to_string(index=False))
     print(f"Wrote {len(pub.cells):,} hexagons to {out}")
     return 0

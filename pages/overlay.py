@@ -63,6 +63,14 @@ else:
         "near": "Nearest police.uk locations"})),
         hide_index=True, width="stretch")
 
+if len(pub.unseen):
+    st.markdown(f"**A&E assaults where police recorded no violence** ({len(pub.unseen):,} hexagons, counts hidden, "
+                "in no particular order): places the hospital knows of and the police data does not, even where "
+                "numbers are too small to rank.")
+    st.dataframe(ov.table_view(pub.unseen.rename(columns={
+        "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "near": "Nearest police.uk locations"})),
+        hide_index=True, width="stretch")
+
 left, right = (st.container(), st.container()) if s.presentation else st.columns(2)
 shown = isinstance(total, int) and total > 0
 with left:

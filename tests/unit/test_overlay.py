@@ -92,6 +92,11 @@ def test_published_overlay_by_hand(layout):
     assert any("7 hexagons whose A&E count is hidden are not ranked" in n for n in pub.notes)
     # the nearest police.uk locations of #6 (no police there): #5's snap point ("Street 5") comes first
     assert pub.ranked["near"].iat[0].startswith("On or near Street 5 (")
+    # unseen: hidden A&E counts where police recorded no violence (#7, #8, #9), every count hidden
+    assert set(pub.unseen["cell"]) == {cells[7], cells[8], cells[9]}
+    assert pub.unseen["ae_assaults"].tolist() == [LAB] * 3
+    assert all(n.startswith("On or near Street") for n in pub.unseen["near"])
+    assert pub.summary()["cells_ae_hidden_no_police_violence"] == 3
     # weapons
     w = pub.weapons.set_index("weapon")
     assert w["assaults"].to_dict() == {"knife/sharp": 10, "glass/bottle": LAB, "blunt object": 0,
@@ -362,6 +367,13 @@ def ranking_from_published_cells(pub):
     return c["cell"].tolist()
 
 
+def unseen_from_published_cells(pub):
+    """The unseen list a reader can make from the published cells alone, in the published order."""
+    c = pub.cells.loc[pub.cells["ae_assaults_suppressed"] & (pub.cells["police_violence"] == 0)]
+    near = pub.unseen.set_index("cell")["near"]
+    return sorted(c["cell"], key=lambda cell: (near.get(cell, ""), cell))
+
+
 def test_ranking_gives_no_hidden_count_away(layout):
     # review finding 2: the list held hidden counts in excess order, with expected and police counts beside
     cells = layout["cells"]
@@ -373,6 +385,8 @@ def test_ranking_gives_no_hidden_count_away(layout):
     assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
     # by hand (module docstring): only #6 (10 A&E, no police, excess 10) is shown with excess > 0
     assert pub.ranked["cell"].tolist() == [cells[6]]
+    # the unseen list adds nothing to the published cells: the same hexagons, in an order of names only
+    assert pub.unseen["cell"].tolist() == unseen_from_published_cells(pub)
 
 
 def test_ranking_on_a_sample_sized_store(tmp_path):
@@ -397,3 +411,11 @@ def test_ranking_on_a_sample_sized_store(tmp_path):
         assert ranges and all(v == (1, 7) for v in ranges.values())
         assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
         assert all(isinstance(v, (int, np.integer)) and v > 7 for v in pub.ranked["ae_assaults"])
+        assert pub.unseen["cell"].tolist() == unseen_from_published_cells(pub)
+    # one month at res 9: the ranking is sparse, the unseen list is not, and each of its hexagons truly has
+    # A&E assaults and no police violence (the library's true counts)
+    assert len(pubs[1].unseen) > len(pubs[1].ranked)
+    with Store(tmp_path / "s.duckdb", read_only=True) as s:
+        true = compute_overlay(s, date_from=months[-1], date_to=months[-1], res=9).cells.set_index("cell")
+    got = true.loc[pubs[1].unseen["cell"]]
+    assert (got["police_violence"] == 0).all() and (got["ae_assaults"] >= 1).all()
