@@ -35,6 +35,7 @@ Data page offers it).
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
@@ -197,7 +198,7 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
 
     c = codes if isinstance(codes, Codes) else read_codes(codes)
     sources = discover(paths)
-    if isinstance(gazetteer, (str, Path)):
+    if isinstance(gazetteer, (str, os.PathLike)):
         # a folder holding the gazetteer beside the ISTV files: the gazetteer is not an ISTV file
         gz = Path(gazetteer).resolve()
         sources = [src for src in sources if src.member or src.path.resolve() != gz]

@@ -456,8 +456,10 @@ def read_gazetteer(path_or_frame, postcodes: PostcodeIndex | None = None) -> pd.
     if isinstance(path_or_frame, pd.DataFrame):
         df, where = path_or_frame.copy(), "the gazetteer"
     else:
+        from geo.readers.common import shown_name
+
         p = Path(path_or_frame)
-        where = str(p)
+        where = shown_name(path_or_frame)
         if not p.exists():
             raise InputFileError("the gazetteer file does not exist.", file=where,
                                  fix="Give a CSV with columns name, town, postcode (or easting, northing).")

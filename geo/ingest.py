@@ -28,7 +28,7 @@ from geo.constants import SOURCE_POLICE, SOURCE_STOP_SEARCH
 from geo.errors import HotspotsError, SchemaError
 from geo.locate import LOCATE_REASONS, locate
 from geo.readers import police
-from geo.readers.common import FileSource, RawTable, discover, read_table
+from geo.readers.common import FileSource, RawTable, discover, file_sha256, read_table
 from geo.schema import INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
 from geo.store import LoadUnit, Store
 
@@ -109,7 +109,7 @@ def _failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, ra
                       "month": pa.array([], pa.date32())})
     return LoadUnit(file=src.name, file_key=src.basename, kind=kind, source=source, mode="replace",
                     rows_read=n, rejections=rej, partitions=parts, error=str(err),
-                    sha256=raw.sha256 if raw is not None else "")
+                    sha256=raw.sha256 if raw is not None else file_sha256(src))
 
 
 def _file_entry(unit: LoadUnit, written: dict | None) -> dict:

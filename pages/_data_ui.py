@@ -34,7 +34,7 @@ import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SOURCE_STOP_SEARCH
 from geo.errors import HotspotsError, SettingError
-from geo.readers.common import FileSource, NamedPath, normalise_name, read_table
+from geo.readers.common import FileSource, NamedPath, normalise_name, read_table, shown_name
 from geo.readers.rms import _FIELDS, DEFAULT_TRUE_VALUES, read_mapping
 from geo.schema import REASONS
 from geo.store import Store
@@ -163,7 +163,8 @@ def staged_uploads(files, slot: str) -> list[Path]:
     ids = tuple((getattr(f, "file_id", ""), f.name, f.size) for f in files)
     held = st.session_state.get(slot)
     if held and held["ids"] == ids and all(Path(p).exists() for p in held["paths"]):
-        return [NamedPath(p, n) for p, n in zip(held["paths"], held["names"])]
+        names = held.get("names") or [Path(p).name for p in held["paths"]]  # a session staged before names were kept
+        return [NamedPath(p, n) for p, n in zip(held["paths"], names)]
     if held:
         shutil.rmtree(held["folder"], ignore_errors=True)
     _sweep_old_uploads()
@@ -364,26 +365,25 @@ def _looks_like_any_header(cells: list[str]) -> bool:
     return sum(1 for c in cells if c and str(c).strip()) >= MIN_HEADER_CELLS
 
 
-def _raw(path: str):
-    return read_table(FileSource(getattr(path, "display_name", None) or str(path), Path(path)), _looks_like_any_header,
-                      "a force records export (CSV or XLSX)")
+def _raw(path: str, name: str):
+    return read_table(FileSource(name, Path(path)), _looks_like_any_header, "a force records export (CSV or XLSX)")
 
 
 @st.cache_data(show_spinner="Reading the export...", max_entries=8)
-def _header(path: str, mtime: float) -> dict:
-    raw = _raw(path)
+def _header(path: str, mtime: float, name: str) -> dict:
+    raw = _raw(path, name)
     preview = raw.table.slice(0, 5).drop_columns(["_row"]).to_pandas()
     return {"columns": raw.columns, "rows": raw.table.num_rows, "header_row": raw.header_row, "preview": preview}
 
 
 def export_header(path: Path) -> dict | None:
     """The export's columns, row count and first rows; a file that cannot be read shows its sentence."""
-    return guarded(_header, str(path), path.stat().st_mtime)
+    return guarded(_header, str(path), path.stat().st_mtime, shown_name(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _values(path: str, mtime: float, column: str) -> pd.DataFrame:
-    counts = pc.value_counts(_raw(path).table.column(column).combine_chunks()).to_pylist()
+    counts = pc.value_counts(_raw(path, Path(path).name).table.column(column).combine_chunks()).to_pylist()
     rows = sorted(((c["values"], c["counts"]) for c in counts if c["values"] is not None and c["values"].strip()),
                   key=lambda vc: (-vc[1], vc[0]))
     return pd.DataFrame(rows, columns=["Value in the file", "Rows"])

@@ -30,10 +30,12 @@ __all__ = [
     "NamedPath",
     "RawTable",
     "discover",
+    "file_sha256",
     "load_toml",
     "match_columns",
     "normalise_name",
     "read_table",
+    "shown_name",
 ]
 
 #: How many lines at the top of a file may precede the header (Excel exports put
@@ -96,10 +98,41 @@ class NamedPath(os.PathLike):
         return os.fspath(self.path)
 
     def __getattr__(self, attr: str):  # stat(), suffix, exists(), name ...: the file on disk
+        if attr.startswith("_") or attr in NamedPath.__slots__:  # not set yet (copy, pickle): no recursion
+            raise AttributeError(attr)
         return getattr(self.path, attr)
+
+    def __reduce__(self):
+        return NamedPath, (os.fspath(self.path), self.display_name)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, NamedPath) and (self.path, self.display_name) == (other.path, other.display_name)
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.display_name))
+
+    def __lt__(self, other) -> bool:
+        return os.fspath(self) < os.fspath(other)
 
     def __repr__(self) -> str:
         return f"NamedPath({os.fspath(self.path)!r}, {self.display_name!r})"
+
+
+def shown_name(path: str | os.PathLike) -> str:
+    """How reports name a path: a ``NamedPath``'s display name, else the path itself.
+
+    >>> shown_name(NamedPath("/tmp/x/a.csv", "a.csv")), shown_name("data/a.csv")
+    ('a.csv', 'data/a.csv')
+    """
+    return getattr(path, "display_name", None) or str(Path(path))
+
+
+def file_sha256(src: "FileSource") -> str:
+    """SHA-256 of a file's bytes (a zip member's own bytes), or "" when it cannot be read."""
+    try:
+        return hashlib.sha256(src.read_bytes()).hexdigest()
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return ""
 
 
 def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = _TABLE_SUFFIXES) -> list[FileSource]:
@@ -118,7 +151,7 @@ def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = _TABLE_SUF
     out: list[FileSource] = []
     for raw in paths:
         p = Path(raw)
-        shown = getattr(raw, "display_name", None) or str(p)
+        shown = shown_name(raw)
         if not p.exists():
             raise InputFileError("the path does not exist.", file=shown,
                                  fix="Check the spelling; folders and .zip downloads can be given as they are.")
@@ -411,10 +444,10 @@ def load_toml(path: str | Path, what: str, option: str, example: str, line_hint:
     """
     import tomllib
 
-    p = Path(path)
+    p, shown = Path(path), shown_name(path)
     if not p.exists():
-        raise SettingError(f"The {what} {p} does not exist.", f"Give {option} FILE.toml; {example} is an example.")
+        raise SettingError(f"The {what} {shown} does not exist.", f"Give {option} FILE.toml; {example} is an example.")
     try:
         return tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        raise SettingError(f"The {what} {p} is not valid TOML ({exc}).", f"{line_hint}; see {example}.") from exc
+        raise SettingError(f"The {what} {shown} is not valid TOML ({exc}).", f"{line_hint}; see {example}.") from exc

@@ -202,6 +202,29 @@ def test_a_named_path_is_stored_and_reported_under_its_name(tmp_path, store):
         ("2021-06-hertfordshire-street.csv", hashlib.sha256(text.encode()).hexdigest())]
 
 
+def test_named_paths_copy_pickle_sort_and_refused_files_keep_their_hash(tmp_path, store):
+    import copy
+    import hashlib
+    import pickle
+
+    from geo.readers.common import NamedPath
+
+    a, b = NamedPath(tmp_path / "b.csv", "b.csv"), NamedPath(tmp_path / "a.csv", "z.csv")
+    for c in (copy.copy(a), copy.deepcopy(a), pickle.loads(pickle.dumps(a))):
+        assert c == a and c.display_name == "b.csv" and c.path == a.path
+    assert sorted([a, b]) == [b, a] and len({a, copy.copy(a), b}) == 2
+    # a file refused before its table is read (empty; no header) still has its bytes' SHA-256 in the load log
+    empty = tmp_path / "2021-03-hertfordshire-street.csv"
+    empty.write_bytes(b"")
+    headless = tmp_path / "2021-04-hertfordshire-street.csv"
+    headless.write_bytes(b"just,some\nother,file\n")
+    rep = ingest_police([empty, headless], store)
+    assert [f["status"] for f in rep.files] == ["failed", "failed"]
+    got = dict(store.con.execute("SELECT file_key, sha256 FROM loads").fetchall())
+    assert got == {empty.name: hashlib.sha256(b"").hexdigest(),
+                   headless.name: hashlib.sha256(b"just,some\nother,file\n").hexdigest()}
+
+
 def test_stop_and_search_is_its_own_source(tmp_path, store):
     text = ("Type,Date,Part of a policing operation,Policing operation,Latitude,Longitude,Gender,Age range,"
             "Self-defined ethnicity,Officer-defined ethnicity,Legislation,Object of search,Outcome,"
