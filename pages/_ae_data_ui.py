@@ -76,7 +76,7 @@ def load_ae(files, gazetteer, codes) -> dict:
             _data._after_write(store)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    bar.empty()
+        bar.empty()
     view = _data.report_view(report, "ae")
     d = report.to_dict()
     view.update(located=d["located"], not_located=d["not_located"], by_precision=d["by_precision"])

@@ -96,6 +96,20 @@ UPLOAD_PREFIX = "hotspots-upload-"
 _TEMP_PATH = re.compile(r"[^\s!'\"]*" + re.escape(UPLOAD_PREFIX) + r"[^/\\\s]+[/\\](?:\d+[/\\])?")
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _outcome_count(path: str, version: float) -> int:
+    with Store(path, create=False) as s:
+        try:
+            return s.outcome_count()
+        except duckdb.CatalogException:  # a store made before outcomes existed
+            return 0
+
+
+def outcome_count() -> int:
+    """police.uk outcomes-file rows in the store."""
+    return _outcome_count(_ui.db_path(), _ui.store_version())
+
+
 def plural(n: int, word: str) -> str:
     """
     >>> plural(1, "force"), plural(12000, "file")
@@ -256,7 +270,7 @@ def load_police(files, area_choice: str | None) -> dict:
             _after_write(store)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    bar.empty()
+        bar.empty()  # also when the load stops with a sentence (a zip that cannot be opened)
     view = report_view(report, "police")
     st.session_state[REPORTS["police"]] = view
     return view
@@ -275,11 +289,13 @@ def load_rms(paths: list[Path], doc: dict, area_choice: str | None) -> dict | No
         _ui.show_error(err)
         return None
     bar, update = _progress_bar("Reading the export...")
-    area = _area(area_choice)
-    with _ui.open_store() as store:
-        report = ingest_rms(paths, store, mapping=mapping, area=area, progress=update)
-        _after_write(store)
-    bar.empty()
+    try:
+        area = _area(area_choice)
+        with _ui.open_store() as store:
+            report = ingest_rms(paths, store, mapping=mapping, area=area, progress=update)
+            _after_write(store)
+    finally:
+        bar.empty()
     view = report_view(report, "rms")
     st.session_state[REPORTS["rms"]] = view
     return view
@@ -313,6 +329,8 @@ def rejected_rows(db: str, file_keys: tuple[str, ...]) -> pd.DataFrame:
         return pd.DataFrame(columns=["file", "row", "reason"])
     out = pd.concat(parts, ignore_index=True)
     out["file"] = out["file"].map(display_name)
+    # months as police.uk writes them (2021-06), not as dates
+    out["month"] = pd.to_datetime(out["month"]).dt.strftime("%Y-%m").astype(object).where(out["month"].notna(), None)
     return out
 
 

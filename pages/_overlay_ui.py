@@ -93,6 +93,7 @@ def show_map(pub, s: _ui.Settings, height_px: int = 620) -> None:
     m = _ui.run_safely(hex_map, cells, colours=colours, labels=labels, legend=legend, boundaries=_ui.boundaries(s),
                        tiles=s.basemap, height_px=height_px)
     st_folium(m, height=height_px, use_container_width=True, returned_objects=[], key="overlay_map")
+    st.caption(_ui.basemap_note(s))
 
 
 def _shown(v) -> str:

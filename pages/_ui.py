@@ -151,6 +151,16 @@ def summary() -> dict:
     return store_summary(db_path(), store_version())
 
 
+def shown_data(summary: dict) -> "pd.DataFrame":
+    """The status rows the views show: all of them on the sample alone; once real data is loaded, the real
+    police forces' and the real A&E sites' (the synthetic sample is left out, as every page leaves it out)."""
+    status = summary["status"]
+    if not len(status) or not summary["shown_forces"]:
+        return status
+    real_ae = (status["source"] == SOURCE_AE) & ~status["force"].str.contains(SYNTHETIC_MARK, regex=False)
+    return status.loc[status["force"].isin(summary["shown_forces"]) | real_ae].reset_index(drop=True)
+
+
 @st.cache_data(show_spinner=False)
 def load_area(path: str, version: float, layer: str, name: str):
     with Store(path, create=False) as s:
@@ -647,6 +657,14 @@ def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | 
                       overlays=layers["overlays"], selected=selected, view_key=s.area, height_px=height_px)
     _hexmap.hexmap(args, key=key, on_click=functools.partial(_map_clicked, key))
     mb = hexmap_payload_bytes(args) / 1e6
-    st.caption(f"{layers['note']} Map data sent to the browser: about {mb:.1f} MB.")
+    st.caption(f"{layers['note']} Map data sent to the browser: about {mb:.1f} MB. {basemap_note(s)}")
     _freeze_long_lived()
     return selected
+
+
+def basemap_note(s: Settings) -> str:
+    """What the map's background is, and what to do when a closed network blocks it."""
+    if s.basemap == BASEMAPS[0]:
+        return ("Background: OpenStreetMap, fetched by your browser from the internet; if it stays grey, the "
+                f"network blocks it: choose Basemap \"{BASEMAPS[1]}\" in the sidebar.")
+    return "Background: boundaries only (nothing is fetched from the internet)."

@@ -76,7 +76,7 @@ with map_col:
     st_folium(m, height=760 if s.presentation else 620, use_container_width=True, returned_objects=[],
               key="cctv-map")
     st.caption(f"Circles: what each camera sees ({radius:,.0f} m). Hexagons: {unit if not s.harm else 'incidents'} "
-               f"per street-level hexagon within {NEAR_SITES_M / 1000:.1f} km of a camera.")
+               f"per street-level hexagon within {NEAR_SITES_M / 1000:.1f} km of a camera. {_ui.basemap_note(s)}")
 with side:
     st.subheader("The sites, best first")
     shown = plan.sites[["rank", "covered_incidents", "added_incidents", "covered_harm", "cumulative_pct",

@@ -122,11 +122,16 @@ with boundaries:
 with contents:
     status = info["status"]
     shown = _data.shown_status(status)  # in presentation mode: without A&E (its counts are never projected)
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("Incidents stored", f"{int(shown['rows'].sum()) if len(shown) else 0:,} incidents")
     c2.metric("Rows not stored", f"{int(shown['rejected'].sum()) if len(shown) else 0:,} rows",
               help="Rows with a month that were not stored; files refused whole are in their load's report.")
-    c3.metric("Forces", _data.plural(shown["force"].nunique() if len(shown) else 0, "force"))
+    police_forces = shown.loc[shown["source"] != SOURCE_AE, "force"].nunique() if len(shown) else 0
+    c3.metric("Police forces", _data.plural(police_forces, "force"),
+              help="Forces of the police.uk, stop-and-search and force-records data (A&E data comes from "
+                   "hospital sites, listed in the table below).")
+    c4.metric("Outcomes stored", f"{_data.outcome_count():,} outcomes",
+              help="police.uk outcomes-file rows: each crime shows its latest outcome.")
     if len(status):
         st.markdown("**Incidents stored, by month and source**")
         stored = _data.grid(status, "rows")  # A&E counts suppressed in presentation mode

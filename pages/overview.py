@@ -11,21 +11,27 @@ st.caption("Crime and harm hotspots for community safety partnerships in England
 s = _ui.summary()
 _ui.synthetic_banner(s["synthetic"])
 
-status = s["status"]
-ae_rows = status.loc[status["source"] == "ae", "rows"] if len(status) else status.get("rows", [])
-police_rows = s["rows"] - int(sum(ae_rows))
+status = _ui.shown_data(s)  # once real data is loaded, the synthetic sample is left out, as on every page
+left_out = int(s["status"]["rows"].sum()) - int(status["rows"].sum()) if len(status) else 0
+not_ae = status.loc[status["source"] != "ae"] if len(status) else status
+months = sorted(status.loc[status["rows"] > 0, "month"].unique()) if len(status) else []
 c1, c2, c3 = st.columns(3)
-# A&E assaults are counted apart: their small counts are suppressed outside the Data page
-c1.metric("Incidents stored", f"{police_rows:,} incidents", help="police.uk, stop and search and force records; "
-          "A&E assaults are counted in their own column below.")
-c2.metric("Months covered", f"{len(s['months'])} months",
-          help=f"{s['months'][0]} to {s['months'][-1]}" if s["months"] else None)
-c3.metric("Rows not used", f"{s['rejected']:,} rows", help="Rows without a usable location or value; "
-          "each is listed with its reason on the Data page.")
+# A&E assaults are counted apart: their small counts are suppressed outside the Data page, and so are
+# totals that hold them (the rows not used here are police.uk's, stop and search's and force records')
+c1.metric("Incidents stored", f"{int(not_ae['rows'].sum()) if len(not_ae) else 0:,} incidents",
+          help="police.uk, stop and search and force records; A&E assaults are counted in their own column below.")
+c2.metric("Months covered", f"{len(months):,} month{'' if len(months) == 1 else 's'}",
+          help=f"{months[0]} to {months[-1]}" if months else None)
+c3.metric("Rows not used", f"{int(not_ae['rejected'].sum()) if len(not_ae) else 0:,} rows",
+          help="police.uk, stop-and-search and force-records rows without a usable location or value; each is "
+               "listed with its reason on the Data page (A&E records not placed are listed on its A&E tab).")
+if left_out:
+    st.caption(f"The synthetic sample ({left_out:,} rows) is also in the store and is left out here and on every "
+               "page now that real data is loaded; remove it on the Data page.")
 
-if s["rows"]:
+if len(status) and int(status["rows"].sum()):
     st.subheader("Incidents by source and month")
-    table = s["status"].pivot_table(index="month", columns="source", values="rows", aggfunc="sum", fill_value=0)
+    table = status.pivot_table(index="month", columns="source", values="rows", aggfunc="sum", fill_value=0)
     if "ae" in table.columns:
         # A&E counts 1 to 7 are never shown outside the Data page (DOMAIN.md section 4); the
         # column total is not shown either, so nothing can be recovered by subtraction
@@ -35,6 +41,7 @@ if s["rows"]:
                                 index=table.index, dtype=object)
     table.columns = [{"police": "police.uk street crime", "rms": "Force records", "stop_search": "Stop and search",
                       "ae": "A&E assaults"}.get(c, c) for c in table.columns]
+    table.index.name = "Month"
     st.dataframe(table, width="stretch", column_config={
         c: st.column_config.NumberColumn(c, format="localized", help="incidents") for c in table.columns
         if c != "A&E assaults"})

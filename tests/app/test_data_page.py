@@ -89,6 +89,13 @@ def test_the_page_renders_and_its_grid_totals_the_store(app_env):
     assert metric(at, "Incidents stored", CONTENTS_TAB) == f"{n['total']:,} incidents"
     forces = next(d.value for d in at.dataframe if "Force" in d.value.columns)
     assert int(forces["Rows stored"].sum()) == n["total"]
+    # police forces only (the A&E hospital sites are rows of the table, not forces), and the outcomes
+    with Store(app_env["db"], read_only=True) as s:
+        n_forces = s.con.execute("SELECT count(DISTINCT force) FROM incidents WHERE source <> 'ae'").fetchall()[0][0]
+        n_sites = s.con.execute("SELECT count(DISTINCT force) FROM incidents WHERE source = 'ae'").fetchall()[0][0]
+        n_outcomes = s.outcome_count()
+    assert n_sites >= 1 and metric(at, "Police forces", CONTENTS_TAB) == f"{n_forces:,} force" + "s" * (n_forces != 1)
+    assert metric(at, "Outcomes stored", CONTENTS_TAB) == f"{n_outcomes:,} outcomes"
     assert not at.error
 
 
@@ -231,6 +238,7 @@ def test_a_hand_made_file_is_reported_and_its_download_is_safe(writable):
     body = data.rejected_csv(writable["db"], (name,)).decode("utf-8-sig")
     got = pd.read_csv(io.StringIO(body), dtype=str)
     assert len(got) == 3 and set(got["file"]) == {name}  # not the temporary folder's path
+    assert set(got["month"]) == {"2021-06"}  # as police.uk writes months
     # the store itself names the upload as the user knows it (not only the page's display)
     with Store(writable["db"], read_only=True) as s:
         assert {r[0] for r in s.con.execute("SELECT DISTINCT source_file FROM incidents WHERE load_id IN "

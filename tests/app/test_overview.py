@@ -67,3 +67,34 @@ def test_a_sample_load_cut_short_is_finished_on_the_next_start(tmp_path, monkeyp
     with Store(db, read_only=True) as s:
         got = dict(s.con.execute("SELECT source, count(*) FROM incidents GROUP BY 1").fetchall())
     assert got == expected and set(got) == {"police", "rms", "ae"}
+
+
+def test_real_data_loaded_leaves_the_sample_out_of_the_overview(tmp_path, monkeypatch, sample_store):
+    """As on every other page: once a real force's data is in, the overview counts only it, and says the
+    synthetic sample is still in the store (the walkthrough found 27 months where 3 were real)."""
+    import shutil
+
+    from geo.ingest import ingest_police
+    from tests.conftest import street_csv, watford_rows
+
+    db = tmp_path / "mixed.duckdb"
+    shutil.copy(sample_store["db"], db)
+    f = tmp_path / "2021-06-hertfordshire-street.csv"
+    from tests.conftest import street_row
+
+    f.write_text(street_csv(watford_rows(9) + [street_row(crime_id=f"x{i}", lon="", lat="") for i in range(2)]))
+    with Store(db) as s:
+        ingest_police([f], s)
+        sample_rows = s.con.execute("SELECT count(*) FROM incidents WHERE force LIKE '%SYNTHETIC%'").fetchall()[0][0]
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", sample_store["sample"])
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Incidents stored"] == "9 incidents"
+    assert metrics["Months covered"] == "1 month"
+    assert metrics["Rows not used"] == "2 rows"
+    assert not any("SYNTHETIC DATA" in w.value for w in at.warning)
+    assert any(f"synthetic sample ({sample_rows:,} rows)" in c.value for c in at.caption)
+    assert at.dataframe[0].value.index.tolist() == ["2021-06"]
