@@ -364,11 +364,20 @@ def show_report(kind: str) -> None:
                    "crimes it repeats and adds the rest, so the same file twice changes nothing.")
     if view["by_reason"]:
         st.markdown("**Rows not stored, by reason**")
-        st.dataframe(reasons_table(view), hide_index=True, width="stretch", column_config=_COUNT)
+        reasons = reasons_table(view)
+        st.dataframe(reasons, hide_index=True, width="stretch", column_config=_COUNT)
+        # the sentences in full (a table cell cuts them short, most of all on a projector)
+        st.markdown("\n".join(f"- **{_ui.md_escape(r['Reason'])}** ({r['Rows']:,} rows): "
+                               f"{_ui.md_escape(r['What was wrong'])} *What to do:* {_ui.md_escape(r['What to do'])}"
+                               for r in reasons.to_dict("records")))
     st.markdown("**Files**")
     counts = {c: st.column_config.NumberColumn(c, format="localized", help="rows")
               for c in ("Rows read", "Rows stored", "Rows not stored")}
     st.dataframe(files_table(view), hide_index=True, width="stretch", column_config=counts)
+    for f in view["files"]:
+        if f["status"] == "failed":  # a refused file's sentence and fix in full, not in a clipped cell
+            st.warning(f"**{_ui.md_escape(f['file'])}** was refused: {_ui.md_escape(f['error'])}",
+                       icon=":material/block:")
     if view["rows_rejected"]:
         from functools import partial
 

@@ -235,6 +235,14 @@ def test_a_hand_made_file_is_reported_and_its_download_is_safe(writable):
     assert "no header row" in files.loc["notes.csv", "Problem or note"]
     assert "hotspots-upload-" not in " ".join(files["Problem or note"].astype(str))
     assert metric(at, "Files refused", POLICE_TAB) == "1 of 2 files"
+    # the refused file's sentence in full, beside the table that cuts it short
+    # (e.value is the Markdown source: compare what is shown, escapes removed)
+    refused = [w.value.replace("\\", "") for w in at.tabs[POLICE_TAB].warning if "notes" in w.value]
+    assert len(refused) == 1 and "notes.csv" in refused[0] and "no header row" in refused[0]
+    assert "hotspots-upload-" not in refused[0]
+    # each reason's sentence and fix in full
+    fix = data.REASONS["no_coordinates"].fix[:40]
+    assert any(fix in m.value.replace("\\", "") for m in at.tabs[POLICE_TAB].markdown)
     body = data.rejected_csv(writable["db"], (name,)).decode("utf-8-sig")
     got = pd.read_csv(io.StringIO(body), dtype=str)
     assert len(got) == 3 and set(got["file"]) == {name}  # not the temporary folder's path
