@@ -308,16 +308,20 @@ def durable_floor(units, db: Path) -> dict:
                cpu_s=time.process_time() - c0, db_mb=db.stat().st_size / 1e6)
     con.close()
 
-    con = fresh()
-    # the cheapest bulk write found: without insertion order DuckDB's threads need not
-    # hand rows over in sequence (about 0.4 CPU s less here)
-    con.execute("SET preserve_insertion_order = false")
-    con.register("u", pa.concat_tables([u.incidents for u in units]))
-    t0, c0 = time.perf_counter(), time.process_time()
-    con.execute(f"INSERT INTO incidents ({names}, load_id) SELECT {names}, 1 FROM u")
-    con.execute("CHECKPOINT")
-    out["bulk_s"], out["bulk_cpu_s"] = time.perf_counter() - t0, time.process_time() - c0
-    con.close()
+    # the cheapest bulk write found: without insertion order DuckDB's threads need not hand
+    # rows over in sequence (about 0.4 CPU s less here); best of 2, like the parse's best of
+    everything = pa.concat_tables([u.incidents for u in units])
+    out["bulk_s"] = out["bulk_cpu_s"] = float("inf")
+    for _ in range(2):
+        con = fresh()
+        con.execute("SET preserve_insertion_order = false")
+        con.register("u", everything)
+        t0, c0 = time.perf_counter(), time.process_time()
+        con.execute(f"INSERT INTO incidents ({names}, load_id) SELECT {names}, 1 FROM u")
+        con.execute("CHECKPOINT")
+        out["bulk_s"] = min(out["bulk_s"], time.perf_counter() - t0)
+        out["bulk_cpu_s"] = min(out["bulk_cpu_s"], time.process_time() - c0)
+        con.close()
 
     con = fresh()
     con.execute("CREATE TABLE t (i INTEGER)")
@@ -370,14 +374,16 @@ def parse_floor(folder: Path, runs: int) -> dict:
 
 
 def any_route_floor(n_rows: int, parse: dict, fl: dict, plain_s: float, cores: int) -> list[str]:
-    """What no route can avoid on this machine, against the two goals: lines to print.
+    """The floor any route meets on this machine, from the cheapest ways measured, against the goals.
 
     A route must at least parse the files and write the stored rows into the DuckDB
     store. The cheapest measured parse (``parse_floor``) and the cheapest measured write
     (one INSERT of every placed row, one transaction, then CHECKPOINT; not even the
     store's one-transaction-per-file contract) together need ``cpu`` CPU seconds, which
     ``cores`` cores cannot do in less than ``cpu / cores`` seconds, however the work is
-    overlapped; nor in less than either step's own wall time (each already uses every core).
+    overlapped; nor in less than either step's own wall time. The floor is as good as the cheapest
+    parse and write measured here: a cheaper way found later would lower it (the README lists the
+    variants tried), so it is an estimate from measurements, not a proof.
     """
     cpu = parse["cpu_s"] + fl["bulk_cpu_s"]
     floor_s = max(cpu / cores, parse["wall_s"], fl["bulk_s"])
@@ -390,7 +396,8 @@ def any_route_floor(n_rows: int, parse: dict, fl: dict, plain_s: float, cores: i
         f"order, CHECKPOINT): "
         f"{fl['bulk_s']:.2f} s, {fl['bulk_cpu_s']:.2f} CPU s",
         f"  together {cpu:.2f} CPU s: on {cores} cores at least {floor_s:.2f} s however they overlap -> "
-        f"at most {n_rows / floor_s:,.0f} rows/s for any route that parses these files into a DuckDB table",
+        f"at most {n_rows / floor_s:,.0f} rows/s for a route that parses these files into a DuckDB table "
+        "the cheapest ways measured",
         f"  goal {GOAL_ROWS_PER_S:,} rows/s needs the whole load in {need_rate_s:.2f} s: "
         f"{'within' if floor_s <= need_rate_s else 'below'} that floor -> "
         f"{'reachable in principle' if floor_s <= need_rate_s else 'out of reach on this machine'}",
@@ -670,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
               f"so the log alone is {fl['wal_mb'] / fl['disk_mb_s']:.2f} s")
 
         print()
-        print("what no route can avoid here (the floor for any code, ours or not), against the goals:")
+        print("the floor for any route here, from the cheapest parse and write measured, against the goals:")
         parse = parse_floor(data, args.runs)
         for line in any_route_floor(n_rows, parse, fl, s_plain, os.cpu_count() or 2):
             print(line)

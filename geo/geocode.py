@@ -106,8 +106,8 @@ PLACE_NAMES: dict[str, tuple[str, ...]] = {
     "Bus/Coach Station": ("bus station", "coach station", "bus depot"),
     "Nightclub": ("night club", "club"),
     "Petrol Station": ("filling station", "service station"),
-    "Pedestrian Subway": ("subway", "underpass"),
-    "Sports/Recreation Area": ("sports centre", "leisure centre", "sports ground", "sports club", "gym",
+    "Pedestrian Subway": ("underpass",),  # not "subway" alone: in the street, usually the sandwich shop
+    "Sports/Recreation Area": ("sports centre", "leisure centre", "sports ground", "sports club",
                                "swimming pool", "football ground", "recreation ground", "playing field",
                                "playing fields"),
     "Shopping Area": ("shopping centre", "shopping precinct", "precinct", "mall", "shops"),
@@ -368,6 +368,10 @@ class StreetIndex:
     def __len__(self) -> int:
         return len(self.key)
 
+    def has(self, key: str, town: int) -> bool:
+        """Whether a street of exactly this (cleaned) name has snap points in the town."""
+        return key in self._keys.get(int(town), ())
+
     def find(self, query: str, town: int) -> tuple[float, float, float, str] | None:
         """Place a cleaned street name in a town: (easting, northing, confidence, matched) or None.
 
@@ -619,7 +623,15 @@ class Geocoder:
                 return hit
         # 3. a street in a named town
         if cleaned and town >= 0 and self.streets is not None and len(self.streets):
-            hit = self.streets.find(PLACE_ALIASES.get(cleaned, cleaned), town)
+            # a real street of that name first ("The Mall" cleans to "mall"), then the place alias, then the name
+            alias = PLACE_ALIASES.get(cleaned, cleaned)
+            tries = [cleaned] if alias == cleaned else (
+                [cleaned, alias] if self.streets.has(cleaned, town) else [alias, cleaned])
+            hit = None
+            for q in tries:
+                hit = self.streets.find(q, town)
+                if hit is not None:
+                    break
             if hit is not None:
                 x, y, c, name = hit
                 return x, y, "street", c, f"{name}, {self.towns['name'].iloc[town]}"

@@ -472,6 +472,10 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         notes.append("Too few A&E assaults in this selection to show any breakdown without giving small numbers "
                      "away: A&E numbers are hidden and the classes use police violence only. Widen the period or "
                      "the area.")
+    if tiny:
+        # a hexagon without police violence is listed only because A&E has an assault there: under a total
+        # known only to be small, even that narrows the counts (seven such under "1 to 7" are one each)
+        cells = cells.loc[c["police_violence"].to_numpy() > 0].reset_index(drop=True)
     class_counts = {k: int((cells["class"] == k).sum()) for k in CLASSES}
     return PublishedOverlay(
         res=counts.res, cells=cells, ranked=ranked, ae_grid=grid, ae_grid_values=grid_values,
@@ -604,7 +608,7 @@ def overlay_cli(args) -> int:
         print(top.to_string(index=False))
     if len(pub.unseen):
         print(f"A&E assaults ({pub.hidden_label} or a hidden larger count) where police recorded no violence, "
-              f"in no particular order ({len(pub.unseen):,} hexagons):")
+              f"in order of the nearest location's name ({len(pub.unseen):,} hexagons):")
         print(pub.unseen.head(10).to_string(index=False))
     print(f"Wrote {len(pub.cells):,} hexagons to {out}")
     return 0

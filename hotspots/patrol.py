@@ -133,9 +133,17 @@ def _shift_share(grid, shift: str) -> float:
     >>> _shift_share(SimpleNamespace(grid=g, total=24.0), "23:00-07:00")
     0.3333333333333333
     """
+    return float(grid.grid[_shift_hours(shift)].to_numpy().sum()) / float(grid.total)
+
+
+def _shift_hours(shift: str) -> list[int]:
+    """The clock hours (0-23) a shift touches, in order.
+
+    >>> _shift_hours("night"), _shift_hours("22:30-23:30")
+    ([0, 1, 2, 3, 4, 5, 6, 23], [22, 23])
+    """
     s0, s1, _ = parse_shift(shift)
-    hours = sorted({h % 24 for h in range(s0 // 60, -(-s1 // 60))})
-    return float(grid.grid[hours].to_numpy().sum()) / float(grid.total)
+    return sorted({h % 24 for h in range(s0 // 60, -(-s1 // 60))})
 
 
 def _hhmm(minutes: float) -> str:
@@ -699,7 +707,10 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
             notes.append(f"The shift's hours hold {shift_pct:.0f}% of the dated incidents in "
                          "these areas (every day of the week).")
             best = max(shift_shares, key=lambda k: (shift_shares[k], k == shift))
-            if shift_shares[best] - shift_pct >= defaults.PATROL_SHIFT_HINT_PP:
+            # like for like: a shift is only compared with the named shifts when it is as long as they are
+            # (a 4-hour peak shift would always "lose" to an 8-hour one)
+            if len(_shift_hours(shift)) == len(_shift_hours(defaults.PATROL_SHIFTS[best])) and \
+                    shift_shares[best] - shift_pct >= defaults.PATROL_SHIFT_HINT_PP:
                 busier_shift = best
                 notes.append(f"The {best} shift ({defaults.PATROL_SHIFTS[best]}) holds {shift_shares[best]:.0f}% "
                              f"of them, against {shift_pct:.0f}% for the shift chosen: consider planning it "

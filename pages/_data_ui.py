@@ -234,8 +234,8 @@ def guarded(fn, *args, **kwargs):
     """
     try:
         return fn(*args, **kwargs)
-    except SettingError as err:
-        _ui.show_error(err)
+    except SettingError as err:  # a settings file the user uploaded is named as uploaded, not as its copy
+        _ui.show_error(HotspotsError(display_name(err.message), display_name(err.fix) if err.fix else None))
     except HotspotsError as err:
         show_file_error(err)
     except Exception:  # a bug: log it with its traceback, show a sentence

@@ -129,7 +129,7 @@ with contents:
     police_forces = shown.loc[shown["source"] != SOURCE_AE, "force"].nunique() if len(shown) else 0
     c3.metric("Police forces", _data.plural(police_forces, "force"),
               help="Forces of the police.uk, stop-and-search and force-records data (A&E data comes from "
-                   "hospital sites, listed in the table below).")
+                   "hospital sites, listed in the table below out of presentation mode).")
     c4.metric("Outcomes stored", f"{_data.outcome_count():,} outcomes",
               help="police.uk outcomes-file rows: each crime shows its latest outcome.")
     if len(status):

@@ -65,7 +65,7 @@ else:
 
 if len(pub.unseen):
     st.markdown(f"**A&E assaults where police recorded no violence** ({len(pub.unseen):,} hexagons, counts hidden, "
-                "in no particular order): places the hospital knows of and the police data does not, even where "
+                "in order of the nearest location's name): places the hospital knows of and the police data does not, even where "
                 "numbers are too small to rank.")
     st.dataframe(ov.table_view(pub.unseen.rename(columns={
         "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "near": "Nearest police.uk locations"})),

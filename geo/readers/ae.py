@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SchemaError, SettingError
-from geo.readers.common import FileSource, RawTable, load_toml, normalise_name, read_table
+from geo.readers.common import FileSource, RawTable, load_toml, normalise_name, read_table, shown_name
 
 __all__ = ["ALIASES", "Codes", "DEFAULT_CODES_TOML", "IstvFile", "WEAPON_CLASSES", "read_codes", "read_istv"]
 
@@ -176,7 +176,7 @@ def read_codes(path: str | Path | dict | None = None) -> Codes:
     elif isinstance(path, dict):
         doc, where = path, "the code lists"
     else:
-        where = str(Path(path))
+        where = shown_name(path)
         doc = load_toml(path, "codes file", "--codes", "sample_data/ae/istv_codes.toml",
                         'Each line is "code" = "label"')
     tables = {}

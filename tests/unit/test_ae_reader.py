@@ -364,3 +364,19 @@ def test_the_gazetteer_in_the_same_folder_is_not_read_as_an_istv_file(tmp_path, 
     (folder / "venues.csv").write_text("name,town,postcode\nThe Crown,St Albans,AL1 1AG\n")
     out = ingest_ae([folder], store, gazetteer=folder / "venues.csv").to_dict()
     assert (out["files"], out["files_failed"], out["rows_read"], out["located"]) == (1, 0, 1, 1)
+
+
+def test_an_uploaded_codes_file_is_named_as_uploaded(tmp_path):
+    """Errors about a codes file the app staged name it as the user uploaded it, not its temporary copy."""
+    from geo.errors import SettingError
+    from geo.readers.ae import read_codes
+    from geo.readers.common import NamedPath
+
+    tmp = tmp_path / "hotspots-upload-x1"
+    tmp.mkdir()
+    (tmp / "codes.toml").write_text("not = [valid")
+    (tmp / "empty.toml").write_text("[assault_method]\n")
+    for name in ("codes.toml", "empty.toml"):
+        with pytest.raises(SettingError) as e:
+            read_codes(NamedPath(tmp / name, name))
+        assert name in str(e.value) and "hotspots-upload-" not in str(e.value)

@@ -145,6 +145,21 @@ def test_everyday_names_of_police_places_find_their_snap_points():
     assert r.precision[7] is None   # no bus station snap point in Watford
 
 
+def test_a_real_street_named_like_a_place_wins_over_the_alias():
+    # "The Mall" cleans to "mall", an everyday name of police.uk's "Shopping Area"; a street really called The
+    # Mall in the town is meant, and is found first. "subway" alone is not translated (the sandwich shop).
+    ae, an = town_xy("St Albans")
+    se, sn = town_xy("Stevenage")
+    loc = ["On or near The Mall", "On or near Shopping Area", "On or near Pedestrian Subway"]
+    streets = StreetIndex.from_locations(loc, [ae + 100, ae - 900, se + 50], [an, an + 200, sn], [2, 9, 5])
+    r = Geocoder(streets=streets).geocode(["The Mall, St Albans", "shopping centre, St Albans", "subway, Stevenage",
+                                           "underpass, Stevenage"])
+    assert (r.easting[0], r.matched[0]) == (round(ae + 100), "The Mall, St Albans")
+    assert (r.easting[1], r.matched[1]) == (round(ae - 900), "Shopping Area, St Albans")
+    assert r.precision[2] is None
+    assert r.matched[3] == "Pedestrian Subway, Stevenage"
+
+
 def test_bus_station_on_the_real_police_data_is_police_uks_own_point():
     """On the real 2021 files: the alias gives exactly the point of police.uk's own name in each town."""
     from tests.conftest import POLICE_STREET_DIR, SHARED_REASON

@@ -245,8 +245,11 @@ def test_withheld_or_small_total_hides_every_breakdown(tmp_path):
         assert set(pub.cells["class"]) <= {"Police only", "Low"}
         assert (pub.weapons["assaults"] == SECONDARY_LABEL).all() and pub.weapons["share_pct"].isna().all()
         assert (pub.ae_grid == SECONDARY_LABEL).all().all() and pub.ae_no_time == SECONDARY_LABEL
-        assert pub.ranked.empty
+        assert pub.ranked.empty and pub.unseen.empty
         assert any("Too few A&E assaults" in n for n in pub.notes)
+        # only hexagons with police violence are listed: one without is there only for its A&E assaults
+        assert set(pub.cells["cell"]) == {cell for cell, p in zip(cells, POLICE) if p}
+        assert (pub.cells["police_violence"] > 0).all()
 
 
 # ------------------------------------------------------------------------------ an attacker using everything

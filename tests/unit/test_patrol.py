@@ -336,6 +336,18 @@ def test_shift_shares_and_the_busier_shift_hint(sample_db, shift):
     hinted = got[best] - got[shift] >= defaults.PATROL_SHIFT_HINT_PP
     assert plan.summary["busier_shift"] == (best if hinted else None)
     assert any(f"The {best} shift" in n for n in plan.time_notes) == hinted
+    assert hinted == (shift != "late")  # the sample's violence peaks in the evening (shares in the docstring)
+
+
+def test_a_short_custom_shift_is_not_told_to_take_a_longer_one(sample_db):
+    # 18:00-22:00 holds fewer incidents than the 8-hour late shift only because it is half as long
+    from geo.store import Store
+
+    with Store(sample_db, read_only=True) as s:
+        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift="18:00-22:00")
+    assert plan.summary["shift_pct"] < plan.summary["shift_shares_pct"]["late"]
+    assert plan.summary["busier_shift"] is None
+    assert not any("consider planning it" in n for n in plan.time_notes)
 
 
 def test_harm_ranking_and_errors(sample_db):
