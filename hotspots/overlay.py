@@ -63,7 +63,9 @@ total (all selected A&E assaults), each audited against it; the total is shown o
 all three allow it. When it cannot be shown exactly (it is itself 1-7, or no count is
 left to protect a small one), no A&E breakdown is published at all: under a total known
 only to be small, even which hexagons have any assault narrows the counts, and shares
-or expected counts would give the total back. The classes then use police violence only.
+or expected counts would give the total back. The classes then use police violence only,
+and only hexagons with police violence are listed (one without would be there only for
+its A&E assaults).
 """
 
 from __future__ import annotations
