@@ -625,13 +625,8 @@ class Geocoder:
         if cleaned and town >= 0 and self.streets is not None and len(self.streets):
             # a real street of that name first ("The Mall" cleans to "mall"), then the place alias, then the name
             alias = PLACE_ALIASES.get(cleaned, cleaned)
-            tries = [cleaned] if alias == cleaned else (
-                [cleaned, alias] if self.streets.has(cleaned, town) else [alias, cleaned])
-            hit = None
-            for q in tries:
-                hit = self.streets.find(q, town)
-                if hit is not None:
-                    break
+            first = (cleaned, alias) if self.streets.has(cleaned, town) else (alias, cleaned)
+            hit = next((h for q in dict.fromkeys(first) if (h := self.streets.find(q, town)) is not None), None)
             if hit is not None:
                 x, y, c, name = hit
                 return x, y, "street", c, f"{name}, {self.towns['name'].iloc[town]}"

@@ -268,6 +268,11 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
                          bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top))
 
 
+def _near_text(streets: dict, cell: str) -> str:
+    """A cell's nearest police.uk locations as text: ``On or near X (40 m); ...``."""
+    return "; ".join(f"{name} ({d:,.0f} m)" for name, d in streets.get(cell, []))
+
+
 def _ranked(cells: pd.DataFrame) -> pd.DataFrame:
     """Cells with excess > 0, largest first (ties by cell id). True values: rank only shown counts."""
     r = cells.loc[cells["excess"] > 0]
@@ -442,10 +447,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     rows = []
     for i, cell in enumerate(ranked_cells["cell"].head(counts.top), start=1):
         r = pub.loc[cell]
-        near = "; ".join(f"{name} ({d:,.0f} m)" for name, d in counts.streets.get(cell, []))
         rows.append({"rank": i, "cell": cell, "ae_assaults": r["ae_assaults"],
-                     "police_violence": int(r["police_violence"]),
-                     "expected_ae": r["expected_ae"], "excess": r["excess"], "class": r["class"], "near": near})
+                     "police_violence": int(r["police_violence"]), "expected_ae": r["expected_ae"],
+                     "excess": r["excess"], "class": r["class"], "near": _near_text(counts.streets, cell)})
     ranked = pd.DataFrame(rows, columns=["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess",
                                          "class", "near"])
     # hexagons with hidden A&E counts and no police violence, in no order that depends on a count: the
@@ -455,8 +459,7 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         hidden_only[:] = False
     unseen = pd.DataFrame({"cell": c.loc[hidden_only, "cell"].to_numpy(),
                            "ae_assaults": cells.loc[hidden_only, "ae_assaults"].to_numpy()})
-    unseen["near"] = ["; ".join(f"{name} ({d:,.0f} m)" for name, d in counts.streets.get(cell, []))
-                      for cell in unseen["cell"]]
+    unseen["near"] = [_near_text(counts.streets, cell) for cell in unseen["cell"]]
     unseen = unseen.sort_values(["near", "cell"], ignore_index=True)
     notes = [f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
              f"\"{SECONDARY_LABEL}\" marks a larger count (more than {t}) hidden so that totals cannot reveal "
@@ -474,7 +477,6 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         notes.append("Too few A&E assaults in this selection to show any breakdown without giving small numbers "
                      "away: A&E numbers are hidden and the classes use police violence only. Widen the period or "
                      "the area.")
-    if tiny:
         # a hexagon without police violence is listed only because A&E has an assault there: under a total
         # known only to be small, even that narrows the counts (seven such under "1 to 7" are one each)
         cells = cells.loc[c["police_violence"].to_numpy() > 0].reset_index(drop=True)

@@ -234,9 +234,7 @@ def guarded(fn, *args, **kwargs):
     """
     try:
         return fn(*args, **kwargs)
-    except SettingError as err:  # a settings file the user uploaded is named as uploaded, not as its copy
-        _ui.show_error(HotspotsError(display_name(err.message), display_name(err.fix) if err.fix else None))
-    except HotspotsError as err:
+    except HotspotsError as err:  # settings and file problems alike: an upload named as uploaded, not its copy
         show_file_error(err)
     except Exception:  # a bug: log it with its traceback, show a sentence
         log.exception("unexpected error in %s", getattr(fn, "__name__", fn))

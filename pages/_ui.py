@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -22,6 +23,9 @@ from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RM
 from geo.errors import HotspotsError
 from geo.store import Store, resolve_db_path
 from hotspots.query import IncidentFilter
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 log = logging.getLogger("hotspots.app")
 
@@ -128,8 +132,7 @@ def store_summary(path: str, version: float) -> dict:
         real = [f for f in police_forces if SYNTHETIC_MARK not in f]
         stored = status.loc[status["rows"] > 0]  # a month with only rejected rows has nothing to show
         if real:  # once real data is loaded, the synthetic sample is left out of every view
-            real_ae = (stored["source"] == SOURCE_AE) & ~stored["force"].str.contains(SYNTHETIC_MARK, regex=False)
-            stored = stored.loc[stored["force"].isin(real) | real_ae]
+            stored = _without_sample(stored, real)
         months = {src: sorted(stored.loc[stored.source == src, "month"].unique()) for src in stored["source"].unique()}
         return {
             "rows": int(status["rows"].sum()) if len(status) else 0,
@@ -151,14 +154,19 @@ def summary() -> dict:
     return store_summary(db_path(), store_version())
 
 
-def shown_data(summary: dict) -> "pd.DataFrame":
+def shown_data(summary: dict) -> pd.DataFrame:
     """The status rows the views show: all of them on the sample alone; once real data is loaded, the real
     police forces' and the real A&E sites' (the synthetic sample is left out, as every page leaves it out)."""
     status = summary["status"]
     if not len(status) or not summary["shown_forces"]:
         return status
+    return _without_sample(status, summary["shown_forces"]).reset_index(drop=True)
+
+
+def _without_sample(status: pd.DataFrame, real_forces) -> pd.DataFrame:
+    """Status rows of the real police forces and of real (not sample-marked) A&E sites."""
     real_ae = (status["source"] == SOURCE_AE) & ~status["force"].str.contains(SYNTHETIC_MARK, regex=False)
-    return status.loc[status["force"].isin(summary["shown_forces"]) | real_ae].reset_index(drop=True)
+    return status.loc[status["force"].isin(list(real_forces)) | real_ae]
 
 
 @st.cache_data(show_spinner=False)

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from geo.constants import SOURCE_AE
 from pages import _ui
+from pages._data_ui import plural
 
 _ui.page_setup()
 st.title("Hotspots")
@@ -13,14 +15,14 @@ _ui.synthetic_banner(s["synthetic"])
 
 status = _ui.shown_data(s)  # once real data is loaded, the synthetic sample is left out, as on every page
 left_out = int(s["status"]["rows"].sum()) - int(status["rows"].sum()) if len(status) else 0
-not_ae = status.loc[status["source"] != "ae"] if len(status) else status
+not_ae = status.loc[status["source"] != SOURCE_AE] if len(status) else status
 months = sorted(status.loc[status["rows"] > 0, "month"].unique()) if len(status) else []
 c1, c2, c3 = st.columns(3)
 # A&E assaults are counted apart: their small counts are suppressed outside the Data page, and so are
 # totals that hold them (the rows not used here are police.uk's, stop and search's and force records')
 c1.metric("Incidents stored", f"{int(not_ae['rows'].sum()) if len(not_ae) else 0:,} incidents",
           help="police.uk, stop and search and force records; A&E assaults are counted in their own column below.")
-c2.metric("Months covered", f"{len(months):,} month{'' if len(months) == 1 else 's'}",
+c2.metric("Months covered", plural(len(months), "month"),
           help=f"{months[0]} to {months[-1]}" if months else None)
 c3.metric("Rows not used", f"{int(not_ae['rejected'].sum()) if len(not_ae) else 0:,} rows",
           help="police.uk, stop-and-search and force-records rows without a usable location or value; each is "

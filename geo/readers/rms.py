@@ -50,7 +50,7 @@ import pyarrow as pa
 from geo.boundaries import Area
 from geo.constants import POLICE_CATEGORIES, SOURCE_RMS
 from geo.errors import HotspotsError, SettingError
-from geo.readers.common import RawTable, discover, load_toml, match_columns, normalise_name, read_table
+from geo.readers.common import discover, load_toml, match_columns, normalise_name, read_table, shown_name
 
 __all__ = ["Mapping", "ingest_rms", "read_mapping"]
 
@@ -114,7 +114,7 @@ def read_mapping(path: str | Path | dict) -> Mapping:
     if isinstance(path, dict):
         doc = path
     else:
-        where = str(Path(path))
+        where = shown_name(path)
         doc = load_toml(path, "mapping file", "--mapping", "sample_data/rms/mapping.toml", 'Each line is key = "value"')
     cols = {k: str(v) for k, v in (doc.get("columns") or {}).items()}
     unknown = sorted(set(cols) - set(_FIELDS))
@@ -171,7 +171,7 @@ def staging_sql(m: Mapping) -> str:
     xn, yn = m.coordinate_names
     col = lambda k: f"r.{k}" if has(k) else "NULL::VARCHAR"  # noqa: E731
     content = " || '|' || ".join(f"coalesce(r.{k}, '')" for k in _FIELDS if has(k) and k != "id")
-    id_expr = (f"nullif(trim(r.id), '')" if has("id")
+    id_expr = ("nullif(trim(r.id), '')" if has("id")
                else f"'sha1:' || sha1({content}) || '#' || row_number() OVER (PARTITION BY r._member, sha1({content}) ORDER BY r._row)")
     return f"""
 WITH cats(key, name) AS (VALUES {cats}),

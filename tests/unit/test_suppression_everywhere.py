@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,6 @@ from hotspots.overlay import overlay, overlay_csv, overlay_geojson
 from hotspots.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.ae_rows import ae_rows, police_rows, unit, write_layout
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
 LAB = primary_label()
 
 
@@ -116,16 +114,10 @@ def test_general_exports_never_carry_ae(small_store, capsys):
 
 
 def open_page(db, monkeypatch, page, **query):
-    from streamlit.testing.v1 import AppTest
+    from tests.app.conftest import open_page as open_app_page
 
     monkeypatch.setenv("HOTSPOTS_DB", db)
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return open_app_page(page, **query)
 
 
 def published(values):
