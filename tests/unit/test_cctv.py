@@ -252,8 +252,10 @@ def test_sample_existing_cameras_file_reads(tmp_path):
     from geo.sample import write_sample
 
     write_sample(tmp_path, months=1)  # the generator writes the cameras file whatever the months
-    cams = read_points(tmp_path / "cctv" / "existing_cctv_synthetic.csv", "existing cameras")
-    assert len(cams) == 20 and cams["easting"].between(480000, 560000).all()
+    path = tmp_path / "cctv" / "existing_cctv_synthetic.csv"
+    cams = read_points(path, "existing cameras")
+    data_lines = sum(1 for line in path.read_text(encoding="utf-8-sig").splitlines()[1:] if line.strip())
+    assert len(cams) == data_lines == 20 and cams["easting"].between(480000, 560000).all()
 
 
 def test_bad_plan_settings(groups_store):
