@@ -2,8 +2,9 @@
 
 Builds >= 1,000,000 police.uk street rows in a temporary folder from the real
 Hertfordshire files in ``../shared/data`` (each month file copied N times, every copy
-moved on by whole years so that every (force, month) is distinct and nothing is
-replaced), then times:
+moved back by whole runs of 13 months so that every (force, month) is distinct, nothing
+is replaced, and every month lies between police.uk's first (2010-12) and today, as the
+readers require), then times:
 
 * the pipeline: ``read_area`` + ``ingest_police`` into a fresh DuckDB file, with the
   county boundary and without it (far-outside rule), best of 3;
@@ -67,25 +68,31 @@ _NAME_RE = re.compile(r"^(\d{4})-(\d{2})-(.+)$")
 def build_copies(out: Path, copies: int) -> tuple[int, int]:
     """Write ``copies`` copies of every month file under ``out/YYYY-MM/``; return (files, rows).
 
-    Copy ``k`` moves each month on by ``k * span`` years, where ``span`` is the number of
-    calendar years the real files cover (2021-01 .. 2022-01 is 2), so no two files share a
-    (force, month). The Month column (the second field; the first, Crime ID, is hex or
-    blank, never quoted) and the file name are both shifted.
+    Copy ``k`` moves each month back by ``k * span`` months, where ``span`` is the number of
+    months the real files cover (2021-01 .. 2022-01 is 13), so no two files share a (force,
+    month) and none is earlier than police.uk's first month (10 copies reach back to 2011-04).
+    The Month column (the second field; the first, Crime ID, is hex or blank, never quoted)
+    and the file name are both shifted.
     """
+    from geo.months import FIRST_POLICE_MONTH, month_index, shift_month
+
     files = sorted(STREET_DIR.glob("*-street.csv"))
     if not files:
         sys.exit(f"No street files in {STREET_DIR}.")
-    years = [int(_NAME_RE.match(f.name).group(1)) for f in files]
-    span = max(years) - min(years) + 1
+    months = [f"{_NAME_RE.match(f.name).group(1)}-{_NAME_RE.match(f.name).group(2)}" for f in files]
+    span = month_index(max(months)) - month_index(min(months)) + 1
+    if month_index(shift_month(min(months), -(copies - 1) * span)) < month_index(FIRST_POLICE_MONTH):
+        sys.exit(f"{copies} copies of {span} months reach back before {FIRST_POLICE_MONTH}; use fewer copies.")
     n_files = rows = 0
     for f in files:
         text = f.read_text(encoding="utf-8")
         y, m, rest = _NAME_RE.match(f.name).groups()
         for k in range(copies):
-            shift = k * span
+            shift = -k * span
             # the header line does not match (its Month is a word, not a date): n_sub is the data rows
-            new, n_sub = _MONTH_RE.subn(lambda mo: f"{mo.group(1)},{int(mo.group(2)) + shift:04d}-{mo.group(3)},", text)
-            month = f"{int(y) + shift:04d}-{m}"
+            new, n_sub = _MONTH_RE.subn(
+                lambda mo: f"{mo.group(1)},{shift_month(f'{mo.group(2)}-{mo.group(3)}', shift)},", text)
+            month = shift_month(f"{y}-{m}", shift)
             folder = out / month
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{month}-{rest}").write_text(new, encoding="utf-8")

@@ -49,7 +49,8 @@ from geo.errors import HotspotsError, SettingError
 from geo.geocode import (PRECISIONS, Geocoder, PostcodeIndex, StreetIndex, description_key, normalise_postcode,
                          read_gazetteer)
 from geo.readers.ae import KIND, WEAPON_CLASSES, Codes, read_codes, read_istv
-from geo.readers.common import discover
+from geo.months import FIRST_RECORD_YEAR
+from geo.readers.common import Inputs
 from geo.schema import REASONS
 from geo.store import LoadUnit, Store
 
@@ -169,7 +170,7 @@ def make_geocoder(store: Store, gazetteer: str | Path | pd.DataFrame | None = No
 
 def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path | pd.DataFrame | None = None,
               codes: str | Path | Codes | dict | None = None, progress: Progress | None = None,
-              synthetic: bool | None = None) -> AeIngestReport:
+              synthetic: bool | None = None, first_year: int = FIRST_RECORD_YEAR) -> AeIngestReport:
     """Load ISTV files (CSV/XLSX): read, check, geocode, write one transaction per file.
 
     Parameters
@@ -187,6 +188,9 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
         Mark the sites as synthetic data: ``force`` = ``"<site code> (SYNTHETIC)"``, as the sample's police
         force is marked, so that every view labels it and never mixes it with real data. Default: for files
         whose name says ``synthetic`` (as every file of the sample generator does).
+    first_year : int
+        Records (and reporting periods) dated before this year are refused, as are dates after the
+        current month.
 
     Returns
     -------
@@ -194,33 +198,37 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
         ``rows_read == rows_stored + rows_rejected``; not-located records are rejected rows (reason
         ``not_located``) and are also in ``ae_records``.
     """
-    from geo.ingest import _append_ragged, _failed_unit, ingest_units
+    from geo.ingest import _append_ragged, _failed_unit, ingest_units, unexpected_error
 
     c = codes if isinstance(codes, Codes) else read_codes(codes)
-    sources = discover(paths)
-    if isinstance(gazetteer, (str, os.PathLike)):
-        # a folder holding the gazetteer beside the ISTV files: the gazetteer is not an ISTV file
-        gz = Path(gazetteer).resolve()
-        sources = [src for src in sources if src.member or src.path.resolve() != gz]
-    geocoder = make_geocoder(store, gazetteer)
-    units, extra = [], []
-    for i, src in enumerate(sources):
-        raw = None
-        try:
-            f = read_istv(src, c)
-            raw = f.raw
-            if synthetic or (synthetic is None and SYNTHETIC_MARK.lower() in src.basename.lower()):
-                _mark_synthetic(f)
-            unit, info = _unit(f, geocoder)
-            unit.rejections = _append_ragged(unit.rejections, raw, SOURCE_AE)
-            units.append(unit)
-            extra.append(info)
-        except HotspotsError as err:
-            units.append(_failed_unit(src, KIND, SOURCE_AE, err, raw))
-            extra.append({"located": 0, "not_located": 0, "by_precision": {p: 0 for p in PRECISIONS}})
-        if progress:
-            progress(0.5 * (i + 1) / max(len(sources), 1), f"Read and placed {src.name}")
+    store.require_write("load data")
+    with Inputs(paths) as inputs:
+        sources = inputs.sources
+        if isinstance(gazetteer, (str, os.PathLike)):
+            # a folder holding the gazetteer beside the ISTV files: the gazetteer is not an ISTV file
+            gz = Path(gazetteer).resolve()
+            sources = [src for src in sources if src.member or src.problem or src.path.resolve() != gz]
+        geocoder = make_geocoder(store, gazetteer)
+        units, extra = [], []
+        for i, src in enumerate(sources):
+            raw = None
+            try:
+                f = read_istv(src, c, first_year=first_year)
+                raw = f.raw
+                if synthetic or (synthetic is None and SYNTHETIC_MARK.lower() in src.basename.lower()):
+                    _mark_synthetic(f)
+                unit, info = _unit(f, geocoder)
+                unit.rejections = _append_ragged(unit.rejections, raw, SOURCE_AE)
+                units.append(unit)
+                extra.append(info)
+            except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
+                err = exc if isinstance(exc, HotspotsError) else unexpected_error(src, exc)
+                units.append(_failed_unit(src, KIND, SOURCE_AE, err, raw))
+                extra.append({"located": 0, "not_located": 0, "by_precision": {p: 0 for p in PRECISIONS}})
+            if progress:
+                progress(0.5 * (i + 1) / max(len(sources), 1), f"Read and placed {src.name}")
     report = ingest_units(units, store, progress)
+    report.skipped = [s.to_dict() for s in inputs.skipped]
     for entry, info in zip(report.files, extra):
         entry.update(info)
     return AeIngestReport(report)
@@ -246,6 +254,9 @@ def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
         e[good], nn[good], prec[good], conf[good], matched[good] = (g.easting, g.northing, g.precision,
                                                                     g.confidence, g.matched)
     located = good & np.isfinite(e)
+    if located.any():  # a place outside Great Britain (a venue or fix with wrong coordinates) is not located
+        outside = locate(e[located], nn[located], is_bng=True, far_rule=False).reason != 0
+        located[np.flatnonzero(located)[outside]] = False
     not_located = good & ~located
     rows["reason"] = rows["reason"].where(~not_located, "not_located")
     rows.loc[not_located, "reason_column"] = DESCRIPTION_COLUMN
@@ -395,6 +406,13 @@ def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
         return 0
     loc = locate(missing["easting"].to_numpy(float), missing["northing"].to_numpy(float), is_bng=True,
                  far_rule=False)
+    placed = loc.reason == 0  # a fix or venue outside Great Britain has no place on the grid
+    if not placed.all():
+        missing = missing.loc[placed].reset_index(drop=True)
+        loc = locate(missing["easting"].to_numpy(float), missing["northing"].to_numpy(float), is_bng=True,
+                     far_rule=False)
+        if missing.empty:
+            return 0
     weapon = missing["weapon_class"].map(WEAPON_CLASSES)
     t = pa.table({
         "id": pa.array(missing["id"].tolist(), pa.string()), "force": pa.array(missing["force"].tolist(), pa.string()),

@@ -11,12 +11,13 @@ report with a reason: ``rows_read == rows_stored + rows_rejected`` always.
 
 from __future__ import annotations
 
+import logging
+import zipfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
-import zipfile
 
 import duckdb
 import numpy as np
@@ -25,14 +26,17 @@ import pyarrow.compute as pc
 
 from geo.boundaries import Area
 from geo.constants import SOURCE_POLICE, SOURCE_STOP_SEARCH
-from geo.errors import HotspotsError, SchemaError
+from geo.errors import HotspotsError, InputFileError, SchemaError
 from geo.locate import LOCATE_REASONS, locate
+from geo.months import FIRST_POLICE_MONTH, current_month
 from geo.readers import police
-from geo.readers.common import FileSource, RawTable, discover, file_sha256, read_table
+from geo.readers.common import FileSource, Inputs, RawTable, file_sha256, read_table
 from geo.schema import INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
-from geo.store import LoadUnit, Store
+from geo.store import DiskFullError, LoadUnit, Store
 
-__all__ = ["IngestReport", "ingest_police", "ingest_units"]
+__all__ = ["IngestReport", "ingest_police", "ingest_units", "read_safely", "unexpected_error"]
+
+log = logging.getLogger("hotspots.ingest")
 
 Progress = Callable[[float, str], None]
 
@@ -46,6 +50,8 @@ class IngestReport:
     """What a load did, file by file and in total. ``to_dict()`` is the CLI's JSON."""
 
     files: list[dict] = field(default_factory=list)
+    #: inputs not read at all: archive members and folder files that are not tables, with the reason
+    skipped: list[dict] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
@@ -84,6 +90,7 @@ class IngestReport:
             "rejected_by_reason": self.rejected_by_reason,
             "months": self.months,
             "file_report": self.files,
+            "skipped": self.skipped,
         }
 
 
@@ -137,21 +144,69 @@ def ingest_units(units: Iterable[LoadUnit], store: Store, progress: Progress | N
 
 def _write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Progress | None,
                    total: int) -> IngestReport:
-    """Write each batch's units in order, one transaction per file (see ``Store.write``)."""
+    """Write each batch's units in order, one transaction per file (see ``Store.write``).
+
+    A file the store refuses is reported as failed and the load goes on; a full disk stops the load (every
+    later write would fail too): the files committed before it stay loaded and the rest are reported as
+    not loaded, with the sentence that says so.
+    """
     report = IngestReport()
     done = 0
+    stopped: DiskFullError | None = None
     # Each file still commits on its own (and its WAL record is durable); merging the WAL
     # into the database file is left to one checkpoint at the end: automatic checkpoints
     # every few files cost more than the writes themselves on a growing table.
     with store.deferred_checkpoint():
         for units in batches:
             for unit in units:
-                written = store.write(unit)
-                report.files.append(_file_entry(unit, written))
+                if stopped is None:
+                    try:
+                        report.files.append(_file_entry(unit, store.write(unit)))
+                    except DiskFullError as err:
+                        stopped = err
+                        report.files.append(_not_written(unit, err))
+                    except HotspotsError as err:
+                        report.files.append(_not_written(unit, err))
+                else:
+                    report.files.append(_not_written(unit, stopped))
                 done += 1
                 if progress:
                     progress(0.5 + 0.5 * done / max(total, 1), f"Stored {unit.file}")
     return report
+
+
+def _not_written(unit: LoadUnit, err: HotspotsError) -> dict:
+    """The report of a file the store could not take: every row counted as refused with the reason."""
+    entry = _file_entry(unit, None)
+    entry.update(status="failed", rows_stored=0, rows_rejected=unit.rows_read,
+                 rejected_by_reason={"file_rejected": unit.rows_read} if unit.rows_read else {},
+                 error=str(err))
+    return entry
+
+
+def read_safely(src: FileSource, looks_like_header, expected: str) -> tuple[RawTable | None, HotspotsError | None]:
+    """``read_table`` that never lets one file stop a load: a problem becomes that file's refusal.
+
+    An error that is not a ``HotspotsError`` is a bug in a reader; it is logged with its traceback and the
+    file is refused with a sentence, so the other files still load and no traceback reaches a person.
+    """
+    try:
+        return read_table(src, looks_like_header, expected), None
+    except HotspotsError as err:
+        return None, err
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        return None, unexpected_error(src, exc)
+
+
+def unexpected_error(src: FileSource, exc: BaseException) -> InputFileError:
+    """The refusal of a file whose reading failed in a way no reader foresaw (logged with its traceback)."""
+    if isinstance(exc, MemoryError):
+        return InputFileError("the file needs more memory than this computer has to read.", file=src.name,
+                              fix="Split it into smaller files and load those.")
+    log.error("Unexpected error reading %s", src.name, exc_info=exc)
+    return InputFileError(f"the file could not be read ({type(exc).__name__}; the details are in the log).",
+                          file=src.name, fix="Check the file opens in a spreadsheet; if it does, report the "
+                                             "problem with the file attached.")
 
 
 def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tuple[FileSource, RawTable | None, str | None, HotspotsError | None]]:
@@ -165,11 +220,9 @@ def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tupl
         return k is not None
 
     def one(src: FileSource):
-        try:
-            raw = read_table(src, lambda cells: looks(cells, src.name), "a police.uk CSV (street, outcomes or stop and search)")
-            return src, raw, kind_of.get(src.name), None
-        except HotspotsError as err:
-            return src, None, None, err
+        raw, err = read_safely(src, lambda cells: looks(cells, src.name),
+                               "a police.uk CSV (street, outcomes or stop and search)")
+        return src, raw, kind_of.get(src.name) if raw is not None else None, err
 
     out = []
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -180,6 +233,16 @@ def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tupl
     return out
 
 
+def decimal_point(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Numbers written with a decimal comma (``-0,3961``), as semicolon-delimited exports write them, with a
+    point; other values unchanged (a value with both a point and a comma is left for the reader to refuse).
+
+    >>> decimal_point(pa.array(["-0,3961", "51.65", "1,234.5", None])).to_pylist()
+    ['-0.3961', '51.65', '1,234.5', None]
+    """
+    return pc.replace_substring_regex(values, r"^(\s*[+-]?\d+),(\d+\s*)$", r"\1.\2")
+
+
 def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTable]) -> pa.Table:
     """Run the kind's SQL over all its files at once; returns the staged rows."""
     tables, members = [], []
@@ -187,6 +250,10 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTabl
         cols = police.match_columns_for(raw, kind)
         t = raw.table
         arrays = {key: (t.column(col) if col else pa.nulls(t.num_rows, pa.string())) for key, col in cols.items()}
+        if raw.decimal_comma:
+            for key in ("lon", "lat"):
+                if key in arrays:
+                    arrays[key] = decimal_point(arrays[key])
         arrays["_row"] = t.column("_row")
         arrays["_member"] = pa.array(np.full(t.num_rows, i, dtype=np.int32))
         tables.append(pa.table(arrays))
@@ -194,7 +261,8 @@ def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTabl
                         "file_force": police.force_from_filename(raw.source.basename)})
     raw_all = pa.concat_tables(tables) if tables else None
     con.register("raw", raw_all)
-    params = {"basenames": [m["basename"] for m in members], "forces": [m["file_force"] for m in members]}
+    params = {"basenames": [m["basename"] for m in members], "forces": [m["file_force"] for m in members],
+              "first_month": f"{FIRST_POLICE_MONTH}-01", "last_month": f"{current_month()}-01"}
     staged = con.sql(kind.sql, params=params).to_arrow_table()
     con.unregister("raw")
     return staged
@@ -219,8 +287,17 @@ def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None =
     Returns
     -------
     IngestReport
+        ``skipped`` lists the archive members and folder files that were not read, with the reason.
     """
-    sources = discover(paths)
+    store.require_write("load data")
+    with Inputs(paths) as inputs:
+        report = _ingest_sources(inputs.sources, store, area, progress)
+    report.skipped = [s.to_dict() for s in inputs.skipped]
+    return report
+
+
+def _ingest_sources(sources: list[FileSource], store: Store, area: Area | None,
+                    progress: Progress | None) -> IngestReport:
     batches = _batches(sources)
     if len(batches) == 1:
         return ingest_units(_prepare(sources, area, progress), store, progress)
@@ -259,7 +336,9 @@ def _batches(sources: list[FileSource]) -> list[list[FileSource]]:
     member_sizes: dict[Path, dict[str, int]] = {}
     for src in sources:
         try:
-            if src.member is None:
+            if src.problem is not None:
+                n = 0
+            elif src.member is None:
                 n = src.path.stat().st_size
             else:
                 if src.path not in member_sizes:
@@ -407,6 +486,8 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
     for name in _STORED:
         cols[name] = pa.array(located[name][keep]) if name in located else staged.column(name).filter(mask)
     kept_member = member[keep]
+    if kind_name == police.STREET:
+        cols["duplicate_id"] = _repeated_ids(cols["id"], kept_member)
     cols["source_file"] = pa.DictionaryArray.from_arrays(
         pa.array(kept_member.astype(np.int32)), pa.array(names, pa.string()))
     incidents = pa.table(cols)
@@ -430,11 +511,33 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
             partitions=parts.get(i, _NO_PARTITIONS),
             incidents=incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]),
             sha256=raw.sha256,
-            notes=raw.notes + ([f"read as {raw.encoding}"] if raw.encoding == "cp1252" else [])))
+            notes=raw.notes + _duplicate_note(incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]))))
     return units
 
 
-_STORED = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id", "source_file")]
+def _repeated_ids(ids, member: np.ndarray) -> pa.Array:
+    """True for a stored row whose id an earlier stored row of the same file has (police.uk publishes a few
+    Crime IDs twice, at two places): kept, and left out of analyses so the crime counts once. Judged among
+    the stored rows, so a crime whose first row had no location still counts by its placed one."""
+    codes = pc.dictionary_encode(ids).combine_chunks() if isinstance(ids, pa.ChunkedArray) else pc.dictionary_encode(ids)
+    key = member.astype(np.int64) * (len(codes.dictionary) + 1) + codes.indices.to_numpy(zero_copy_only=False)
+    repeat = np.ones(key.size, dtype=bool)
+    repeat[np.unique(key, return_index=True)[1]] = False  # the first row of each (file, id)
+    return pa.array(repeat)
+
+
+def _duplicate_note(rows: pa.Table) -> list[str]:
+    """The load report's note on repeated identifiers (police.uk publishes a few Crime IDs twice)."""
+    if "duplicate_id" not in rows.column_names or not rows.num_rows:
+        return []
+    n = pc.sum(rows.column("duplicate_id")).as_py() or 0
+    if not n:
+        return []
+    return [f"{n:,} row(s) repeat a Crime ID of an earlier row of this file (police.uk publishes a few twice): "
+            "kept, and each crime counted once"]
+
+
+_STORED = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id", "source_file", "duplicate_id")]
 _NO_PARTITIONS = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
                            "month": pa.array([], pa.date32())})
 

@@ -23,16 +23,18 @@ __all__ = ["LOCATE_REASONS", "Located", "far_outside", "locate"]
 
 #: Reason codes locate() can give (index 0 = located). Sentences are in geo.schema.REASONS.
 LOCATE_REASONS: tuple[str | None, ...] = (
-    None, "coordinates_swapped", "outside_great_britain", "outside_area", "far_outside_force_area")
-_SWAPPED, _OUTSIDE_GB, _OUTSIDE_AREA, _FAR = 1, 2, 3, 4
+    None, "coordinates_swapped", "outside_great_britain", "outside_area", "far_outside_force_area",
+    "bad_coordinates")
+_SWAPPED, _OUTSIDE_GB, _OUTSIDE_AREA, _FAR, _NOT_FINITE = 1, 2, 3, 4, 5
 
 
 @dataclass
 class Located:
     """Coordinates of every input row, and why a row could not be placed.
 
-    ``reason`` is an int8 array indexing ``LOCATE_REASONS`` (0: placed); rows whose
-    input was NaN keep reason 0 and NaN coordinates (the reader reported them).
+    ``reason`` is an int8 array indexing ``LOCATE_REASONS`` (0: placed, with finite coordinates and an
+    H3 cell); a row whose input was not a finite number (NaN, infinity) gets ``bad_coordinates`` (a reader
+    that already gave the row a reason keeps its own).
     """
 
     lon: np.ndarray
@@ -76,7 +78,7 @@ def locate(x, y, *, is_bng, groups=None, area: Area | None = None,
 
     >>> loc = locate([-0.328628, 51.745290, np.nan], [51.745290, -0.328628, np.nan], is_bng=False, far_rule=False)
     >>> [LOCATE_REASONS[r] for r in loc.reason]
-    [None, 'coordinates_swapped', None]
+    [None, 'coordinates_swapped', 'bad_coordinates']
     >>> round(float(loc.easting[0]))
     515487
     """
@@ -89,6 +91,7 @@ def locate(x, y, *, is_bng, groups=None, area: Area | None = None,
         easting=np.full(n, np.nan), northing=np.full(n, np.nan),
         h3_11=np.zeros(n, dtype=np.uint64), reason=np.zeros(n, dtype=np.int8), far_rule={})
     valid = np.isfinite(x) & np.isfinite(y)
+    out.reason[~valid] = _NOT_FINITE
     for kind_bng in (False, True):
         rows = np.flatnonzero(valid & (bng == kind_bng))
         if rows.size == 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "INCIDENT_COLUMNS", "REASONS", "Reason", "REJECTION_COLUMNS", "incident_ddl"]
+__all__ = ["Column", "INCIDENT_CHECKS", "INCIDENT_COLUMNS", "REASONS", "Reason", "REJECTION_COLUMNS", "incident_ddl"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Column:
     sql_type: str
     description: str
     nullable: bool = True
+    default: str | None = None
 
 
 #: The canonical incident table (DuckDB types).
@@ -47,6 +48,18 @@ INCIDENT_COLUMNS: tuple[Column, ...] = (
     Column("source_file", "VARCHAR", "The file (or `archive.zip!member`) the row came from.", False),
     Column("source_row", "INTEGER", "Its row in that file as a spreadsheet numbers it (the header is row 1).", False),
     Column("load_id", "INTEGER", "The load that stored it (table `loads`).", False),
+    Column("duplicate_id", "BOOLEAN", "True for a later row of the same file with the same identifier (police.uk "
+           "publishes a few Crime IDs twice, at two places): kept, listed in the load's notes, and left out of "
+           "every analysis so that the crime is counted once.", False, "false"),
+)
+
+#: Rules every stored incident keeps (the store refuses a row that breaks one): a real H3 cell, finite
+#: coordinates, and a month in a sane range (readers refuse months after the current one, and police.uk
+#: months before 2010-12; these bounds stop anything that slips past them from spanning millennia).
+INCIDENT_CHECKS: tuple[str, ...] = (
+    "h3_11 <> 0",
+    "isfinite(lon) AND isfinite(lat) AND isfinite(easting) AND isfinite(northing)",
+    "month >= DATE '1900-01-01' AND month < DATE '2200-01-01'",
 )
 
 #: The rejection report: one row per input row not stored.
@@ -79,7 +92,7 @@ def _r(code: str, message: str, fix: str) -> tuple[str, Reason]:
 REASONS: dict[str, Reason] = dict([
     _r("no_coordinates", "The row has no coordinates, so it cannot be placed on the map.",
        "None needed for police.uk rows (about 1-2 % have no location); for your own files, fill in the coordinates."),
-    _r("bad_coordinates", "The coordinates are not numbers.",
+    _r("bad_coordinates", "The coordinates are not finite numbers (text, NaN or infinity).",
        "Use decimal degrees (e.g. -0.3286, 51.7453) or whole metres for easting/northing."),
     _r("coordinates_swapped", "Longitude and latitude appear swapped: the point is in Great Britain only the other way round.",
        "Swap the two columns (or the two names in the column mapping) and load the file again."),
@@ -91,6 +104,10 @@ REASONS: dict[str, Reason] = dict([
        "None needed; to judge points near the border exactly, load with the force boundary (--area FILE, or 'Keep only points inside' on the Data page)."),
     _r("bad_month", "The month is not a valid YYYY-MM month.",
        "Use the month as police.uk writes it, e.g. 2021-06."),
+    _r("month_out_of_range", "The month is before police.uk's first month (2010-12) or after the current month.",
+       "Check the Month column: police.uk writes YYYY-MM (e.g. 2021-06); a spreadsheet may have changed it."),
+    _r("date_out_of_range", "The date is after the current month, or before the first year loads accept (2000 unless set).",
+       "Check the date column and its format (05/06/21 is read as 2021); for older records, load with --first-year."),
     _r("bad_datetime", "The date-time cannot be read.",
        "Use ISO 8601 (2021-06-05 22:15) or day-first UK dates (05/06/2021 22:15), or set [datetime] format in the mapping."),
     _r("window_reversed", "The 'from' date-time is after the 'to' date-time.",
@@ -120,9 +137,11 @@ def incident_ddl(table: str = "incidents") -> str:
     >>> incident_ddl().splitlines()[1].strip()
     'id VARCHAR NOT NULL,'
     """
-    cols = ",\n  ".join(
-        f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in INCIDENT_COLUMNS)
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {cols}\n)"
+    cols = [f"{c.name} {c.sql_type}{'' if c.default is None else ' DEFAULT ' + c.default}"
+            f"{'' if c.nullable else ' NOT NULL'}" for c in INCIDENT_COLUMNS]
+    cols += [f"CHECK ({rule})" for rule in INCIDENT_CHECKS]
+    body = ",\n  ".join(cols)
+    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
 
 
 def markdown_tables() -> str:

@@ -21,7 +21,9 @@ Rules
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,16 +33,53 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from geo.constants import DB_ENV_VAR, DEFAULT_DB_PATH, H3_RESOLUTIONS, SOURCE_POLICE
+from geo.constants import DB_ENV_VAR, DEFAULT_DB_PATH, H3_RESOLUTIONS, SOURCE_POLICE, SOURCE_STOP_SEARCH
 from geo.errors import StoreError
 from geo.grid import parent_sql
-from geo.schema import INCIDENT_COLUMNS, REJECTION_COLUMNS, incident_ddl
+from geo.months import FIRST_POLICE_MONTH, current_month
+from geo.schema import INCIDENT_CHECKS, INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS, incident_ddl
 
-__all__ = ["LoadUnit", "Store", "resolve_db_path"]
+__all__ = ["DiskFullError", "LoadUnit", "Store", "StoreBusyError", "resolve_db_path"]
 
-SCHEMA_VERSION = "1"
+log = logging.getLogger("hotspots.store")
+
+#: The store's layout. 2: the ``duplicate_id`` column and the incident CHECK rules (``INCIDENT_CHECKS``).
+SCHEMA_VERSION = 2
+#: How long opening a store waits for another program (the app, another command) to let go of it, in
+#: seconds ($HOTSPOTS_LOCK_WAIT_S overrides): DuckDB lets one process write a file at a time.
+LOCK_WAIT_S = 60.0
+
+
+class StoreBusyError(StoreError):
+    """Another program holds the store, and it was not let go within the wait."""
+
+
+class DiskFullError(StoreError):
+    """The disk (or the file-size limit) stopped a write: the files committed before it stay loaded."""
+
+
+def _lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "Conflicting lock" in text or "Could not set lock" in text or "lock on file" in text
+
+
+def _disk_full(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(s in text for s in ("No space left on device", "File too large", "Disk quota exceeded"))
 INCIDENT_NAMES = [c.name for c in INCIDENT_COLUMNS]
 REJECTION_NAMES = [c.name for c in REJECTION_COLUMNS]
+
+
+def _writable(p: Path) -> bool:
+    """Whether this user can write the store file and create its write-ahead log beside it."""
+    return os.access(p, os.W_OK) and os.access(p.parent, os.W_OK | os.X_OK) and not _read_only_mount(p)
+
+
+def _read_only_mount(p: Path) -> bool:
+    try:
+        return bool(os.statvfs(p).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
@@ -130,27 +169,88 @@ class Store:
     0
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, create: bool = True):
+    def __init__(self, path: str | os.PathLike | None = None, read_only: bool = False, create: bool = True,
+                 wait_s: float | None = None, on_wait: Callable[[float, float], None] | None = None):
         self._outcomes_seen: bool | None = None
         self.path = str(path) if str(path) == ":memory:" else resolve_db_path(path)
+        #: why this store cannot be written (None: it can): a read-only file, or opened for reading
+        self.read_only_reason: str | None = "it was opened for reading only" if read_only else None
         if self.path != ":memory:":
-            if read_only and not Path(self.path).exists():
+            p = Path(self.path)
+            if read_only and not p.exists():
                 raise StoreError(f"There is no store at {self.path}.",
-                                 "Load data first: python -m hotspots ingest police FILES --db " + str(self.path))
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                                 "Check the --db path, or load data first: python -m hotspots ingest police FILES "
+                                 f"--db {self.path}")
+            if p.exists() and not _writable(p):
+                read_only = True
+                self.read_only_reason = f"the file {self.path} (or its folder) is read-only for this user"
+            if not p.exists():
+                p.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
+        self.con = self._connect(read_only, wait_s, on_wait)
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            raise StoreError(f"The store {self.path} cannot be opened ({exc}).",
-                             "Close other programs using it (another app or command), or use another --db file.") from exc
-        if create and not read_only:
-            self._create()
+            self._check_version(create)
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _connect(self, read_only: bool, wait_s: float | None, on_wait) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting (bounded) while another program holds it."""
+        wait = float(os.environ.get("HOTSPOTS_LOCK_WAIT_S", LOCK_WAIT_S)) if wait_s is None else float(wait_s)
+        start = time.monotonic()
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                waited = time.monotonic() - start
+                if _lock_conflict(exc) and waited < wait:
+                    if on_wait is not None:
+                        on_wait(waited, wait)
+                    time.sleep(min(delay, max(wait - waited, 0.01)))
+                    delay = min(delay * 1.5, 1.0)
+                    continue
+                if _lock_conflict(exc):
+                    raise StoreBusyError(
+                        f"The store {self.path} is in use by another program (a load, or the app writing to it), "
+                        f"and it was not free after {wait:.0f} s.",
+                        "Wait for the other load to finish and try again; the app and the command line share "
+                        "the store one writer at a time.") from exc
+                raise StoreError(f"The store {self.path} cannot be opened ({exc}).",
+                                 "Check the file is a Hotspots store (a DuckDB file), or use another --db file.") from exc
+            except duckdb.Error as exc:
+                raise StoreError(f"The store {self.path} cannot be opened ({exc}).",
+                                 "Check the file is a Hotspots store (a DuckDB file), or use another --db file.") from exc
 
     # -- schema --------------------------------------------------------------
+    def _stored_version(self) -> int | None:
+        """The layout version the file holds (None: a new, empty file)."""
+        try:
+            rows = self.con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+        except duckdb.CatalogException:
+            return None
+        return int(rows[0][0]) if rows else None
+
+    def _check_version(self, create: bool) -> None:
+        """Create a new store's tables, upgrade an older one, refuse a newer one."""
+        have = self._stored_version()
+        if have is not None and have > SCHEMA_VERSION:
+            raise StoreError(f"The store {self.path} was made by a newer version of Hotspots (layout {have}; "
+                             f"this version reads layout {SCHEMA_VERSION}).",
+                             "Upgrade Hotspots (pip install -e . in its folder), or use another --db file.")
+        if have is not None and have < SCHEMA_VERSION:
+            if self.read_only:
+                raise StoreError(f"The store {self.path} was made by an older version of Hotspots and must be "
+                                 f"upgraded once, which needs write access ({self.read_only_reason}).",
+                                 f"Run python -m hotspots status --db {self.path} once as a user who can write it.")
+            self._migrate(have)
+        elif (have is None or create) and not self.read_only:
+            self._create()
+
     def _create(self) -> None:
         c = self.con
         c.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-        c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+        c.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         c.execute("CREATE SEQUENCE IF NOT EXISTS load_seq START 1")
         c.execute(incident_ddl("incidents"))
         c.execute("""CREATE TABLE IF NOT EXISTS outcomes (
@@ -166,8 +266,81 @@ class Store:
             name VARCHAR NOT NULL, layer VARCHAR NOT NULL, source VARCHAR, wkb BLOB NOT NULL,
             PRIMARY KEY (layer, name))""")
         c.execute("CREATE TABLE IF NOT EXISTS mappings (name VARCHAR PRIMARY KEY, toml VARCHAR, saved_at TIMESTAMP)")
+        self._create_view()
+
+    def _create_view(self) -> None:
         cells = ",\n".join(f"  lower(hex({parent_sql('h3_11', r)})) AS h3_{r}" for r in H3_RESOLUTIONS)
-        c.execute(f"CREATE VIEW IF NOT EXISTS incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n{cells}\nFROM incidents")
+        self.con.execute(f"CREATE VIEW IF NOT EXISTS incidents_h3 AS SELECT * EXCLUDE (h3_11), h3_11 AS h3_int,\n"
+                         f"{cells}\nFROM incidents")
+
+    def _migrate(self, have: int) -> None:
+        """Upgrade an older store in one transaction (all or nothing).
+
+        1 -> 2: the incident table gains ``duplicate_id`` and the CHECK rules. Rows an older version stored
+        that break them (no H3 cell or infinite coordinates from "inf" in a file; months after the current
+        one, or police.uk months before 2010-12) move to the rejection report with their reason, so nothing
+        is lost and no analysis spans millennia.
+        """
+        c = self.con
+        log.warning("Upgrading the store %s from layout %s to %s", self.path, have, SCHEMA_VERSION)
+        place_ok = f"coalesce(({INCIDENT_CHECKS[0]}) AND ({INCIDENT_CHECKS[1]}), false)"
+        month_ok = (f"coalesce(({INCIDENT_CHECKS[2]}) AND month <= DATE '{current_month()}-01' AND (source NOT IN "
+                    f"('{SOURCE_POLICE}', '{SOURCE_STOP_SEARCH}') OR month >= DATE '{FIRST_POLICE_MONTH}-01'), false)")
+        ok = f"{place_ok} AND {month_ok}"
+        c.execute("BEGIN TRANSACTION")
+        try:
+            c.execute("DROP VIEW IF EXISTS incidents_h3")
+            c.execute("ALTER TABLE incidents RENAME TO incidents_old")
+            c.execute(incident_ddl("incidents"))
+            old_cols = {r[0] for r in c.execute("SELECT column_name FROM information_schema.columns "
+                                                "WHERE table_name = 'incidents_old'").fetchall()}
+            cols = ", ".join(col.name for col in INCIDENT_COLUMNS if col.name in old_cols)
+            c.execute(f"INSERT INTO incidents ({cols}) SELECT {cols} FROM incidents_old WHERE {ok}")
+            for code, test in (("bad_coordinates", f"NOT {place_ok}"), ("month_out_of_range", f"{place_ok} AND NOT {month_ok}")):
+                r = REASONS[code]
+                c.execute(f"""INSERT INTO rejections (source, force, month, file, "row", "column", value, reason,
+                              message, fix, kind, file_key, load_id)
+                    SELECT source, force, NULL, source_file, source_row,
+                           CASE WHEN ? = 'bad_coordinates' THEN 'Longitude, Latitude' ELSE 'Month' END,
+                           CASE WHEN ? = 'bad_coordinates' THEN lon::VARCHAR || ', ' || lat::VARCHAR
+                                ELSE strftime(month, '%Y-%m') END,
+                           ?, ? || ' (found when the store was upgraded)', ?, source, source_file, load_id
+                    FROM incidents_old WHERE {test}""", [code, code, code, r.message, r.fix])
+            c.execute("DROP TABLE incidents_old")
+            self._create_view()
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+            c.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction; DuckDB has already ended it after a failed write."""
+        try:
+            self.con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def require_write(self, action: str) -> None:
+        """Raise a ``StoreError`` saying ``action`` needs write access, when the store is read-only."""
+        if self.read_only:
+            raise StoreError(f"Cannot {action}: the store is read-only ({self.read_only_reason}).",
+                             "Ask whoever runs the store for write access, or copy the file and use the copy "
+                             "with --db (the app: HOTSPOTS_DB).")
+
+    def write_error(self, exc: BaseException, action: str) -> StoreError:
+        """The sentence for a failed write: the disk is full, or the store refused the rows."""
+        if _disk_full(exc):
+            return DiskFullError(
+                f"The disk is full: {action} stopped because the store {self.path} could not grow. Files loaded "
+                "before it are kept.",
+                "Free some space on that disk (or use --db on a disk with room), then run the same load again: "
+                "files already loaded are not loaded twice.")
+        if isinstance(exc, duckdb.ConstraintException):
+            return StoreError(f"The store refused {action}: a row broke one of its rules ({exc}).",
+                              "Report this: the readers should have listed the row with a reason.")
+        return StoreError(f"{action[0].upper() + action[1:]} failed: {exc}.",
+                          "Check the disk holding the store, then run the same load again.")
 
     # -- writing ---------------------------------------------------------------
     def _before_commit(self) -> None:
@@ -191,6 +364,7 @@ class Store:
         else:
             stored = 0
         rejected = unit.rejections.num_rows
+        self.require_write("load data")
         c.execute("BEGIN TRANSACTION")
         try:
             # the load record first: it draws the load id the rows carry
@@ -220,8 +394,11 @@ class Store:
                 unit.after_write(c)
             self._before_commit()
             c.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise self.write_error(exc, f"loading {unit.file}") from exc
         except BaseException:
-            c.execute("ROLLBACK")
+            self._rollback()
             raise
         finally:
             for name in ("u_rej", "u_inc", "u_out", "u_side"):
@@ -248,8 +425,9 @@ class Store:
         else:
             c.execute("""DELETE FROM incidents WHERE EXISTS (SELECT 1 FROM u_inc u
                 WHERE u.source = incidents.source AND u.force = incidents.force AND u.id = incidents.id)""")
-        cols = [n for n in INCIDENT_NAMES if n not in ("outcome", "load_id")]
-        sel = ", ".join(f"u.{n}" for n in cols)
+        given = set(unit.incidents.column_names)  # duplicate_id is optional (default false)
+        cols = [n for n in INCIDENT_NAMES if n not in ("outcome", "load_id") and (n != "duplicate_id" or n in given)]
+        sel = ", ".join("coalesce(u.duplicate_id, false)" if n == "duplicate_id" else f"u.{n}" for n in cols)
         if unit.source == SOURCE_POLICE and self._any_outcomes():
             c.execute(f"""INSERT INTO incidents ({', '.join(cols)}, outcome, load_id)
                 SELECT {sel}, coalesce(lo.outcome_type, u.outcome_given), ? FROM u_inc u
@@ -322,7 +500,7 @@ class Store:
         thousand rows, where a second thread costs more to schedule than it saves (and
         leaves a core to the reading of the next files); the checkpoint gets them back.
         """
-        if self.path == ":memory:":
+        if self.path == ":memory:" or self.read_only:
             yield
             return
         old = self.con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()[0][0]
@@ -332,9 +510,13 @@ class Store:
         try:
             yield
         finally:
-            self.con.execute(f"SET threads = {int(threads)}")
-            self.con.execute(f"SET checkpoint_threshold = '{old}'")
-            self.con.execute("CHECKPOINT")
+            try:
+                self.con.execute(f"SET threads = {int(threads)}")
+                self.con.execute(f"SET checkpoint_threshold = '{old}'")
+                self.con.execute("CHECKPOINT")
+            except duckdb.Error as exc:  # e.g. a full disk: the commits are safe in the write-ahead log
+                log.warning("Checkpoint of %s after the load failed (%s); it is retried on the next open",
+                            self.path, exc)
 
     def remove(self, source: str, force: str | None = None, months: list[str] | None = None) -> int:
         """Delete a source's incidents (optionally one force, some months); returns rows removed."""
@@ -347,6 +529,7 @@ class Store:
             params.append(list(months))
         w = " AND ".join(where)
         c = self.con
+        self.require_write("remove data")
         c.execute("BEGIN TRANSACTION")
         try:
             n = c.execute(f"SELECT count(*) FROM incidents WHERE {w}", params).fetchall()[0][0]
@@ -356,8 +539,11 @@ class Store:
             for table in self._side_tables_of(source):  # e.g. the A&E records and their free text
                 c.execute(f"DELETE FROM {table} WHERE {side_where}", params[1:])
             c.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise self.write_error(exc, "removing data") from exc
         except BaseException:
-            c.execute("ROLLBACK")
+            self._rollback()
             raise
         return int(n)
 
@@ -366,14 +552,18 @@ class Store:
         import shapely
 
         c = self.con
+        self.require_write("store areas")
         c.execute("BEGIN TRANSACTION")
         try:
             for a in areas:
                 c.execute("INSERT OR REPLACE INTO areas VALUES (?, ?, ?, ?)",
                           [a.name, layer, a.source, shapely.to_wkb(a.geometry)])
             c.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise self.write_error(exc, "storing areas") from exc
         except BaseException:
-            c.execute("ROLLBACK")
+            self._rollback()
             raise
         return len(areas)
 
@@ -401,6 +591,7 @@ class Store:
 
     def save_mapping(self, name: str, toml_text: str) -> None:
         """Keep a force-records column mapping (TOML text) under a name, replacing one of that name."""
+        self.require_write("save the column mapping")
         self.con.execute("INSERT OR REPLACE INTO mappings VALUES (?, ?, current_timestamp)", [name, toml_text])
 
     def mappings(self) -> dict[str, str]:

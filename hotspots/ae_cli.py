@@ -50,7 +50,8 @@ def ae_cli(args) -> int:
     """Run ``ingest ae``; returns the exit status (1 when a file was refused)."""
     from geo.ae import ingest_ae
     from geo.store import Store
-    from hotspots.cli import _print_report, _progress_bar
+    from geo.months import FIRST_RECORD_YEAR
+    from hotspots.cli import _print_report, _progress_bar, _wait_message
 
     if getattr(args, "area", None):
         from geo.errors import SettingError
@@ -59,8 +60,9 @@ def ae_cli(args) -> int:
                            "Leave out --area; choose the area on the Police and A&E page instead.")
     update, close = _progress_bar(sys.stderr.isatty() and not args.json)
     try:
-        with Store(args.db) as store:
-            report = ingest_ae(args.paths, store, gazetteer=args.gazetteer, codes=args.codes, progress=update)
+        with Store(args.db, on_wait=_wait_message(True)) as store:
+            report = ingest_ae(args.paths, store, gazetteer=args.gazetteer, codes=args.codes, progress=update,
+                               first_year=args.first_year or FIRST_RECORD_YEAR)
     finally:
         close()
     out = report.to_dict()
@@ -69,7 +71,4 @@ def ae_cli(args) -> int:
     else:
         _print_report(out, with_area=True)
         print("\n".join(format_located(out)))
-        for f in out["file_report"]:
-            for note in f["notes"]:
-                print(f"Note ({f['file']}): {note}")
     return 1 if report.failed else 0

@@ -32,6 +32,8 @@ is plain; the page uses ``md_escape`` or ``st.dataframe``).
 
 from __future__ import annotations
 
+import shlex
+
 import calendar
 import json
 import re
@@ -415,15 +417,20 @@ def resolve_area(store: Store, district: str | None = None, area_file: str | Non
 
 
 def command_area_words(district: str | None = None, area_file: str | None = None) -> str:
-    """The area part of the reproduce commands (every analysis command takes ``--district`` and ``--area``).
+    r"""The area part of the reproduce commands (every analysis command takes ``--district`` and ``--area``).
+
+    Names come from data (a boundary file's properties): each is quoted for a POSIX shell, so a pasted
+    command never runs anything a name contains.
 
     >>> command_area_words("Watford"), command_area_words(None, "my area.geojson"), command_area_words()
-    ('--district "Watford"', '--area "my area.geojson"', '')
+    ('--district Watford', "--area 'my area.geojson'", '')
+    >>> command_area_words('Watford"; curl http://x; echo "')
+    '--district \'Watford"; curl http://x; echo "\''
     """
     if area_file:
-        return f'--area "{area_file}"'
+        return f"--area {shlex.quote(str(area_file))}"
     if district:
-        return f'--district "{district}"'
+        return f"--district {shlex.quote(str(district))}"
     return ""
 
 
@@ -556,7 +563,7 @@ class _Context:
         """A command line; ``district``: the command takes ``--district NAME`` (patrol, sweeps)."""
         parts = ["python -m hotspots", name]
         if district and self.district:
-            parts.append(f'--district "{self.district}"')
+            parts.append(command_area_words(self.district))
         elif self.command_area:
             parts.append(self.command_area)
         if extra:
@@ -973,7 +980,8 @@ def _cctv(ctx: _Context, numbers: dict) -> Section:
     from hotspots.cctv import plan_png, read_points, site_cameras
 
     first, last = _period(ctx, BRIEF_CCTV_MONTHS)
-    extra = f"--from {first} --to {last}" + (f' --existing "{ctx.cameras_file}"' if ctx.cameras_file else "")
+    extra = f"--from {first} --to {last}" + (f" --existing {shlex.quote(str(ctx.cameras_file))}"
+                                              if ctx.cameras_file else "")
     link = Link(*ACTION_PAGES["cctv"][:2], ctx.cmd("cctv", extra + " --out cctv.pdf"))
     existing = read_points(ctx.cameras_file, "existing cameras") if ctx.cameras_file else None
     if existing is not None and ctx.area is not None and len(existing):

@@ -909,7 +909,7 @@ def plan_kml(plan: CctvPlan, name: str = "Mobile CCTV sites") -> bytes:
     """The sites as KML placemarks (points and circles); every text XML-escaped."""
     from xml.sax.saxutils import escape
 
-    from hotspots.export import SYNTHETIC_NOTE
+    from hotspots.export import SYNTHETIC_NOTE, kml_document, kml_text
 
     title = f"{name} ({SYNTHETIC_NOTE})" if plan.synthetic else name
     marks = []
@@ -919,13 +919,12 @@ def plan_kml(plan: CctvPlan, name: str = "Mobile CCTV sites") -> bytes:
         ring = " ".join(f"{a:.6f},{b:.6f}" for a, b in _circle_lonlat(r["easting"], r["northing"],
                                                                        plan.summary["radius_m"]))
         site = f"Site {r['rank']}"
-        marks.append(f"<Placemark><name>{escape(site)}</name><description>{escape(desc)}</description>"
+        marks.append(f"<Placemark><name>{kml_text(site)}</name><description>{escape(desc)}</description>"
                      f"<Point><coordinates>{r['lon']:.6f},{r['lat']:.6f}</coordinates></Point></Placemark>"
-                     f"<Placemark><name>{escape(site + ' coverage')}</name><Polygon><outerBoundaryIs>"
+                     f"<Placemark><name>{kml_text(site + ' coverage')}</name><Polygon><outerBoundaryIs>"
                      f"<LinearRing><coordinates>{ring}</coordinates></LinearRing></outerBoundaryIs></Polygon>"
                      "</Placemark>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>{escape(title)}</name>{''.join(marks)}</Document></kml>").encode("utf-8")
+    return kml_document(title, marks)
 
 
 #: Colours of the map and the PDF (ColorBrewer Paired: blue for new sites, grey for existing).

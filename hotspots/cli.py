@@ -22,11 +22,57 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import re
 import sys
+import tempfile
+import traceback
 
 from geo.errors import HotspotsError, SettingError
 
-__all__ = ["main"]
+__all__ = ["main", "plain"]
+
+#: Control characters a terminal would act on (ESC starts colour codes, cursor moves, title changes;
+#: the bidirectional overrides reorder what is shown): removed from everything the commands print.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str, keep_cr: bool = False) -> str:
+    r"""Text without terminal control characters (newlines and tabs kept).
+
+    >>> plain("Herts\x1b[2J\x1b]0;owned\x07 Constabulary\r\n")
+    'Herts[2J]0;owned Constabulary\n'
+    """
+    if keep_cr:
+        return _CONTROL.sub(lambda m: m.group(0) if m.group(0) == "\r" else "", text)
+    return _CONTROL.sub("", text)
+
+
+class _PlainStream:
+    """A text stream that drops control characters from what is written (data text can hold any)."""
+
+    def __init__(self, stream, keep_cr: bool):
+        self._stream, self._keep_cr = stream, keep_cr
+
+    def write(self, text: str) -> int:
+        self._stream.write(plain(text, self._keep_cr))
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _wait_message(enabled: bool):
+    """A lock-wait callback for ``Store``: says once, on standard error, that the store is busy."""
+    said = []
+
+    def on_wait(waited: float, limit: float) -> None:
+        if enabled and not said and waited >= 0.5:
+            print(f"The store is in use by another program (the app or another load); waiting up to "
+                  f"{limit:.0f} s for it...", file=sys.stderr)
+            said.append(True)
+
+    return on_wait
 
 
 def _progress_bar(enabled: bool):
@@ -70,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area", metavar="FILE", help="area boundary (GeoJSON, GeoPackage, Shapefile, KML): "
                    "points outside it are rejected")
     p.add_argument("--mapping", metavar="FILE.toml", help="rms: the column mapping (see README)")
+    p.add_argument("--first-year", type=int, metavar="YEAR",
+                   help="rms, ae: refuse records dated before this year (default 2000; rms: else the mapping's "
+                   "[datetime] first_year)")
     p.add_argument("--layer", default="district",
                    help="boundaries: the layer the areas are stored under (default: district)")
     p.add_argument("--name-field", metavar="FIELD",
@@ -136,11 +185,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    out, err_stream = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _PlainStream(out, keep_cr=False), _PlainStream(err_stream, keep_cr=True)
     try:
         return COMMANDS[args.command](args)
     except HotspotsError as err:
         print(f"hotspots: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("hotspots: stopped. Files loaded before the stop are kept; run the same command again to finish.",
+              file=sys.stderr)
+        return 130
+    except Exception:  # a bug: the person gets a sentence, the traceback goes to a log file
+        log_path = _log_traceback()
+        print("hotspots: something went wrong that this program did not expect; nothing half-written was kept. "
+              f"The details are in {log_path}. Fix: report the problem with that file.", file=sys.stderr)
+        return 3
+    finally:
+        sys.stdout, sys.stderr = out, err_stream
+
+
+def _log_traceback() -> str:
+    """Write the current exception's traceback to a log file; returns its path."""
+    with tempfile.NamedTemporaryFile("w", prefix="hotspots-error-", suffix=".log", delete=False) as fh:
+        fh.write(traceback.format_exc())
+    logging.getLogger("hotspots.cli").error("Unexpected error; traceback in %s", fh.name)
+    return fh.name
 
 
 def cmd_sample(args) -> int:
@@ -182,7 +252,7 @@ def cmd_ingest(args) -> int:
     area = read_area(args.area) if args.area else None
     update, close = _progress_bar(sys.stderr.isatty() and not args.json)
     try:
-        with Store(args.db) as store:
+        with Store(args.db, on_wait=_wait_message(True)) as store:
             if args.kind == "police":
                 report = ingest_police(args.paths, store, area=area, progress=update)
             else:
@@ -192,7 +262,8 @@ def cmd_ingest(args) -> int:
                     raise HotspotsError("A force records export needs a column mapping.",
                                         "Give --mapping FILE.toml (see README, 'Force records'; "
                                         "sample_data/rms/mapping.toml is an example).")
-                report = ingest_rms(args.paths, store, mapping=args.mapping, area=area, progress=update)
+                report = ingest_rms(args.paths, store, mapping=args.mapping, area=area, progress=update,
+                                    first_year=args.first_year)
     finally:
         close()
     out = report.to_dict()
@@ -237,6 +308,13 @@ def _print_report(out: dict, with_area: bool) -> None:
     for f in out["file_report"]:
         if f["status"] == "failed":
             print(f"Refused: {f['error']}")
+    for sk in out.get("skipped", []):
+        print(f"Skipped: {sk['file']}: {sk['reason']}")
+    for f in out["file_report"]:
+        for note in f.get("notes", []):
+            print(f"Note ({f['file']}): {note}")
+    if not out["files"] and not out.get("skipped"):
+        print("No table files were found in what was given (CSV, XLSX, or zip archives of them).")
     if out["months"]:
         print(f"Months: {out['months'][0]} to {out['months'][-1]} ({len(out['months'])} months)")
     if not with_area:
@@ -253,7 +331,7 @@ def cmd_status(args) -> int:
     from geo.store import Store
     from hotspots.suppress import primary_label, suppress_counts
 
-    with Store(args.db) as store:
+    with Store(args.db, read_only=True, on_wait=_wait_message(not args.json)) as store:
         df = store.status()
     is_ae = (df["source"] == SOURCE_AE).to_numpy() if len(df) else []
     other, ae = (df[~is_ae], df[is_ae]) if len(df) else (df, df)

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputFileError, SettingError
+from geo.months import months_between
 from hotspots.defaults import CCTV_RADIUS_M, WDQ_BUFFER_M
 
 __all__ = ["WDQ_MEANING", "DeploymentEvaluation", "evaluate_deployment", "evaluation_csv", "interpret_wdq",
@@ -207,11 +208,7 @@ def _shift(month: str, k: int) -> str:
 
 
 def _months_between(a: str, b: str) -> list[str]:
-    out, m = [], a
-    while m <= b:
-        out.append(m)
-        m = _shift(m, 1)
-    return out
+    return months_between(a, b)
 
 
 @dataclass

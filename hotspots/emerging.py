@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SettingError
+from geo.months import check_cell_months
 from hotspots._h3window import (
     cells_to_uint64,
     positions_in,
@@ -597,6 +598,7 @@ class EmergingHotspots:
                 f"Gi* needs at least 2 cells in the analysis window; got {n}.",
                 "Pass the whole area as window (every cell, zeros included).",
             )
+        check_cell_months(n, n_periods, "The emerging hot spot analysis")
         x = np.zeros((n, n_periods))
         x[pos, codes] = values
 

@@ -1,7 +1,9 @@
 """Downloads in the formats people use: CSV, GeoJSON, KML. Safe to open.
 
-CSV text that a spreadsheet would run as a formula (leading ``= + - @``, tab or
-carriage return) is prefixed with ``'`` (OWASP "CSV injection"); KML text is XML-escaped.
+CSV text that a spreadsheet would run as a formula is neutralised on every line of every field (a line
+starting ``= + - @``, tab or carriage return is prefixed with ``'``: OWASP "CSV injection"), and every
+field holding a line break (CR or LF) is quoted, so a spreadsheet never splits a row. KML text is HTML-
+escaped and then XML-escaped (``kml_text``): Google Earth renders HTML in names and descriptions.
 Synthetic data says so in every file.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -17,7 +20,7 @@ import pandas as pd
 from geo.constants import SYNTHETIC_MARK
 
 __all__ = ["SYNTHETIC_NOTE", "check_suffix", "incidents_csv", "incidents_geojson", "incidents_kml", "is_synthetic",
-           "neutralise_formulas", "write_by_suffix"]
+           "kml_text", "neutralise_formulas", "neutralise_text", "write_by_suffix"]
 
 SYNTHETIC_NOTE = "SYNTHETIC sample data, not real crime"
 
@@ -27,18 +30,34 @@ def is_synthetic(df: pd.DataFrame) -> bool:
     return "force" in df and df["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any()
 
 
-def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells starting with = + - @ (or tab/CR) with ' so spreadsheets show text.
+#: A line start a spreadsheet may read as a formula: the start of the text, or after a CR or LF.
+_FORMULA_AT_LINE_START = re.compile(r"(^|[\r\n])(?=[=+\-@\t\r])")
 
-    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-2"], "n": [1, 2, 3]}))["a"].tolist()
-    ["'=1+1", 'ok', "'-2"]
+
+def neutralise_text(text: str) -> str:
+    r"""Text with a ``'`` before every line that a spreadsheet would run as a formula.
+
+    >>> neutralise_text("=1+1"), neutralise_text("ok\r=HYPERLINK(1)"), neutralise_text("a-b")
+    ("'=1+1", "ok\r'=HYPERLINK(1)", 'a-b')
+    """
+    return _FORMULA_AT_LINE_START.sub(lambda m: m.group(1) + "'", text)
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    r"""Prefix every line of every text cell that starts with = + - @ (or tab/CR) with ' so spreadsheets show text.
+
+    >>> neutralise_formulas(pd.DataFrame({"a": ["=1+1", "ok", "-2", "x\n@SUM(1)"], "n": [1, 2, 3, 4]}))["a"].tolist()
+    ["'=1+1", 'ok', "'-2", "x\n'@SUM(1)"]
     """
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             s = out[col].astype("string")
-            risky = s.str.match(r"^[=+\-@\t\r]").fillna(False)
-            out[col] = s.where(~risky, "'" + s)
+            risky = s.str.contains(r"(?:^|[\r\n])[=+\-@\t\r]", regex=True).fillna(False)
+            if risky.any():
+                out[col] = s.where(~risky, s[risky].map(neutralise_text))
+            else:
+                out[col] = s
     return out
 
 
@@ -50,9 +69,24 @@ def _with_note(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def safe_csv(df: pd.DataFrame) -> bytes:
-    """CSV bytes safe to open in a spreadsheet: formulas neutralised, UTF-8 with a BOM
-    (so Excel reads accents and pound signs)."""
-    return neutralise_formulas(df).to_csv(index=False).encode("utf-8-sig")
+    r"""CSV bytes safe to open in a spreadsheet: formulas neutralised on every line of every field, every
+    field with a CR or LF quoted (rows end in CRLF, RFC 4180), UTF-8 with a BOM (so Excel reads accents
+    and pound signs).
+
+    >>> safe_csv(pd.DataFrame({"a": ["x\r=1+1"]}))
+    b'\xef\xbb\xbfa\r\n"x\r\'=1+1"\r\n'
+    """
+    return neutralise_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def kml_text(value) -> str:
+    """Text for a KML element: HTML-escaped (Google Earth renders HTML in names and descriptions), then
+    XML-escaped.
+
+    >>> kml_text("<b>Bar</b> & grill")
+    '&amp;lt;b&amp;gt;Bar&amp;lt;/b&amp;gt; &amp;amp; grill'
+    """
+    return escape(html.escape(str(value)))
 
 
 def incidents_csv(df: pd.DataFrame) -> bytes:
@@ -99,10 +133,15 @@ def incidents_kml(df: pd.DataFrame, name: str = "Hotspots selection") -> bytes:
         # a KML description is HTML: escape each value as HTML, then the whole as XML
         desc = "<br/>".join(f"{html.escape(str(k))}: {html.escape(str(v))}" for k, v in r.items()
                             if k not in ("lon", "lat") and v is not None)
-        marks.append(f"<Placemark><name>{escape(str(label))}</name><description>{escape(desc)}</description>"
+        marks.append(f"<Placemark><name>{kml_text(label)}</name><description>{escape(desc)}</description>"
                      f"<Point><coordinates>{r['lon']:.6f},{r['lat']:.6f}</coordinates></Point></Placemark>")
+    return kml_document(title, marks)
+
+
+def kml_document(title: str, placemarks: list[str]) -> bytes:
+    """A KML document of ready-made placemarks under a title (escaped here)."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>{escape(title)}</name>{''.join(marks)}</Document></kml>").encode("utf-8")
+            f"<name>{kml_text(title)}</name>{''.join(placemarks)}</Document></kml>").encode("utf-8")
 
 
 def _kinds(writers: dict) -> str:

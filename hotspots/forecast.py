@@ -64,6 +64,7 @@ import pandas as pd
 
 from geo.errors import SettingError
 from geo.grid import cell_to_parent, str_to_cells
+from geo.months import check_cell_months, months_between
 from hotspots.harm import harm_of
 
 __all__ = [
@@ -124,7 +125,7 @@ def shift_month(month: str, k: int) -> str:
 
 
 def month_range(first: str, last: str) -> tuple[str, ...]:
-    """Every calendar month from ``first`` to ``last``, inclusive.
+    """Every calendar month from ``first`` to ``last``, inclusive (at most ``geo.months.MAX_SPAN_MONTHS``).
 
     >>> month_range("2021-11", "2022-02")
     ('2021-11', '2021-12', '2022-01', '2022-02')
@@ -133,11 +134,7 @@ def month_range(first: str, last: str) -> tuple[str, ...]:
     _check_month(last, "last month")
     if first > last:
         raise SettingError(f"The months run backwards ({first} after {last}).", "Give the earlier month first.")
-    out, m = [first], first
-    while m < last:
-        m = shift_month(m, 1)
-        out.append(m)
-    return tuple(out)
+    return tuple(months_between(first, last))
 
 
 # ------------------------------------------------------------------ the input table
@@ -262,6 +259,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
         _check_month(m)
     text, x, y = cells_to_bng(cells_int)
     n, k = cells_int.size, len(months)
+    check_cell_months(n, k, "The forecast")
     counts, harm = np.zeros((n, k)), np.zeros((n, k))
     density = {float(bw): np.zeros((n, k)) for bw in bandwidths_m}
     n_outside = 0

@@ -74,7 +74,7 @@ import pandas as pd
 from geo.constants import H3_DEFAULT_RES, PRECISION_MONTH
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.export import SYNTHETIC_NOTE, is_synthetic, kml_document, kml_text, safe_csv
 
 __all__ = ["MONTH_ONLY_NOTE", "PatrolPlan", "add_patrol_parser", "areas_geojson", "areas_kml", "cell_components",
            "cells_to_bng_polygon", "choose_prefix", "dosage_schedule", "harm_share_text", "parse_shift", "patrol_cli",
@@ -821,12 +821,11 @@ def areas_kml(table: pd.DataFrame, geoms_bng, *, name_col: str = "name", synthet
             desc = html.escape(SYNTHETIC_NOTE) + "<br/>" + desc
         colour = area_colour(row.get("rank", 1) or 1).lstrip("#")
         kml_colour = "80" + colour[4:6] + colour[2:4] + colour[0:2]   # aabbggrr, half transparent
-        marks.append(f"<Placemark><name>{escape(str(row.get(name_col, '')))}</name>"
+        marks.append(f"<Placemark><name>{kml_text(row.get(name_col, ''))}</name>"
                      f"<description>{escape(desc)}</description>"
                      f"<Style><LineStyle><color>ff{colour[4:6]}{colour[2:4]}{colour[0:2]}</color><width>2</width>"
                      f"</LineStyle><PolyStyle><color>{kml_colour}</color></PolyStyle></Style>{body}</Placemark>")
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>{escape(doc_title)}</name>{''.join(marks)}</Document></kml>").encode("utf-8")
+    return kml_document(doc_title, marks)
 
 
 #: Columns of the areas table in exports and on the page, with plain-words names and units.

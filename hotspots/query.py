@@ -94,8 +94,9 @@ class IncidentFilter:
         return IncidentFilter(f, t, _check_categories(self.categories), tuple(self.sources), tuple(self.forces))
 
     def where(self) -> tuple[str, list]:
-        """SQL WHERE clause and parameters."""
-        w, p = ["1 = 1"], []
+        """SQL WHERE clause and parameters. A row repeating an earlier row's identifier in its file
+        (``duplicate_id``: police.uk publishes a few Crime IDs twice) is never selected: each crime counts once."""
+        w, p = ["NOT duplicate_id"], []
         if self.date_from:
             w.append("month >= CAST(? AS DATE)")
             p.append(self.date_from + "-01")

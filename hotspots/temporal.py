@@ -48,6 +48,7 @@ import pandas as pd
 
 from geo.constants import PRECISION_DAY, PRECISION_MINUTE, PRECISION_MONTH, PRECISION_WINDOW
 from geo.errors import SettingError
+from geo.months import months_between
 from hotspots.harm import harm_of
 
 __all__ = ["DAYS", "MAX_WINDOW_DAYS", "DayHourGrid", "day_hour_grid", "monthly_series"]
@@ -82,8 +83,7 @@ def _month_text(values) -> pd.Series:
 
 
 def _months(first: str, last: str) -> list[str]:
-    p = pd.period_range(pd.Period(first, "M"), pd.Period(last, "M"), freq="M")
-    return [str(m) for m in p]
+    return months_between(first, last)  # bounded: a span of millennia is refused with a sentence
 
 
 def monthly_series(incidents: pd.DataFrame, by: str | None = "category", *, date_from: str | None = None,

@@ -250,9 +250,11 @@ def report_view(report, kind: str) -> dict:
     files = [{**f, "file": display_name(f["file"]), "error": display_name(f["error"]) if f["error"] else None}
              for f in d["file_report"]]
     keys = sorted({Path(f["file"].split("!")[-1]).name for f in d["file_report"]})
+    skipped = [{"file": display_name(s["file"]), "reason": s["reason"]} for s in d.get("skipped", [])]
     return {"kind": kind, "files": files, "file_keys": keys, "rows_read": d["rows_read"],
             "rows_stored": d["rows_stored"], "rows_rejected": d["rows_rejected"],
-            "by_reason": d["rejected_by_reason"], "months": d["months"], "files_failed": d["files_failed"]}
+            "by_reason": d["rejected_by_reason"], "months": d["months"], "files_failed": d["files_failed"],
+            "skipped": skipped}
 
 
 def load_police(files, area_choice: str | None) -> dict:
@@ -376,6 +378,14 @@ def show_report(kind: str) -> None:
         if f["status"] == "failed":  # a refused file's sentence and fix in full, not in a clipped cell
             st.warning(f"**{_ui.md_escape(f['file'])}** was refused: {_ui.md_escape(f['error'])}",
                        icon=":material/block:")
+    notes = [(f["file"], n) for f in view["files"] if f["status"] != "failed" for n in f["notes"]]
+    if notes:  # how a file was read (encoding, delimiter, line endings, repeated ids): in full, as text
+        st.caption("\n".join(f"- {_ui.md_escape(name)}: {_ui.md_escape(note)}" for name, note in notes[:50])
+                   + (f"\n- ... and {len(notes) - 50:,} more in the table above" if len(notes) > 50 else ""))
+    if view.get("skipped"):
+        st.markdown(f"**Not read: {plural(len(view['skipped']), 'file')} in the uploads are not tables**")
+        st.dataframe(pd.DataFrame(view["skipped"]).rename(columns={"file": "File", "reason": "Why not read"}),
+                     hide_index=True, width="stretch")
     if view["rows_rejected"]:
         from functools import partial
 

@@ -145,6 +145,7 @@ def store_summary(path: str, version: float) -> dict:
             "areas": s.area_names(),
             "synthetic": bool(police_forces) and not real,
             "has_loads": bool(s.con.execute("SELECT count(*) FROM loads").fetchall()[0][0]),
+            "read_only": s.read_only_reason if s.read_only else None,
             "sample_loaded": bool(s.con.execute("SELECT count(*) FROM meta WHERE key = 'sample_loaded'")
                                   .fetchall()[0][0]),
         }
@@ -397,6 +398,19 @@ def apply_presentation(s: Settings) -> None:
 
 
 # -- messages ------------------------------------------------------------------------
+#: What needs write access to the store (said when it is read-only).
+WRITE_ACTIONS = ("loading files", "removing data", "adding boundaries", "saving column mappings",
+                 "placing A&E descriptions")
+
+
+def read_only_banner(info: dict) -> None:
+    """Say that the store is read-only, and which actions need write access (everything else works)."""
+    if info.get("read_only"):
+        st.info(f"The store is read-only ({md_escape(info['read_only'])}): every page and download works, but "
+                f"{', '.join(WRITE_ACTIONS[:-1])} and {WRITE_ACTIONS[-1]} need write access.",
+                icon=":material/lock:")
+
+
 def synthetic_banner(is_synthetic: bool) -> None:
     if is_synthetic:
         st.warning("**SYNTHETIC DATA.** This is the generated Hertfordshire-like sample, not real crime. "

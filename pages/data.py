@@ -13,6 +13,8 @@ st.caption("Load files into the store, check what each load did, and remove what
            "Every row read is either stored or listed with the reason it was not.")
 info = _ui.summary()
 _ui.synthetic_banner(info["synthetic"])
+_ui.read_only_banner(info)
+read_only = bool(info.get("read_only"))
 _data.show_notice()
 
 police, rms, boundaries, contents, removal, ae_tab = st.tabs(
@@ -22,13 +24,14 @@ police, rms, boundaries, contents, removal, ae_tab = st.tabs(
 with police:
     st.markdown("Street-level, outcomes and stop-and-search CSVs from data.police.uk, or the bulk-download "
                 "zip as it comes (`YYYY-MM/YYYY-MM-<force>-street.csv` inside).")
-    files = st.file_uploader("police.uk CSV files or the bulk zip", type=["csv", "zip"],
+    files = st.file_uploader("police.uk CSV files or the bulk zip", type=["csv", "gz", "tsv", "txt", "zip"],
                              accept_multiple_files=True, key=_data.POLICE_FILES)
     area = st.selectbox("Keep only points inside", _data.area_options(info), key=_data.POLICE_AREA,
                         help="With a boundary, points outside it are listed as not stored. Without one, only "
                              "points far from the bulk of each file's points are (recorded by the force, "
                              "located elsewhere).")
-    if st.button("Load", type="primary", disabled=not files, key="data_police_load", icon=":material/upload:"):
+    if st.button("Load", type="primary", disabled=not files or read_only, key="data_police_load",
+                 icon=":material/upload:"):
         if _data.guarded(_data.load_police, files, area) is not None:
             st.rerun()
     _data.show_report("police")
@@ -37,7 +40,7 @@ with police:
 with rms:
     st.markdown("An export from the force's records system (CSV or Excel) with exact times. Column names vary "
                 "by force, so say which column holds what; save the mapping to reuse it next time.")
-    rms_files = st.file_uploader("Force records export (CSV or XLSX)", type=["csv", "xlsx"],
+    rms_files = st.file_uploader("Force records export (CSV or XLSX)", type=["csv", "gz", "tsv", "txt", "xlsx", "xlsm"],
                                  accept_multiple_files=True, key=_data.RMS_FILES,
                                  help="Several files are read with one mapping, so they must share a layout.")
     head = None
@@ -95,7 +98,8 @@ with rms:
         if b1.button("Save mapping", key="data_rms_save", icon=":material/save:"):
             if _data.save_mapping(name, doc):
                 st.success("Mapping saved: choose it under 'Start from a saved mapping' next time.")
-        if b2.button("Load force records", type="primary", key="data_rms_load", icon=":material/upload:"):
+        if b2.button("Load force records", type="primary", key="data_rms_load", icon=":material/upload:",
+                     disabled=read_only):
             if _data.guarded(_data.load_rms, paths, doc, rms_area) is not None:
                 st.rerun()
     _data.show_report("rms")
@@ -110,7 +114,8 @@ with boundaries:
                           help="Areas are listed as 'layer: name'; an area of the same name in the layer is replaced.")
     field = c2.text_input("Property holding each area's name (optional)", key=_data.BOUNDARY_FIELD,
                           placeholder="LAD23NM", help="Left empty, the usual ONS name properties are tried.")
-    if st.button("Add areas", type="primary", disabled=bfile is None, key="data_boundary_add", icon=":material/add:"):
+    if st.button("Add areas", type="primary", disabled=bfile is None or read_only, key="data_boundary_add",
+                 icon=":material/add:"):
         if _data.guarded(_data.add_boundaries, bfile, layer, field) is not None:
             st.rerun()
     added = st.session_state.get(_data.ADDED_AREAS)
@@ -179,7 +184,8 @@ with removal:
                          "Their keys are the descriptions' free text (health data); without them a reload "
                          "lists those descriptions to place again.")
         sure = st.checkbox("Yes, remove them", key=_data.confirm_key())
-        if st.button("Remove", type="primary", disabled=not sure, key="data_remove", icon=":material/delete:"):
+        if st.button("Remove", type="primary", disabled=not sure or read_only, key="data_remove",
+                     icon=":material/delete:"):
             if _data.guarded(_data.remove, src, force, forget) is not None:
                 st.rerun()
 

@@ -22,9 +22,7 @@ such rows (they usually mean the two columns were swapped or a date mistyped).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -34,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SchemaError, SettingError
+from geo.months import FIRST_RECORD_YEAR, current_month
 from geo.readers.common import FileSource, RawTable, load_toml, normalise_name, read_table, shown_name
 
 __all__ = ["ALIASES", "Codes", "DEFAULT_CODES_TOML", "IstvFile", "WEAPON_CLASSES", "read_codes", "read_istv"]
@@ -103,10 +102,12 @@ RECORD_FIELDS = ("assault", "method", "location_type", "description")
 OPTIONAL_FIELDS = ("arrival", "method_other")
 HEADER_FIELDS = ("period_start", "period_end", "site")
 
-#: Date-time layouts tried in order: ISO 8601, then day-first UK layouts (05/06/2023 is 5 June).
+#: Date-time layouts tried in order: ISO 8601, then day-first UK layouts (05/06/2023 is 5 June), then the
+#: same with two-digit years (05/06/23: 2023; a spreadsheet's short date format writes them).
 DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M", "%d-%m-%Y %H:%M", "%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y",
+    "%d/%m/%y %H:%M:%S", "%d/%m/%y %H:%M", "%d-%m-%y %H:%M", "%d/%m/%y", "%d-%m-%y",
 )
 EXPECTED = "an ISTV (A&E assault) file with the minimum data set's columns"
 
@@ -244,28 +245,8 @@ def _find_columns(raw: RawTable) -> dict[str, str | None]:
 
 def _preamble(raw: RawTable) -> dict[str, str]:
     """``name, value`` (or ``name: value``) lines above the header: the submission header block."""
-    n = raw.header_row - 1
-    if n <= 0:
-        return {}
-    src = raw.source
-    lines: list[list[str]] = []
-    if src.suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        wb = openpyxl.load_workbook(io.BytesIO(src.read_bytes()), read_only=True, data_only=True)
-        for r in wb.worksheets[0].iter_rows(max_row=n, values_only=True):
-            lines.append(["" if v is None else (v.strftime("%Y-%m-%d") if hasattr(v, "strftime") else str(v))
-                          for v in r])
-        wb.close()
-    else:
-        data = src.read_bytes().lstrip(b"\xef\xbb\xbf")
-        try:
-            text = data[:65536].decode("utf-8")
-        except UnicodeDecodeError:
-            text = data[:65536].decode("cp1252", errors="replace")
-        lines = list(csv.reader(io.StringIO(text)))[:n]
     out = {}
-    for cells in lines:
+    for cells in raw.preamble:
         cells = [str(c).strip() for c in cells if c is not None and str(c).strip()]
         if not cells:
             continue
@@ -309,8 +290,19 @@ def record_ids(site: pd.Series, fields: list[pd.Series]) -> pd.Series:
     return ("ae:" + digest + np.where(nth > 1, "#" + nth.astype(str), "")).astype(object)
 
 
-def read_istv(src: FileSource, codes: Codes) -> IstvFile:
+def _out_of_range(when: pd.Series, first_year: int) -> pd.Series:
+    """Dates before ``first_year`` or in a month after the current one (NaT: False)."""
+    first = pd.Timestamp(first_year, 1, 1)
+    after = pd.Timestamp(current_month() + "-01") + pd.offsets.MonthBegin(1)
+    return ((when < first) | (when >= after)).fillna(False).astype(bool)
+
+
+def read_istv(src: FileSource, codes: Codes, first_year: int = FIRST_RECORD_YEAR) -> IstvFile:
     """Read one ISTV file and check every row (no geocoding here).
+
+    Dates after the current month, or before ``first_year``, are refused (``date_out_of_range``), the
+    reporting period's as well as each record's: a period reaching the year 9999 would otherwise span
+    ninety thousand months.
 
     Raises
     ------
@@ -355,7 +347,11 @@ def read_istv(src: FileSource, codes: Codes) -> IstvFile:
         (site.isna(), "missing_value", "site", site),
         (blank(assault_raw), "missing_value", "assault", assault_raw),
         (assault.isna(), "bad_datetime", "assault", assault_raw),
+        (_out_of_range(assault, first_year), "date_out_of_range", "assault", assault_raw),
         (~blank(arrival_raw) & arrival.isna(), "bad_datetime", "arrival", arrival_raw),
+        (_out_of_range(arrival, first_year), "date_out_of_range", "arrival", arrival_raw),
+        (_out_of_range(period_start, first_year), "date_out_of_range", "period_start", start_raw),
+        (_out_of_range(period_end, first_year), "date_out_of_range", "period_end", end_raw),
         (blank(method_raw), "missing_value", "method", method_raw),
         (method_code.isna(), "bad_code", "method", method_raw),
         (blank(type_raw), "missing_value", "location_type", type_raw),
@@ -379,6 +375,7 @@ def read_istv(src: FileSource, codes: Codes) -> IstvFile:
     pe = period_end.dt.to_period("M").dt.to_timestamp()
     reported = reported.where(ps.isna() | (reported >= ps), ps).where(pe.isna() | (reported <= pe), pe)
     period_month = reported.fillna(ps)
+    period_month = period_month.where(~_out_of_range(period_month, first_year))  # never a month in year 9999
 
     method_code_s = method_code.astype(object)
     rows = pd.DataFrame({
@@ -401,12 +398,11 @@ def read_istv(src: FileSource, codes: Codes) -> IstvFile:
                                            col("description")])
     # the (site, month) partitions the reporting period covers (else the months its records are reported in)
     pairs = set()
-    for s, a, b in zip(rows["site"], ps, pe):
-        if s is None or pd.isna(a) or pd.isna(b) or b < a:
+    in_range = ~(_out_of_range(period_start, first_year) | _out_of_range(period_end, first_year))
+    for s, a, b, ok in zip(rows["site"], ps, pe, in_range):
+        if s is None or pd.isna(a) or pd.isna(b) or b < a or not ok:
             continue
         pairs.update((s, m.to_timestamp()) for m in pd.period_range(a, b, freq="M"))
-    have = rows["site"].notna() & rows["period_month"].notna()
+    have = rows["site"].notna() & rows["period_month"].notna() & rows["reason"].isna()
     pairs.update(zip(rows.loc[have, "site"], rows.loc[have, "period_month"]))
-    if raw.encoding == "cp1252":
-        notes.append("read as cp1252")
     return IstvFile(raw=raw, rows=rows, period_months=sorted(pairs), notes=notes)

@@ -1,9 +1,10 @@
-"""What every reader shares: finding files, decoding text, finding the header, columns.
+"""What every reader shares: the header, the columns, the table as text.
 
-A file is read whole into memory and parsed with pyarrow's multi-threaded CSV reader,
-every column as text: readers validate values themselves so that a bad value rejects
-its row, never the file. Rows are numbered as a spreadsheet shows them (the header
-row is 1; lines above a header, as some Excel exports write, keep their numbers).
+A file is read whole into memory (within ``geo.readers.inputs``'s limits), turned into UTF-8 text
+(``geo.readers.text``: encodings, line endings, delimiters) and parsed with pyarrow's multi-threaded
+CSV reader, every column as text: readers validate values themselves so that a bad value rejects its
+row, never the file. XLSX workbooks are read row by row. Rows are numbered as a spreadsheet shows them
+(the header row is 1; lines above a header, as some Excel exports write, keep their numbers).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -23,10 +25,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.errors import InputFileError, SchemaError, SettingError
+from geo.errors import HotspotsError, InputFileError, SchemaError, SettingError
+from geo.readers.inputs import MAX_RATIO, RATIO_FLOOR_BYTES, FileSource, Inputs, read_source, shown_name
+from geo.readers.text import decode, delimiter_name, find_header, printable
 
 __all__ = [
     "FileSource",
+    "Inputs",
     "NamedPath",
     "RawTable",
     "discover",
@@ -41,35 +46,6 @@ __all__ = [
 #: How many lines at the top of a file may precede the header (Excel exports put
 #: titles, dates and blank lines there).
 HEADER_SEARCH_LINES = 30
-
-_TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
-
-
-@dataclass(frozen=True)
-class FileSource:
-    """One input file: a path on disk, or one member of a zip archive.
-
-    ``name`` is what reports show: the path, or ``archive.zip!member/path.csv``.
-    """
-
-    name: str
-    path: Path
-    member: str | None = None
-
-    @property
-    def basename(self) -> str:
-        return Path(self.member).name if self.member else self.path.name
-
-    @property
-    def suffix(self) -> str:
-        return Path(self.basename).suffix.lower()
-
-    def read_bytes(self) -> bytes:
-        if self.member is None:
-            return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as zf:
-            return zf.read(self.member)
-
 
 class NamedPath(os.PathLike):
     """A file on disk that reports and the store name by another name.
@@ -118,70 +94,30 @@ class NamedPath(os.PathLike):
         return f"NamedPath({os.fspath(self.path)!r}, {self.display_name!r})"
 
 
-def shown_name(path: str | os.PathLike) -> str:
-    """How reports name a path: a ``NamedPath``'s display name, else the path itself.
-
-    >>> shown_name(NamedPath("/tmp/x/a.csv", "a.csv")), shown_name("data/a.csv")
-    ('a.csv', 'data/a.csv')
-    """
-    return getattr(path, "display_name", None) or str(Path(path))
-
-
-def file_sha256(src: "FileSource") -> str:
-    """SHA-256 of a file's bytes (a zip member's own bytes), or "" when it cannot be read."""
+def file_sha256(src: FileSource) -> str:
+    """SHA-256 of a file's stored bytes (a zip member's own bytes), or "" when it cannot be read."""
     try:
         return hashlib.sha256(src.read_bytes()).hexdigest()
-    except (OSError, zipfile.BadZipFile, KeyError):
+    except HotspotsError:
         return ""
 
 
-def discover(paths: Iterable[str | Path], suffixes: tuple[str, ...] = _TABLE_SUFFIXES) -> list[FileSource]:
-    """Expand files, folders (recursively) and zip archives into input files.
+def discover(paths: Iterable[str | Path]) -> list[FileSource]:
+    """The table files of files, folders and zip archives (see ``Inputs``, which also lists what it skipped).
 
-    Files are returned in a stable order (sorted by name within each argument) so a
-    load is reproducible. Hidden files and Office lock files (``~$...``) are skipped.
-    A ``NamedPath`` is reported under its display name (a folder's files as
-    ``name/relative/path``, a zip's members as ``name!member``).
-
-    Raises
-    ------
-    InputFileError
-        A path does not exist, or a zip archive cannot be opened.
+    Nested archives need ``Inputs`` used as a context manager (their temporary copies live as long as it);
+    this list form is for callers that read plain files and single-level archives.
     """
-    out: list[FileSource] = []
-    for raw in paths:
-        p = Path(raw)
-        shown = shown_name(raw)
-        if not p.exists():
-            raise InputFileError("the path does not exist.", file=shown,
-                                 fix="Check the spelling; folders and .zip downloads can be given as they are.")
-        if p.is_dir():
-            for child in sorted(p.rglob("*")):
-                rel = child.relative_to(p).parts
-                if child.is_file() and not any(part.startswith((".", "~$")) for part in rel):
-                    name = str(child) if shown == str(p) else f"{shown}/{'/'.join(rel)}"
-                    if child.suffix.lower() == ".zip":
-                        out.extend(_zip_members(child, suffixes, name))
-                    elif child.suffix.lower() in suffixes:
-                        out.append(FileSource(name, child))
-        elif p.suffix.lower() == ".zip":
-            out.extend(_zip_members(p, suffixes, shown))
-        else:
-            out.append(FileSource(shown, p))
+    inputs = Inputs(paths)
+    out = _Sources(inputs.sources)
+    out.inputs = inputs  # the temporary copies of nested archives live as long as the list
     return out
 
 
-def _zip_members(path: Path, suffixes: tuple[str, ...], shown: str | None = None) -> list[FileSource]:
-    shown = shown or str(path)
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = sorted(n for n in zf.namelist()
-                           if not n.endswith("/") and Path(n).suffix.lower() in suffixes
-                           and not any(part.startswith((".", "__MACOSX", "~$")) for part in Path(n).parts))
-    except zipfile.BadZipFile as exc:
-        raise InputFileError("the file is not a readable zip archive.", file=shown,
-                             fix="Download the archive again from data.police.uk.") from exc
-    return [FileSource(f"{shown}!{n}", path, n) for n in names]
+class _Sources(list):
+    """A list of sources that keeps its ``Inputs`` (and so any temporary copies) alive."""
+
+    inputs: Inputs | None = None
 
 
 def normalise_name(name: str) -> str:
@@ -207,7 +143,7 @@ class RawTable:
     header_row : int
         The spreadsheet row number of the header.
     encoding : str
-        ``utf-8`` or ``cp1252`` (the Windows code page Excel writes).
+        ``utf-8``, ``cp1252`` (the Windows code page Excel writes), ``utf-16`` or ``xlsx``.
     """
 
     source: FileSource
@@ -217,36 +153,45 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     #: rows whose number of cells does not match the header: (row number, text)
     ragged: list[tuple[int, str]] = field(default_factory=list)
-    #: SHA-256 of the file's bytes as read (kept in the load log: which download was loaded)
+    #: SHA-256 of the file's bytes as stored (kept in the load log: which download was loaded)
     sha256: str = ""
+    #: the lines above the header, as cells (the A&E submission block)
+    preamble: list[list[str]] = field(default_factory=list)
+    #: the delimiter the file uses; semicolon files come from locales that write decimal commas
+    delimiter: str = ","
 
     @property
     def columns(self) -> list[str]:
         return [c for c in self.table.column_names if c != "_row"]
 
-
-def _decode(data: bytes, name: str) -> tuple[bytes, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-        return data, "utf-8"
-    except UnicodeDecodeError:
-        # Excel on Windows saves "CSV" in cp1252; every byte decodes there, so it is
-        # the right fallback for UK files (pound signs, curly quotes, accented names).
-        return data.decode("cp1252", errors="replace").encode("utf-8"), "cp1252"
+    @property
+    def decimal_comma(self) -> bool:
+        """Whether numbers may be written with a decimal comma (semicolon- or tab-delimited exports)."""
+        return self.delimiter in (";", "\t")
 
 
-def _find_header(lines: list[list[str]], looks_like_header: Callable[[list[str]], bool]) -> int | None:
-    for i, cells in enumerate(lines):
-        if looks_like_header(cells):
-            return i
-    return None
+def _no_header(src: FileSource, expected: str, first: list[str], where: str) -> SchemaError:
+    shown = printable(", ".join(c for c in first[:8] if c), 120) or "nothing readable"
+    return SchemaError(
+        f"no header row of {expected} was found in the first {HEADER_SEARCH_LINES} {where} "
+        f"(the first has: {shown}).", file=src.name, row=1,
+        fix=f"Check this is {expected}; if its columns have other names, give a column mapping.")
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header cells as column names: blank or repeated cells get unique names, so no column is lost."""
+    seen: dict[str, int] = {}
+    names = []
+    for i, h in enumerate(header):
+        h = h or f"column {i + 1}"
+        seen[h] = seen.get(h, 0) + 1
+        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return names
 
 
 def read_table(src: FileSource, looks_like_header: Callable[[list[str]], bool],
                expected: str) -> RawTable:
-    """Read a CSV or XLSX file as text columns, finding its header row.
+    """Read a CSV (also gzip-compressed, UTF-16, semicolon- or tab-delimited) or XLSX file as text columns.
 
     Parameters
     ----------
@@ -259,52 +204,52 @@ def read_table(src: FileSource, looks_like_header: Callable[[list[str]], bool],
     Raises
     ------
     InputFileError
-        The file is empty or unreadable.
+        The file is empty, too large, damaged, or not text.
     SchemaError
         No header row is found in the first lines.
     """
+    data, stored = read_source(src)
+    digest = hashlib.sha256(stored).hexdigest()  # releases the GIL: the reader threads hash in parallel
+    notes = [] if data is stored else ["gzip-compressed: expanded"]
+    del stored
+    if data[:4] == b"PK\x03\x04" and src.suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(src, data, digest, looks_like_header, expected)
     if src.suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(src, looks_like_header, expected)
-    data = src.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()  # releases the GIL: the reader threads hash in parallel
-    if not data.strip(b"\xef\xbb\xbf \r\n\t,;"):
+        raise InputFileError("the file is named .xlsx but is not an Excel workbook.", file=src.name,
+                             fix="Open it in Excel and save it as .xlsx, or give it its real ending (.csv).")
+    if not data.strip(b"\xef\xbb\xbf\xff\xfe \r\n\t,;\x00"):
         raise InputFileError("the file is empty.", file=src.name,
                              fix=f"Export or download it again; it should be {expected}.")
-    data, encoding = _decode(data, src.name)
+    dec = decode(data, src.name, expected)
+    del data
+    data, encoding = dec.data, dec.encoding
     head_text = data[:65536].decode("utf-8", errors="replace")
-    head_lines = list(csv.reader(io.StringIO(head_text)))[:HEADER_SEARCH_LINES]
-    idx = _find_header(head_lines, looks_like_header)
-    if idx is None:
-        first = head_lines[0] if head_lines else []
-        raise SchemaError(
-            f"no header row of {expected} was found in the first {HEADER_SEARCH_LINES} lines "
-            f"(the first line has: {', '.join(first[:8]) or 'nothing'}).",
-            file=src.name, row=1,
-            fix=f"Check this is {expected}; if its columns have other names, give a column mapping.")
-    header = [h.replace("\ufeff", "").strip() for h in head_lines[idx]]
-    # blank or repeated header cells get unique names so no column is lost
-    seen: dict[str, int] = {}
-    names = []
-    for i, h in enumerate(header):
-        h = h or f"column {i + 1}"
-        seen[h] = seen.get(h, 0) + 1
-        names.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    found = find_header(head_text, looks_like_header, HEADER_SEARCH_LINES)
+    if found is None:
+        first = next(iter(head_text.splitlines()), "")
+        raise _no_header(src, expected, [first], "lines")
+    delimiter, idx, head_rows = found
+    names = _unique_names([h.replace("\ufeff", "").strip() for h in head_rows[idx]])
     # the header's own line number: count physical lines above it (csv rows may not be lines)
-    header_line = _line_of_row(head_text, idx)
+    header_line = _line_of_row(head_text, idx, delimiter)
     ragged: list[tuple[int, str]] = []
-    table = _parse_csv(src, data, header_line, names, expected, ragged, use_threads=True)
+    table = _parse_csv(src, data, header_line, names, expected, ragged, delimiter, use_threads=True)
     if ragged:
         # pyarrow only numbers bad rows when reading on one thread: read again so
         # each one can be reported with its row
         ragged.clear()
-        table = _parse_csv(src, data, header_line, names, expected, ragged, use_threads=False)
+        table = _parse_csv(src, data, header_line, names, expected, ragged, delimiter, use_threads=False)
     table = _drop_blank_rows(table, first_row=header_line + 2, ragged=[r for r, _ in ragged])
-    return RawTable(src, table, header_line + 1, encoding,
-                    notes=[f"{header_line} line(s) above the header were skipped"] if header_line else [],
-                    ragged=ragged, sha256=digest)
+    notes += dec.notes
+    if header_line:
+        notes.append(f"{header_line} line(s) above the header were skipped")
+    if delimiter != ",":
+        notes.append(f"{delimiter_name(delimiter)}-delimited")
+    return RawTable(src, table, header_line + 1, encoding, notes=notes, ragged=ragged, sha256=digest,
+                    preamble=[list(r) for r in head_rows[:idx]], delimiter=delimiter)
 
 
-def _parse_csv(src, data, header_line, names, expected, ragged, use_threads):
+def _parse_csv(src, data, header_line, names, expected, ragged, delimiter, use_threads):
     def on_bad_row(row):
         ragged.append((row.number if row.number is not None else -1, row.text))
         return "skip"
@@ -314,33 +259,37 @@ def _parse_csv(src, data, header_line, names, expected, ragged, use_threads):
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(skip_rows=header_line, column_names=names, skip_rows_after_names=1,
                                            block_size=8 << 20, use_threads=use_threads),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_bad_row),
+            # only a blank cell is missing: "NA", "N/A", "null" and "-" are text a person wrote
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=[""],
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
-    except pa.ArrowInvalid as exc:
-        raise SchemaError(f"the file cannot be read as CSV ({exc}).", file=src.name,
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        raise SchemaError(f"the file cannot be read as CSV ({printable(str(exc), 200)}).", file=src.name,
                           fix=f"Open it in a spreadsheet and save it as CSV; it should be {expected}.") from exc
 
 
-def _line_of_row(text: str, row_index: int) -> int:
+def _line_of_row(text: str, row_index: int, delimiter: str = ",") -> int:
     if row_index == 0:
         return 0
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     for _ in range(row_index):
         next(reader)
     return reader.line_num
 
 
-def _drop_blank_rows(table: pa.Table, first_row: int, ragged: list[int] = ()) -> pa.Table:
+def _drop_blank_rows(table: pa.Table, first_row: int, ragged: list[int] = (), rows=None) -> pa.Table:
     """Number the rows as a spreadsheet does and drop rows whose cells are all blank.
 
-    ``ragged`` are the row numbers pyarrow skipped: later rows shift down past them.
+    ``ragged`` are the row numbers pyarrow skipped: later rows shift down past them. ``rows`` gives the
+    row numbers outright (XLSX, read sparsely).
     """
-    rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int32)
-    for r in sorted(ragged):
-        if r > 0:
-            rows[rows >= r] += 1
+    if rows is None:
+        rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int32)
+        for r in sorted(ragged):
+            if r > 0:
+                rows[rows >= r] += 1
+    rows = np.asarray(rows, dtype=np.int32)
     if table.num_rows and table.num_columns:
         blank = np.ones(table.num_rows, dtype=bool)
         for col in table.columns:
@@ -352,49 +301,143 @@ def _drop_blank_rows(table: pa.Table, first_row: int, ragged: list[int] = ()) ->
     return table.append_column("_row", pa.array(rows))
 
 
-def _read_xlsx(src: FileSource, looks_like_header, expected: str) -> RawTable:
+#: The largest part of a workbook read (a sheet's XML, the shared strings).
+MAX_XLSX_PART_BYTES = 256 * 2**20
+
+
+def _check_workbook(src: FileSource, data: bytes) -> None:
+    """Refuse a workbook whose parts are too large, compress absurdly, or declare XML entities.
+
+    Excel never writes a DOCTYPE: one in a workbook is there to expand entities (a "billion laughs"
+    attack) or to read other files (external entities). openpyxl reads through defusedxml, which refuses
+    them too; this check says so in a sentence before any XML is parsed.
+    """
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise InputFileError("the workbook is damaged: it is not a valid .xlsx file.", file=src.name,
+                             fix="Open it in Excel and save it again as .xlsx, or save the sheet as CSV.") from exc
+    with zf:
+        for info in zf.infolist():
+            if info.file_size > MAX_XLSX_PART_BYTES:
+                raise InputFileError(f"the workbook's part {printable(info.filename)} is {info.file_size / 2**20:,.0f} MB "
+                                     "once expanded, more than a table this program reads.", file=src.name,
+                                     fix="Save the sheet as CSV, or split it into smaller workbooks.")
+            if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise InputFileError(f"the workbook's part {printable(info.filename)} expands "
+                                     f"{info.file_size / max(info.compress_size, 1):,.0f} times: it was not read "
+                                     "(it may be made to exhaust the server's memory).", file=src.name,
+                                     fix="Open it in Excel and save it again, or save the sheet as CSV.")
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with zf.open(info) as fh:
+                    tail = b""
+                    total = 0
+                    while chunk := fh.read(1 << 20):
+                        total += len(chunk)
+                        if total > MAX_XLSX_PART_BYTES:
+                            raise InputFileError("a part of the workbook expands past its declared size.",
+                                                 file=src.name, fix="Save the sheet as CSV.")
+                        window = tail + chunk
+                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                            raise InputFileError(
+                                "the workbook contains an XML document type declaration (DOCTYPE or ENTITY), "
+                                "which Excel never writes: it can be made to expand without end or to read "
+                                "other files, so it was not read.", file=src.name,
+                                fix="Open it in Excel and save it again as .xlsx, or save the sheet as CSV.")
+                        tail = chunk[-16:]
+            except InputFileError:
+                raise
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+                raise InputFileError(f"the workbook is damaged ({type(exc).__name__} in {printable(info.filename)}).",
+                                     file=src.name, fix="Open it in Excel and save it again as .xlsx.") from exc
+
+
+def _cell_text(v) -> str | None:
+    """A cell's value as the text a spreadsheet shows (dates as ISO dates, whole numbers without .0)."""
     import datetime as dt
 
+    if v is None:
+        return None
+    if isinstance(v, dt.datetime):
+        # a date-only cell comes back as midnight: keep it a date, not a time of 00:00
+        return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(v, dt.date):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v)
+    return s if s.strip() else None
+
+
+def _sheet_rows(src: FileSource, data: bytes):
+    """(row number, cells without trailing blanks) of the first sheet's non-empty rows, streamed.
+
+    The sheet's declared size is ignored (``reset_dimensions``): one cell at XFD1048576 declares a sheet
+    of 17 billion cells, and padding every row to it is what exhausts memory.
+    """
     import openpyxl
 
-    data = src.read_bytes()
-    if not data:
-        raise InputFileError("the file is empty.", file=src.name, fix=f"Export it again; it should be {expected}.")
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
+    except Exception as exc:  # openpyxl and defusedxml raise many types for a broken or hostile workbook
         raise InputFileError(f"the workbook cannot be opened ({type(exc).__name__}).", file=src.name,
                              fix="Open it in Excel and save it again as .xlsx, or save the sheet as CSV.") from exc
-    ws = wb.worksheets[0]
+    try:
+        if not wb.worksheets:
+            raise InputFileError("the workbook has no sheet.", file=src.name, fix="Save the sheet as CSV.")
+        ws = wb.worksheets[0]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in row]
+            while cells and cells[-1] is None:
+                cells.pop()
+            if cells:
+                yield number, cells
+    except HotspotsError:
+        raise
+    except Exception as exc:  # a damaged sheet part, found while streaming it
+        raise InputFileError(f"the workbook's first sheet cannot be read ({type(exc).__name__}).", file=src.name,
+                             fix="Open it in Excel and save it again as .xlsx, or save the sheet as CSV.") from exc
+    finally:
+        wb.close()
 
-    def text(v):
-        if v is None:
-            return None
-        if isinstance(v, dt.datetime):
-            # a date-only cell comes back as midnight: keep it a date, not a time of 00:00
-            return v.strftime("%Y-%m-%d") if v.time() == dt.time(0) else v.strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(v, dt.date):
-            return v.strftime("%Y-%m-%d")
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        s = str(v)
-        return s if s.strip() else None
 
-    rows = [[text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-    wb.close()
-    head = [[c or "" for c in r] for r in rows[:HEADER_SEARCH_LINES]]
-    idx = _find_header(head, looks_like_header)
-    if idx is None:
-        raise SchemaError(f"no header row of {expected} was found in the first {HEADER_SEARCH_LINES} rows of the first sheet.",
-                          file=src.name, row=1, fix=f"Check this is {expected}, or give a column mapping.")
-    header = [str(h or f"column {i + 1}").strip() for i, h in enumerate(rows[idx])]
-    body = rows[idx + 1:]
-    cols = {h: pa.array([r[i] if i < len(r) else None for r in body], type=pa.string())
-            for i, h in enumerate(header)}
-    table = _drop_blank_rows(pa.table(cols), first_row=idx + 2)
-    return RawTable(src, table, idx + 1, "xlsx",
-                    notes=[f"{idx} row(s) above the header were skipped"] if idx else [],
-                    sha256=hashlib.sha256(data).hexdigest())
+def _read_xlsx(src: FileSource, data: bytes, digest: str, looks_like_header, expected: str) -> RawTable:
+    _check_workbook(src, data)
+    rows = _sheet_rows(src, data)
+    head: list[tuple[int, list[str]]] = []
+    header_at = None
+    for number, cells in rows:
+        if number > HEADER_SEARCH_LINES:
+            break
+        head.append((number, cells))
+        if looks_like_header([c or "" for c in cells]):
+            header_at = number
+            break
+    if header_at is None:
+        rows.close()
+        raise _no_header(src, expected, head[0][1] if head else [], "rows of the first sheet")
+    header = _unique_names([str(h or "").strip() for h in head[-1][1]])
+    width = len(header)
+    columns: list[list[str | None]] = [[] for _ in header]
+    numbers: list[int] = []
+    ragged: list[tuple[int, str]] = []
+    for number, cells in rows:
+        if len(cells) > width:  # a value right of the last column: listed, as a CSV row with too many cells
+            ragged.append((number, printable(",".join(c or "" for c in cells[:50]), 200)))
+            continue
+        numbers.append(number)
+        for i in range(width):
+            columns[i].append(cells[i] if i < len(cells) else None)
+    table = pa.table({h: pa.array(col, type=pa.string()) for h, col in zip(header, columns)})
+    table = _drop_blank_rows(table, first_row=header_at + 1, rows=numbers)
+    return RawTable(src, table, header_at, "xlsx",
+                    notes=[f"{header_at - 1} row(s) above the header were skipped"] if header_at > 1 else [],
+                    ragged=ragged, sha256=digest,
+                    preamble=[[c or "" for c in cells] for n, cells in head[:-1]])
 
 
 def match_columns(raw: RawTable, wanted: dict[str, str], expected: str,

@@ -125,55 +125,69 @@ _MEMBER = "$basenames[_member + 1] AS basename, $forces[_member + 1] AS file_for
 
 # The staged row every incident reader produces (see geo.ingest): canonical columns
 # except the located ones, plus x/y as numbers and the reason a row is unusable.
+# A month as police.uk writes it (YYYY-MM); a spreadsheet's two-digit year (21-06) is read as 20xx, never as
+# the year 21. $first_month and $last_month bound it (police.uk's first month, the current month).
+_MONTH_D = ("TRY_STRPTIME(CASE WHEN regexp_full_match(trim(r.month), '\\d{2}-\\d{1,2}') THEN '20' ELSE '' END"
+            " || trim(r.month) || '-01', '%Y-%m-%d')::DATE")
+_MONTH_OK = "(month_d >= $first_month::DATE AND month_d <= $last_month::DATE)"
+# coordinates that are numbers but not finite ("inf", "1e999", "NaN") are as unusable as text
+_BAD_XY = "x IS NULL OR y IS NULL OR NOT isfinite(x) OR NOT isfinite(y)"
+
+# The staged row every incident reader produces (see geo.ingest): canonical columns
+# except the located ones, plus x/y as numbers and the reason a row is unusable.
 STREET_SQL = f"""
 WITH p AS (
   SELECT r.*, {_MEMBER},
-    TRY_STRPTIME(trim(r.month) || '-01', '%Y-%m-%d')::DATE AS month_d,
+    {_MONTH_D} AS month_d,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y,
-    {_categories_map()}[lower(trim(r.crime_type))] AS category_c
+    {_categories_map()}[lower(trim(r.crime_type))] AS category_c,
+    nullif(trim(r.crime_id), '') AS crime_id_t
   FROM raw r
 )
 SELECT
   _member, _row AS source_row,
-  coalesce(nullif(trim(crime_id), ''), 'row:' || basename || ':' || _row) AS id,
+  coalesce(crime_id_t, 'row:' || basename || ':' || _row) AS id,
   '{SOURCE_POLICE}' AS source,
   coalesce(nullif(trim(reported_by), ''), nullif(trim(falls_within), ''), file_force, 'Unknown force') AS force,
   coalesce(category_c, crime_type) AS category,
   NULL::VARCHAR AS subcategory,
-  month_d AS month,
+  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
   NULL::TIMESTAMP AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'month' AS time_precision,
   location, lsoa_code, last_outcome AS outcome_given, NULL::BOOLEAN AS weapon,
   x, y,
   CASE WHEN month_d IS NULL THEN 'bad_month'
+       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
        WHEN category_c IS NULL THEN 'unknown_category'
        WHEN lon IS NULL OR lat IS NULL OR trim(lon) = '' OR trim(lat) = '' THEN 'no_coordinates'
-       WHEN x IS NULL OR y IS NULL OR isnan(x) OR isnan(y) THEN 'bad_coordinates' END AS reason,
-  CASE WHEN month_d IS NULL THEN 'Month'
+       WHEN {_BAD_XY} THEN 'bad_coordinates' END AS reason,
+  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN 'Month'
        WHEN category_c IS NULL THEN 'Crime type'
-       WHEN x IS NULL OR isnan(x) THEN 'Longitude'
-       WHEN y IS NULL OR isnan(y) THEN 'Latitude' END AS reason_column,
-  CASE WHEN month_d IS NULL THEN month
+       WHEN x IS NULL OR NOT isfinite(x) THEN 'Longitude'
+       WHEN y IS NULL OR NOT isfinite(y) THEN 'Latitude' END AS reason_column,
+  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN month
        WHEN category_c IS NULL THEN crime_type
-       WHEN x IS NULL OR isnan(x) THEN lon
-       WHEN y IS NULL OR isnan(y) THEN lat END AS reason_value
+       WHEN x IS NULL OR NOT isfinite(x) THEN lon
+       WHEN y IS NULL OR NOT isfinite(y) THEN lat END AS reason_value
 FROM p
 """
 
 OUTCOMES_SQL = f"""
 WITH p AS (
-  SELECT r.*, {_MEMBER}, TRY_STRPTIME(trim(r.month) || '-01', '%Y-%m-%d')::DATE AS month_d
+  SELECT r.*, {_MEMBER}, {_MONTH_D} AS month_d
   FROM raw r
 )
 SELECT
   _member, _row AS source_row,
   nullif(trim(crime_id), '') AS crime_id,
   coalesce(nullif(trim(reported_by), ''), nullif(trim(falls_within), ''), file_force, 'Unknown force') AS force,
-  month_d AS month,
+  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
   outcome_type,
   CASE WHEN month_d IS NULL THEN 'bad_month'
+       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
        WHEN crime_id IS NULL OR trim(crime_id) = '' THEN 'missing_id' END AS reason,
-  CASE WHEN month_d IS NULL THEN 'Month' WHEN crime_id IS NULL OR trim(crime_id) = '' THEN 'Crime ID' END AS reason_column,
-  CASE WHEN month_d IS NULL THEN month END AS reason_value
+  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN 'Month'
+       WHEN crime_id IS NULL OR trim(crime_id) = '' THEN 'Crime ID' END AS reason_column,
+  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN month END AS reason_value
 FROM p
 """
 
@@ -185,7 +199,7 @@ WITH p AS (
     timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at_ts,
     -- police.uk publishes stop and search by UTC month: the month a row belongs to (and
     -- replaces) is its UTC month, even when its local time is already the next month
-    date_trunc('month', timezone('UTC', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)))::DATE AS month_utc,
+    date_trunc('month', timezone('UTC', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)))::DATE AS month_d,
     TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y
   FROM raw r
 )
@@ -196,20 +210,21 @@ SELECT
   coalesce(file_force, 'Unknown force') AS force,
   '{STOP_SEARCH_CATEGORY}' AS category,
   nullif(trim(object), '') AS subcategory,
-  month_utc AS month,
+  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
   at_ts AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'minute' AS time_precision,
   nullif(concat_ws(' - ', nullif(trim(type), ''), nullif(trim(legislation), '')), '') AS location,
   NULL::VARCHAR AS lsoa_code, outcome AS outcome_given, NULL::BOOLEAN AS weapon,
   x, y,
   CASE WHEN at_ts IS NULL THEN 'bad_datetime'
+       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
        WHEN lon IS NULL OR lat IS NULL OR trim(lon) = '' OR trim(lat) = '' THEN 'no_coordinates'
-       WHEN x IS NULL OR y IS NULL OR isnan(x) OR isnan(y) THEN 'bad_coordinates' END AS reason,
-  CASE WHEN at_ts IS NULL THEN 'Date'
-       WHEN x IS NULL OR isnan(x) THEN 'Longitude'
-       WHEN y IS NULL OR isnan(y) THEN 'Latitude' END AS reason_column,
-  CASE WHEN at_ts IS NULL THEN date
-       WHEN x IS NULL OR isnan(x) THEN lon
-       WHEN y IS NULL OR isnan(y) THEN lat END AS reason_value
+       WHEN {_BAD_XY} THEN 'bad_coordinates' END AS reason,
+  CASE WHEN at_ts IS NULL OR NOT {_MONTH_OK} THEN 'Date'
+       WHEN x IS NULL OR NOT isfinite(x) THEN 'Longitude'
+       WHEN y IS NULL OR NOT isfinite(y) THEN 'Latitude' END AS reason_column,
+  CASE WHEN at_ts IS NULL OR NOT {_MONTH_OK} THEN date
+       WHEN x IS NULL OR NOT isfinite(x) THEN lon
+       WHEN y IS NULL OR NOT isfinite(y) THEN lat END AS reason_value
 FROM p
 """
 

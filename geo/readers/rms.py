@@ -39,7 +39,7 @@ replaces the crimes it repeats and adds the rest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
@@ -50,7 +50,8 @@ import pyarrow as pa
 from geo.boundaries import Area
 from geo.constants import POLICE_CATEGORIES, SOURCE_RMS
 from geo.errors import HotspotsError, SettingError
-from geo.readers.common import discover, load_toml, match_columns, normalise_name, read_table, shown_name
+from geo.months import FIRST_RECORD_YEAR, current_month
+from geo.readers.common import Inputs, load_toml, match_columns, normalise_name, shown_name
 
 __all__ = ["Mapping", "ingest_rms", "read_mapping"]
 
@@ -79,6 +80,8 @@ class Mapping:
     true_values: tuple[str, ...] = DEFAULT_TRUE_VALUES
     categories: dict[str, str] = field(default_factory=dict)
     path: str = ""
+    #: records dated before this year are refused ([datetime] first_year; default FIRST_RECORD_YEAR)
+    first_year: int = FIRST_RECORD_YEAR
 
     @property
     def is_bng(self) -> bool:
@@ -145,16 +148,27 @@ def read_mapping(path: str | Path | dict) -> Mapping:
     if bad:
         raise SettingError(f"The [categories] table maps to '{bad[0]}', which is not a police.uk crime type.",
                            f"Use one of: {', '.join(POLICE_CATEGORIES)}.")
+    first_year = (doc.get("datetime") or {}).get("first_year", FIRST_RECORD_YEAR)
+    if not isinstance(first_year, int) or not 1900 <= first_year <= 2100:
+        raise SettingError(f"[datetime] first_year = {first_year!r} is not a year ({where}).",
+                           "Write a year from 1900, e.g. first_year = 2005.")
     fmt = (doc.get("datetime") or {}).get("format")
     formats = tuple(fmt) if isinstance(fmt, list) else ((fmt,) if fmt else DEFAULT_DATETIME_FORMATS)
     trues = tuple(str(v).strip().lower() for v in (doc.get("weapon") or {}).get("true_values", DEFAULT_TRUE_VALUES))
     return Mapping(force=force, columns=cols, name=str((doc.get("source") or {}).get("name", "")),
                    datetime_formats=formats, true_values=trues, categories=cats,
-                   path="" if isinstance(path, dict) else str(path))
+                   path="" if isinstance(path, dict) else str(path), first_year=first_year)
 
 
 def _sql_str(s: str) -> str:
     return "'" + str(s).replace("'", "''") + "'"
+
+
+def _century(expr: str, raw: str) -> str:
+    """A parsed date-time whose year was written with two digits (01/06/21, read by %Y as the year 21) moved to
+    20xx; a year written with four digits (0021) stays as written, and is refused as out of range."""
+    return (f"(CASE WHEN year({expr}) < 100 AND NOT regexp_matches({raw}, '\\d{{4}}') "
+            f"THEN {expr} + INTERVAL 2000 YEAR ELSE {expr} END)")
 
 
 def staging_sql(m: Mapping) -> str:
@@ -169,6 +183,9 @@ def staging_sql(m: Mapping) -> str:
     end = "occurred_to" if has("occurred_to") else None
     x, y = ("easting", "northing") if m.is_bng else ("longitude", "latitude")
     xn, yn = m.coordinate_names
+    # records dated in a later month than the current one are refused, as are those before first_year
+    y_now, m_now = map(int, current_month().split("-"))
+    next_month = f"DATE '{y_now + (m_now == 12):04d}-{m_now % 12 + 1:02d}-01'"
     col = lambda k: f"r.{k}" if has(k) else "NULL::VARCHAR"  # noqa: E731
     content = " || '|' || ".join(f"coalesce(r.{k}, '')" for k in _FIELDS if has(k) and k != "id")
     id_expr = ("nullif(trim(r.id), '')" if has("id")
@@ -181,8 +198,8 @@ p AS (
     cats.name AS category_c,
     {col('subcategory')} AS subcategory,
     trim({col(start)}) AS t0_raw, {f"trim({col(end)})" if end else "NULL::VARCHAR"} AS t1_raw,
-    TRY_STRPTIME(trim({col(start)}), {fmts}) AS t0,
-    {f"TRY_STRPTIME(trim({col(end)}), {fmts})" if end else "NULL::TIMESTAMP"} AS t1,
+    {_century(f"TRY_STRPTIME(trim({col(start)}), {fmts})", f"trim({col(start)})")} AS t0,
+    {_century(f"TRY_STRPTIME(trim({col(end)}), {fmts})", f"trim({col(end)})") if end else "NULL::TIMESTAMP"} AS t1,
     TRY_CAST(trim({col(x)}) AS DOUBLE) AS x, TRY_CAST(trim({col(y)}) AS DOUBLE) AS y,
     {col(x)} AS x_raw, {col(y)} AS y_raw,
     {col('location')} AS location, {col('lsoa_code')} AS lsoa_code, {col('outcome')} AS outcome_given,
@@ -193,38 +210,41 @@ q AS (
   SELECT *,
     -- a window whose ends are equal is an exact time; a missing end leaves the start
     t1 IS NOT NULL AND t1 <> t0 AS is_window,
-    row_number() OVER (PARTITION BY _member, id ORDER BY _row) AS nth
+    row_number() OVER (PARTITION BY _member, id ORDER BY _row) AS nth,
+    (t0 < DATE '{m.first_year:04d}-01-01' OR t0 >= {next_month}) AS t0_out,
+    (t1 < DATE '{m.first_year:04d}-01-01' OR t1 >= {next_month}) AS t1_out
   FROM p
 )
 SELECT
   _member, _row AS source_row, id, '{SOURCE_RMS}' AS source, {_sql_str(m.force)} AS force,
   coalesce(category_c, category_raw) AS category, subcategory,
-  date_trunc('month', t0)::DATE AS month,
+  CASE WHEN NOT coalesce(t0_out, false) THEN date_trunc('month', t0)::DATE END AS month,
   t0 AS occurred_at, CASE WHEN is_window THEN t1 END AS occurred_until,
   CASE WHEN is_window THEN 'window' WHEN t0_raw LIKE '%:%' THEN 'minute' ELSE 'day' END AS time_precision,
   location, lsoa_code, outcome_given, weapon, x, y,
   CASE WHEN t0 IS NULL THEN 'bad_datetime'
        WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN 'bad_datetime'
+       WHEN t0_out OR t1_out THEN 'date_out_of_range'
        WHEN t1 < t0 THEN 'window_reversed'
        WHEN category_c IS NULL THEN 'unknown_category'
        WHEN id IS NULL THEN 'missing_id'
        WHEN nth > 1 THEN 'duplicate_id'
        WHEN x_raw IS NULL OR y_raw IS NULL OR trim(x_raw) = '' OR trim(y_raw) = '' THEN 'no_coordinates'
-       WHEN x IS NULL OR y IS NULL OR isnan(x) OR isnan(y) THEN 'bad_coordinates' END AS reason,
-  CASE WHEN t0 IS NULL THEN {_sql_str(m.columns[start])}
+       WHEN x IS NULL OR y IS NULL OR NOT isfinite(x) OR NOT isfinite(y) THEN 'bad_coordinates' END AS reason,
+  CASE WHEN t0 IS NULL OR t0_out THEN {_sql_str(m.columns[start])}
        WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN {_sql_str(m.columns.get('occurred_to', ''))}
-       WHEN t1 < t0 THEN {_sql_str(m.columns.get('occurred_to', ''))}
+       WHEN t1_out OR t1 < t0 THEN {_sql_str(m.columns.get('occurred_to', ''))}
        WHEN category_c IS NULL THEN {_sql_str(m.columns['category'])}
        WHEN id IS NULL OR nth > 1 THEN {_sql_str(m.columns.get('id', ''))}
-       WHEN x IS NULL OR isnan(x) THEN {_sql_str(xn)}
-       WHEN y IS NULL OR isnan(y) THEN {_sql_str(yn)} END AS reason_column,
-  CASE WHEN t0 IS NULL THEN t0_raw
+       WHEN x IS NULL OR NOT isfinite(x) THEN {_sql_str(xn)}
+       WHEN y IS NULL OR NOT isfinite(y) THEN {_sql_str(yn)} END AS reason_column,
+  CASE WHEN t0 IS NULL OR t0_out THEN t0_raw
        WHEN t1_raw IS NOT NULL AND t1_raw <> '' AND t1 IS NULL THEN t1_raw
-       WHEN t1 < t0 THEN t1_raw
+       WHEN t1_out OR t1 < t0 THEN t1_raw
        WHEN category_c IS NULL THEN category_raw
        WHEN id IS NULL OR nth > 1 THEN id
-       WHEN x IS NULL OR isnan(x) THEN x_raw
-       WHEN y IS NULL OR isnan(y) THEN y_raw END AS reason_value
+       WHEN x IS NULL OR NOT isfinite(x) THEN x_raw
+       WHEN y IS NULL OR NOT isfinite(y) THEN y_raw END AS reason_value
 FROM q
 """
 
@@ -236,33 +256,43 @@ def _looks_like_header(m: Mapping):
 
 
 def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping | dict,
-               area: Area | None = None, progress=None):
+               area: Area | None = None, progress=None, first_year: int | None = None):
     """Load force records exports (CSV/XLSX) through a column mapping.
 
     Each file is one transaction; rows are upserted by (force, id). A file whose
     coordinates are mostly of the wrong kind (metres mapped as degrees, swapped
     longitude/latitude) is refused whole with a sentence saying which mapping to change.
+    Records dated after the current month, or before ``first_year`` (else the mapping's
+    ``[datetime] first_year``, else 2000), are refused with ``date_out_of_range``.
 
     Returns
     -------
     geo.ingest.IngestReport
     """
-    from geo.ingest import _failed_unit, _incident_units, ingest_units
+    from geo.ingest import _failed_unit, _incident_units, decimal_point, ingest_units, read_safely
 
     m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
-    sources = discover(paths)
+    if first_year is not None:
+        if not 1900 <= int(first_year) <= 2100:
+            raise SettingError(f"The first year {first_year} is not a year from 1900.", "Give e.g. --first-year 2005.")
+        m = replace(m, first_year=int(first_year))
+    store.require_write("load data")
     expected = f"a force records export with the columns named in {m.path or 'the mapping'}"
-    units, good = [], []
-    for i, src in enumerate(sources):
-        raw = None
-        try:
-            raw = read_table(src, _looks_like_header(m), expected)
-            match_columns(raw, m.columns, expected)
-            good.append(raw)
-        except HotspotsError as err:
-            units.append(_failed_unit(src, KIND, SOURCE_RMS, err, raw))
-        if progress:
-            progress(0.25 * (i + 1) / max(len(sources), 1), f"Read {src.name}")
+    with Inputs(paths) as inputs:
+        sources = inputs.sources
+        units, good = [], []
+        for i, src in enumerate(sources):
+            raw, err = read_safely(src, _looks_like_header(m), expected)
+            if err is None:
+                try:
+                    match_columns(raw, m.columns, expected)
+                    good.append(raw)
+                except HotspotsError as exc:  # SchemaError: the file lacks a mapped column
+                    err = exc
+            if err is not None:
+                units.append(_failed_unit(src, KIND, SOURCE_RMS, err, raw))
+            if progress:
+                progress(0.25 * (i + 1) / max(len(sources), 1), f"Read {src.name}")
     if good:
         con = duckdb.connect()
         try:
@@ -270,6 +300,10 @@ def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping
             for i, raw in enumerate(good):
                 cols = match_columns(raw, m.columns, expected)
                 arrays = {k: raw.table.column(c) for k, c in cols.items()}
+                if raw.decimal_comma:
+                    for k in ("easting", "northing", "longitude", "latitude"):
+                        if k in arrays:
+                            arrays[k] = decimal_point(arrays[k])
                 arrays["_row"] = raw.table.column("_row")
                 arrays["_member"] = pa.array(np.full(raw.table.num_rows, i, dtype=np.int32))
                 tables.append(pa.table(arrays))
@@ -281,4 +315,6 @@ def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping
                                      coord_names=m.coordinate_names, mode="upsert", source=SOURCE_RMS))
     order = {s.name: i for i, s in enumerate(sources)}
     units.sort(key=lambda u: order.get(u.file, 0))
-    return ingest_units(units, store, progress)
+    report = ingest_units(units, store, progress)
+    report.skipped = [s.to_dict() for s in inputs.skipped]
+    return report

@@ -58,8 +58,17 @@ def test_problems_are_one_sentence_and_exit_2(tmp_path, capsys, args, sentence):
 
 
 def test_status_of_an_empty_store(tmp_path, capsys):
+    from geo.store import Store
+
+    Store(tmp_path / "e.duckdb").close()  # made by a load that stored nothing
     code, out, _ = run(capsys, "status", "--db", str(tmp_path / "e.duckdb"))
     assert code == 0 and "is empty" in out
+
+
+def test_status_refuses_a_missing_store_and_creates_nothing(tmp_path, capsys):
+    code, out, err = run(capsys, "status", "--db", str(tmp_path / "typo.duckdb"))
+    assert code == 2 and "There is no store at" in err and "Traceback" not in err
+    assert not (tmp_path / "typo.duckdb").exists()
 
 
 def test_sample_writes_and_loads(tmp_path, capsys):
