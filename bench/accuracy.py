@@ -3,7 +3,7 @@
 Loads the Hertfordshire street-level files in ``../shared/data`` into a temporary
 store, then for the five default groups of crime types evaluates every method on
 the same rolling-origin split: train on three months, test on the next, for each of
-the last six months the files hold (``hotspots.evaluate``). The study area is the
+the last six months the files hold (``hotspots.tasks.evaluate``). The study area is the
 county boundary (``herts_county_cty17_E10000015.geojson``), res-9 cells; a second,
 short run repeats all crime on the data's footprint (no boundary), to show how much
 the choice of study area moves the numbers.
@@ -115,10 +115,10 @@ def main(argv=None) -> int:
         return 1
 
     from geo.boundaries import read_area
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
-    from hotspots.evaluate import DEFAULT_GROUPS, DEFAULT_METHODS, evaluate_groups
-    from hotspots.forecast import shift_month
+    from hotspots.tasks.evaluate import DEFAULT_GROUPS, DEFAULT_METHODS, evaluate_groups
+    from hotspots.methods.forecast import shift_month
 
     methods = list(DEFAULT_METHODS) + ["oracle"]
     with tempfile.TemporaryDirectory() as tmp:

@@ -141,13 +141,13 @@ def _case(name: str, data):
     """The function a memory subprocess runs once, imports done before it is returned."""
     x, y = data["x"], data["y"]
     if name == "dbscan_ours":
-        from hotspots.clusters import WeightedDBSCAN
+        from hotspots.methods.clusters import WeightedDBSCAN
         return lambda: WeightedDBSCAN(eps_m=EPS_M, min_samples=MIN_SAMPLES).fit(x, y).labels_
     if name == "hdbscan_ours":
-        from hotspots.clusters import WeightedHDBSCAN
+        from hotspots.methods.clusters import WeightedHDBSCAN
         return lambda: WeightedHDBSCAN(min_cluster_size=MIN_CLUSTER_SIZE).fit(x, y).labels_
     if name == "kde_ours":
-        from hotspots.density import QuarticKDE
+        from hotspots.methods.density import QuarticKDE
         window = data["window"]
         return lambda: QuarticKDE(bandwidth_m=BANDWIDTH_M).fit(x, y).density_at_cells(window)
     X = np.column_stack([x, y])
@@ -197,9 +197,9 @@ def in_subprocess(name: str, npz: Path, tmp: Path, timeout: float | None = None)
 
 # -- data ---------------------------------------------------------------------------------
 def load_real(tmp: Path):
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
-    from hotspots.query import IncidentFilter, select_incidents
+    from hotspots.tasks.query import IncidentFilter, select_incidents
 
     store = Store(tmp / "engine.duckdb")
     ingest_police([STREET_DIR], store)
@@ -296,8 +296,8 @@ def bench_gistar(tag, inc, runs, full, checks, rows):
     import esda
     import libpysal
 
-    import hotspots.gistar as gistar
-    from hotspots.query import analysis_window, count_by_cell
+    import hotspots.methods.gistar as gistar
+    from hotspots.tasks.query import analysis_window, count_by_cell
 
     t_prep, (counts, window), _ = best_of(lambda: (count_by_cell(inc, RES), analysis_window(inc, RES)), runs)
     rows.append(Row(tag, "prep: count_by_cell + analysis_window", t_prep,
@@ -352,7 +352,7 @@ def bench_kde(tag, inc, window, runs, full, subsample, checks, rows, mem):
     from scipy.spatial import cKDTree
     from sklearn.neighbors import KernelDensity
 
-    from hotspots.density import QuarticKDE, cells_to_bng
+    from hotspots.methods.density import QuarticKDE, cells_to_bng
 
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     t_ours, dens, _ = best_of(lambda: QuarticKDE(bandwidth_m=BANDWIDTH_M).fit(x, y).density_at_cells(window), runs)
@@ -408,7 +408,7 @@ def bench_dbscan(tag, inc, runs, run_ref, checks, rows, mem, scale=None):
     from sklearn.cluster import DBSCAN
     from sklearn.metrics import adjusted_rand_score
 
-    from hotspots.clusters import WeightedDBSCAN
+    from hotspots.methods.clusters import WeightedDBSCAN
 
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     t_ours, lab, _ = best_of(lambda: WeightedDBSCAN(eps_m=EPS_M, min_samples=MIN_SAMPLES).fit(x, y).labels_, runs)
@@ -452,7 +452,7 @@ def bench_dbscan(tag, inc, runs, run_ref, checks, rows, mem, scale=None):
 def bench_hdbscan(tag, inc, runs, run_ref, est_from, checks, rows, mem, quick=False):
     from sklearn.metrics import adjusted_rand_score
 
-    from hotspots.clusters import WeightedHDBSCAN
+    from hotspots.methods.clusters import WeightedHDBSCAN
 
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     t_ours, lab, n_o = best_of(lambda: WeightedHDBSCAN(min_cluster_size=MIN_CLUSTER_SIZE).fit(x, y).labels_, runs)
@@ -484,9 +484,9 @@ def bench_hdbscan(tag, inc, runs, run_ref, est_from, checks, rows, mem, quick=Fa
 
 
 def bench_detect(store, runs, rows):
-    import hotspots.gistar as gistar
-    from hotspots.detect import detect
-    from hotspots.query import IncidentFilter
+    import hotspots.methods.gistar as gistar
+    from hotspots.tasks.detect import detect
+    from hotspots.tasks.query import IncidentFilter
 
     out = {}
     for method in ("count", "kde", "gistar", "dbscan"):

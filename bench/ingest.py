@@ -128,7 +128,7 @@ def best_of(fn, runs: int, slow_limit_s: float | None = None) -> tuple[float, ob
 def run_pipeline(folder: Path, db: Path, with_area: bool):
     """The project's route, end to end: boundary read, ingest into a fresh DuckDB file."""
     from geo.boundaries import read_area
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
 
     for p in (db, Path(str(db) + ".wal")):
@@ -203,7 +203,7 @@ def build_units(folder: Path):
     """The per-file LoadUnits of the street files (county boundary), built once."""
     import duckdb
 
-    import geo.ingest as ing
+    import geo.ingest.pipeline as ing
     from geo.boundaries import read_area
     from geo.readers import police
     from geo.readers.common import discover
@@ -226,7 +226,7 @@ def store_variants(units, db: Path, runs: int) -> list[tuple[str, float]]:
     """
     import pyarrow as pa
 
-    import geo.ingest as ing
+    import geo.ingest.pipeline as ing
     from geo.readers import police
     from geo.store import LoadUnit, Store
 
@@ -444,8 +444,8 @@ class TimedConnection:
 
 @contextmanager
 def _timed_locate(totals: dict):
-    """Time geo.ingest.locate (the name _incident_units calls) while inside the block."""
-    import geo.ingest as ing
+    """Time geo.ingest.pipeline.locate (the name _incident_units calls) while inside the block."""
+    import geo.ingest.pipeline as ing
 
     real = ing.locate
 
@@ -469,14 +469,14 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
     All files as one batch and nothing overlapped (``ingest_police`` prepares the next
     batch while one is written), so the phases add up to more than its end-to-end time.
 
-    Mirrors geo.ingest.ingest_police for a folder of street files; the totals must match
+    Mirrors geo.ingest.pipeline.ingest_police for a folder of street files; the totals must match
     the real run's (checked by the caller). Returns (rows of (phase, seconds), facts, total).
     """
     import duckdb
     import numpy as np
     import pandas as pd
 
-    import geo.ingest as ing
+    import geo.ingest.pipeline as ing
     from geo.boundaries import read_area
     from geo.readers import police
     from geo.readers.common import discover

@@ -9,7 +9,7 @@ runs the ones asked for with ``--only``):
           picked with the district boundaries (herts_lad_dissolved_from_lsoa2011.geojson);
           8 cameras, 100 m, candidates = res-10 hexagon centres with incidents.
 
-          * ours, end to end: ``hotspots.cctv.site_cameras`` (selection from DuckDB, demand
+          * ours, end to end: ``hotspots.tasks.cctv.site_cameras`` (selection from DuckDB, demand
             aggregation, KD-tree coverage, reductions, HiGHS MILP, greedy, site tables);
           * ours, solver only: ``solve_mclp`` on the built instance (reductions + HiGHS + greedy);
           * spopt 0.7 ``MCLP.from_cost_matrix`` + ``solve(PULP_CBC_CMD)`` on the SAME instance
@@ -106,7 +106,7 @@ def _spopt(demand, w, cand, radius, p, timeout_s, tmp: Path, tag: str) -> dict:
 
 
 def _real_store(args, tmp: Path):
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
 
     if args.db:
@@ -123,8 +123,8 @@ def _real_store(args, tmp: Path):
 def bench_cctv(args) -> dict:
     """Mobile CCTV siting on the busiest district: ours (HiGHS, sparse) against spopt (pulp/CBC, dense)."""
     from geo.boundaries import read_areas
-    from hotspots.cctv import build_instance, site_cameras, solve_mclp
-    from hotspots.query import IncidentFilter, select_incidents
+    from hotspots.tasks.cctv import build_instance, site_cameras, solve_mclp
+    from hotspots.tasks.query import IncidentFilter, select_incidents
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)

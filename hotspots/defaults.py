@@ -62,7 +62,7 @@ AREA_SHARES_PCT = (1, 2, 5, 10)
 #: (NHS HES practice; DOMAIN.md section 4). Configurable.
 AE_SUPPRESS_MAX = 7
 
-#: Mobile CCTV siting (hotspots.cctv). Hertsmere CSP runs 8 mobile cameras, each up to
+#: Mobile CCTV siting (hotspots.tasks.cctv). Hertsmere CSP runs 8 mobile cameras, each up to
 #: 3 months per site, residents consulted first (DOMAIN.md section 1).
 CCTV_CAMERAS = 8
 CCTV_MAX_MONTHS_PER_SITE = 3

@@ -35,7 +35,7 @@ MAX_FIX_CHOICES = 500
 
 @st.cache_data(show_spinner=False)
 def _tables(path: str, version: float) -> dict:
-    from geo.ae import fixes, match_rate, stored_venues, unmatched
+    from geo.ingest.ae import fixes, match_rate, stored_venues, unmatched
 
     with Store(path, create=False) as s:
         return {"rate": match_rate(s), "unmatched": unmatched(s), "venues": stored_venues(s), "fixes": fixes(s)}
@@ -62,8 +62,8 @@ def rate_table(rate: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_ae(files, gazetteer, codes) -> dict:
-    """Save the uploads and load them with ``geo.ae.ingest_ae``; keep the report for the next runs."""
-    from geo.ae import ingest_ae
+    """Save the uploads and load them with ``geo.ingest.ae.ingest_ae``; keep the report for the next runs."""
+    from geo.ingest.ae import ingest_ae
 
     folder, paths = _data.save_uploads(list(files) + [f for f in (gazetteer, codes) if f is not None])
     n = len(files)
@@ -105,7 +105,7 @@ def show_report() -> None:
 
 def save(description: str, how: str, postcode: str, venue: str | None, easting, northing) -> dict | None:
     """Save a fix from the form's answers; a problem is shown as its sentence (None returned)."""
-    from geo.ae import save_fix
+    from geo.ingest.ae import save_fix
 
     kwargs: dict = {}
     if how == HOW[0]:

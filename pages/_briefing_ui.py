@@ -3,7 +3,7 @@
 Same pattern as ``pages/_patrol_ui.py``: cached functions take the store's path and
 version (a load invalidates them) and hashable choices, open their own short-lived
 ``Store``, and make their progress bar inside the cache (a hit replays it, emptied).
-The page, the PDF and the deck all come from one ``hotspots.briefing.Briefing``.
+The page, the PDF and the deck all come from one ``hotspots.briefing.build.Briefing``.
 
 Text from data files reaches the page only through ``st.dataframe``, ``st.metric``
 values built from numbers, or ``_ui.md_escape``: never as HTML.
@@ -68,7 +68,7 @@ def _area(path: str, version: float, area: str):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _briefing(path: str, version: float, area: str, month: str, forces: tuple[str, ...], cameras: str | None):
-    from hotspots.briefing import build_briefing, command_area_words
+    from hotspots.briefing.build import build_briefing, command_area_words
 
     a = _area(path, version, area)
     district = a.name if a is not None and area.startswith("district: ") else None
@@ -104,14 +104,14 @@ def briefing(area: str, month: str):
 
 @st.cache_data(show_spinner="Writing the PDF...", max_entries=8)
 def _pdf(path: str, version: float, area: str, month: str, forces: tuple[str, ...], cameras: str | None) -> bytes:
-    from hotspots.briefing import briefing_pdf
+    from hotspots.briefing.build import briefing_pdf
 
     return briefing_pdf(_briefing(path, version, area, month, forces, cameras))
 
 
 @st.cache_data(show_spinner="Writing the PowerPoint deck...", max_entries=8)
 def _pptx(path: str, version: float, area: str, month: str, forces: tuple[str, ...], cameras: str | None) -> bytes:
-    from hotspots.deck import briefing_pptx
+    from hotspots.briefing.pptx import briefing_pptx
 
     return briefing_pptx(_briefing(path, version, area, month, forces, cameras))
 

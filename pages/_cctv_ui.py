@@ -66,8 +66,8 @@ def _area(path: str, version: float, s: _ui.Settings):
 
 @st.cache_data(show_spinner="Finding the best camera sites (proven optimal)...", max_entries=16)
 def _plan(path: str, version: float, s: _ui.Settings, c: CctvSettings):
-    from hotspots.cctv import read_points, site_cameras
-    from hotspots.harm import harm_weights
+    from hotspots.tasks.cctv import read_points, site_cameras
+    from hotspots.methods.harm import harm_weights
 
     existing = _with_file(c.existing, read_points, "existing cameras")
     candidates = _with_file(c.candidates, read_points, "candidate sites")
@@ -85,7 +85,7 @@ def plan(s: _ui.Settings, c: CctvSettings):
 
 @st.cache_data(show_spinner="Drawing the printable plan...", max_entries=8)
 def _pdf(path: str, version: float, s: _ui.Settings, c: CctvSettings) -> bytes:
-    from hotspots.cctv import plan_pdf
+    from hotspots.tasks.cctv import plan_pdf
 
     p = _plan(path, version, s, c)
     area = _area(path, version, s)
@@ -107,8 +107,8 @@ def _evaluation(path: str, version: float, s: _ui.Settings, deployment: Upload, 
                 radius_m: float, buffer_m: float, control: Upload):
     import pandas as pd
 
-    from hotspots.did_it_work import evaluate_deployment, read_deployment
-    from hotspots.harm import harm_weights
+    from hotspots.tasks.did_it_work import evaluate_deployment, read_deployment
+    from hotspots.methods.harm import harm_weights
 
     if deployment is not None:
         dep = _with_file(deployment, read_deployment)

@@ -258,8 +258,8 @@ def report_view(report, kind: str) -> dict:
 
 
 def load_police(files, area_choice: str | None) -> dict:
-    """Save the uploads, load them with ``geo.ingest.ingest_police``, keep the report."""
-    from geo.ingest import ingest_police
+    """Save the uploads, load them with ``geo.ingest.pipeline.ingest_police``, keep the report."""
+    from geo.ingest.pipeline import ingest_police
 
     folder, paths = save_uploads(files)
     bar, update = _progress_bar("Reading the files...")
@@ -336,7 +336,7 @@ def rejected_rows(db: str, file_keys: tuple[str, ...]) -> pd.DataFrame:
 
 def rejected_csv(db: str, file_keys: tuple[str, ...]) -> bytes:
     """The rejected rows as a CSV safe to open in a spreadsheet (formulas neutralised)."""
-    from hotspots.export import incidents_csv
+    from hotspots.outputs.files import incidents_csv
 
     return incidents_csv(rejected_rows(db, file_keys))
 
@@ -597,7 +597,7 @@ def grid(status: pd.DataFrame, value: str = "rows") -> pd.DataFrame:
     ae = SOURCE_LABELS[SOURCE_AE]
     if value == "rows" and ae in table.columns and _ui.settings().presentation:
         # projected: A&E counts 1 to 7 never shown, and the total (the page's metrics) cannot reveal one
-        from hotspots.suppress import suppress_counts
+        from hotspots.methods.suppress import suppress_counts
 
         table[ae] = pd.Series(suppress_counts(table[ae].to_numpy()).labels(), index=table.index, dtype=object)
     return table
@@ -661,14 +661,14 @@ def fixes_key() -> str:
 def remove(source: str, force: str | None, forget_fixes: bool = False) -> int:
     """Delete a source's incidents (one force, or all), checkpoint, and say so on the next run.
 
-    With ``forget_fixes`` (A&E only), the saved places of A&E descriptions go too (``geo.ae.drop_fixes``):
+    With ``forget_fixes`` (A&E only), the saved places of A&E descriptions go too (``geo.ingest.ae.drop_fixes``):
     their keys are the descriptions' free text.
     """
     forgot = 0
     with _ui.open_store() as store:
         n = store.remove(source, force)
         if forget_fixes and source == SOURCE_AE:
-            from geo.ae import drop_fixes
+            from geo.ingest.ae import drop_fixes
 
             forgot = drop_fixes(store)
         _after_write(store)

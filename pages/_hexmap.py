@@ -3,7 +3,7 @@
 Why not folium through streamlit-folium: that renders the whole map to a page of script
 on every run and mounts a new iframe for each change, so a period change took about two
 seconds. This component's iframe stays mounted (its key is stable) and each run sends it
-data only (``hotspots.webmap.hexmap_args``): the browser draws the hexagons with h3-js and
+data only (``hotspots.outputs.webmap.hexmap_args``): the browser draws the hexagons with h3-js and
 Leaflet, changing only what changed. Leaflet, its full-screen plugin and h3-js are served
 by the app itself (no CDN): see ``pages/_hexmap_frontend/README.md``.
 """
@@ -25,7 +25,7 @@ def hexmap(args: dict, *, key: str, on_click=None) -> dict | None:
     Parameters
     ----------
     args : dict
-        From ``hotspots.webmap.hexmap_args``.
+        From ``hotspots.outputs.webmap.hexmap_args``.
     key : str
         A stable key: the same key keeps the same map (its iframe, its zoom) across reruns.
     on_click : callable, optional

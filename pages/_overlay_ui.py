@@ -2,7 +2,7 @@
 
 Same pattern as ``pages/_pages_extra.py``: the cached function takes the store's path
 and version and the frozen ``Settings``, opens its own short-lived ``Store``, and
-returns the *published* overlay (``hotspots.overlay.overlay``): every A&E count has
+returns the *published* overlay (``hotspots.tasks.overlay.overlay``): every A&E count has
 already been through small-number suppression, so nothing on this page can show one.
 """
 
@@ -15,8 +15,8 @@ import streamlit as st
 
 from geo.constants import SOURCE_AE, SOURCE_POLICE
 from geo.store import Store
-from hotspots.overlay import CLASS_COLOURS, CLASSES, POLICE_VIOLENCE
-from hotspots.temporal import DAYS
+from hotspots.tasks.overlay import CLASS_COLOURS, CLASSES, POLICE_VIOLENCE
+from hotspots.methods.temporal import DAYS
 from pages import _ui
 
 #: The colour of a hidden A&E count in charts (a grey no data value would also be).
@@ -30,7 +30,7 @@ def ae_loaded() -> bool:
 
 @st.cache_data(show_spinner="Comparing police violence with A&E assaults...", max_entries=16)
 def _overlay(path: str, version: float, s: _ui.Settings, police_forces: tuple[str, ...]):
-    from hotspots.overlay import overlay
+    from hotspots.tasks.overlay import overlay
 
     key = s.area_key()
     area = _ui.load_area(path, version, *key) if key else None
@@ -72,7 +72,7 @@ def legend_rows(pub) -> list[tuple[str, str]]:
 
 def map_layers(pub):
     """Cells, colours, plain-text labels and the legend of the bivariate map."""
-    from hotspots.webmap import Legend
+    from hotspots.outputs.webmap import Legend
 
     cells = pub.cells
     colours = [CLASS_COLOURS[c] for c in cells["class"]]
@@ -87,7 +87,7 @@ def map_layers(pub):
 def show_map(pub, s: _ui.Settings, height_px: int = 620) -> None:
     from streamlit_folium import st_folium
 
-    from hotspots.webmap import hex_map
+    from hotspots.outputs.webmap import hex_map
 
     cells, colours, labels, legend = map_layers(pub)
     m = _ui.run_safely(hex_map, cells, colours=colours, labels=labels, legend=legend, boundaries=_ui.boundaries(s),

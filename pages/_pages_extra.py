@@ -40,7 +40,7 @@ BENCH_FINDING = (
     "using the whole history; for dense groups such as all crime its edge over simply counting every earlier "
     "month is under one percentage point.")
 
-#: Emerging hot spot classes in plain words (Esri's definitions, hotspots.emerging.classify_series).
+#: Emerging hot spot classes in plain words (Esri's definitions, hotspots.methods.emerging.classify_series).
 EMERGING_MEANING = {
     "New hot spot": "hot in the latest month only, never before",
     "Consecutive hot spot": "hot for an unbroken run of recent months up to now, never before that run",
@@ -112,9 +112,9 @@ class Monthly:
 
 @st.cache_data(show_spinner="Counting incidents by month...", max_entries=16)
 def _monthly(path: str, version: float, s: _ui.Settings) -> Monthly:
-    from hotspots.harm import harm_weights
-    from hotspots.query import select_incidents
-    from hotspots.temporal import monthly_series
+    from hotspots.methods.harm import harm_weights
+    from hotspots.tasks.query import select_incidents
+    from hotspots.methods.temporal import monthly_series
 
     area = _area(path, version, s)
     with Store(path, create=False) as store:
@@ -150,9 +150,9 @@ def emerging_classes(det, harm: bool) -> pd.DataFrame:
 # -- trends: day of week x hour -------------------------------------------------------------
 @st.cache_data(show_spinner="Spreading incidents over the hours of the week...", max_entries=16)
 def _day_hour(path: str, version: float, s: _ui.Settings):
-    from hotspots.harm import harm_weights
-    from hotspots.query import select_incidents
-    from hotspots.temporal import day_hour_grid
+    from hotspots.methods.harm import harm_weights
+    from hotspots.tasks.query import select_incidents
+    from hotspots.methods.temporal import day_hour_grid
 
     area = _area(path, version, s)
     with Store(path, create=False) as store:
@@ -198,7 +198,7 @@ def possible_test_months(s: _ui.Settings, train_months: int) -> list[str]:
     test months are the last months of the period, consecutive, so this is the
     unbroken run of such months ending at the period's last month.
     """
-    from hotspots.forecast import shift_month
+    from hotspots.methods.forecast import shift_month
 
     loaded = set(loaded_months(s))
     end = s.date_to or max(loaded, default=None)
@@ -215,7 +215,7 @@ def possible_test_months(s: _ui.Settings, train_months: int) -> list[str]:
 
 def default_train_months(s: _ui.Settings) -> int:
     """The split's training months: the evaluation's default (3), fewer when the data cannot give it."""
-    from hotspots.evaluate import DEFAULT_TRAIN_MONTHS
+    from hotspots.tasks.evaluate import DEFAULT_TRAIN_MONTHS
 
     return next((n for n in range(DEFAULT_TRAIN_MONTHS, 0, -1) if possible_test_months(s, n)),
                 DEFAULT_TRAIN_MONTHS)
@@ -223,7 +223,7 @@ def default_train_months(s: _ui.Settings) -> int:
 
 def months_words(months: list[str]) -> str:
     """A list of months in few words: all of them when short, else the range (and whether it has gaps)."""
-    from hotspots.forecast import month_range
+    from hotspots.methods.forecast import month_range
 
     if len(months) <= 6:
         return ", ".join(months) or "none"
@@ -262,13 +262,13 @@ class Accuracy:
 @st.cache_data(show_spinner="Testing each map on months it did not see...", max_entries=8)
 def _accuracy(path: str, version: float, s: _ui.Settings, test_months: tuple[str, ...],
               train_months: int) -> Accuracy:
-    from hotspots.evaluate import evaluate
+    from hotspots.tasks.evaluate import evaluate
 
     area = _area(path, version, s)
     with Store(path, create=False) as store:
         ev = evaluate(store, list(test_months), train_months=train_months, types=s.categories, res=s.res,
                       area=area, sources=s.sources, label=types_words(s))
-    # the same table and curves as hotspots.evaluate.accuracy_report, which has no sources argument
+    # the same table and curves as hotspots.tasks.evaluate.accuracy_report, which has no sources argument
     raw = ev.summary().reset_index().rename(columns={"index": "method"})
     raw.insert(1, "recommended", raw["method"] == ev.recommended)
     curves = ev.mean_curves()

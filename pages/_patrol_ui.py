@@ -31,7 +31,7 @@ class PatrolSettings:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _plan(path: str, version: float, s: _ui.Settings, p: PatrolSettings):
-    from hotspots.patrol import plan_patrol
+    from hotspots.tasks.patrol import plan_patrol
 
     area = _ui.load_area(path, version, *s.area_key()) if s.area_key() else None
     # the bar is made inside the cached function, so a cache hit replays it whole (and empties it)
@@ -57,7 +57,7 @@ def plan(s: _ui.Settings, p: PatrolSettings):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _pdf(path: str, version: float, s: _ui.Settings, p: PatrolSettings, large: bool) -> bytes:
-    from hotspots.patrol import plan_pdf
+    from hotspots.tasks.patrol import plan_pdf
 
     return plan_pdf(_plan(path, version, s, p), large=large)
 
@@ -69,7 +69,7 @@ def pdf(s: _ui.Settings, p: PatrolSettings) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _map_png(path: str, version: float, s: _ui.Settings, p: PatrolSettings) -> bytes:
-    from hotspots.patrol import plan_map_png
+    from hotspots.tasks.patrol import plan_map_png
 
     return plan_map_png(_plan(path, version, s, p), width_px=1500, height_px=1000)
 

@@ -43,7 +43,7 @@ def _green(upload):
 @st.cache_data(show_spinner=False, max_entries=16)
 def _plan(path: str, version: float, s: _ui.Settings, w: SweepSettings):
     from geo.constants import SOURCE_AE
-    from hotspots.sweeps import plan_sweeps
+    from hotspots.tasks.sweeps import plan_sweeps
 
     area = _ui.load_area(path, version, *s.area_key()) if s.area_key() else None
     sources = tuple(s.sources) + ((SOURCE_AE,) if w.with_ae else ())
@@ -72,7 +72,7 @@ def plan(s: _ui.Settings, w: SweepSettings):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _pdf(path: str, version: float, s: _ui.Settings, w: SweepSettings, large: bool) -> bytes:
-    from hotspots.sweeps import sweep_pdf
+    from hotspots.tasks.sweeps import sweep_pdf
 
     return sweep_pdf(_plan(path, version, s, w), large=large)
 
@@ -83,7 +83,7 @@ def pdf(s: _ui.Settings, w: SweepSettings) -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _map_png(path: str, version: float, s: _ui.Settings, w: SweepSettings) -> bytes:
-    from hotspots.sweeps import sweep_map_png
+    from hotspots.tasks.sweeps import sweep_map_png
 
     return sweep_map_png(_plan(path, version, s, w), width_px=1500, height_px=1000)
 

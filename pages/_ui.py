@@ -22,7 +22,7 @@ import streamlit as st
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
 from geo.errors import HotspotsError
 from geo.store import Store, resolve_db_path
-from hotspots.query import IncidentFilter
+from hotspots.tasks.query import IncidentFilter
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -39,7 +39,7 @@ def sample_dir() -> Path:
 
 #: Data sources a user can pick, in plain words.
 DATASETS = {"police.uk street crime": (SOURCE_POLICE,), "Force records (with times)": (SOURCE_RMS,)}
-#: Basemap choices (hotspots.webmap.TILES keys).
+#: Basemap choices (hotspots.outputs.webmap.TILES keys).
 BASEMAPS = ("OpenStreetMap", "Offline (boundaries only)")
 WHOLE_STORE = "Everything in the store"
 RESOLUTIONS = {8: "Large (res 8, ~0.74 km²)", 9: "Patrol areas (res 9, ~0.1 km²)", 10: "Street level (res 10, ~0.015 km²)"}
@@ -103,7 +103,7 @@ def ensure_data() -> None:
             st.stop()
         except Exception:  # a file without the tables yet: load the sample into it below
             pass
-    from geo.ingest import ingest_sample
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
 
     bar = st.progress(0.0, text="First run: writing the synthetic sample data...")
@@ -456,7 +456,7 @@ def run_safely(fn, *args, **kwargs):
 # -- cached library calls ----------------------------------------------------------------
 @st.cache_data(show_spinner="Finding hotspots...", max_entries=32)
 def _detection(path: str, version: float, s: Settings, method: str, params: tuple):
-    from hotspots.detect import detect
+    from hotspots.tasks.detect import detect
 
     area = load_area(path, version, *s.area_key()) if s.area_key() else None
     with Store(path, create=False) as store:
@@ -471,8 +471,8 @@ def detection(s: Settings, method: str, **params):
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _profile(path: str, version: float, s: Settings, cell: str):
-    from hotspots.harm import harm_weights
-    from hotspots.profile import cell_profile
+    from hotspots.methods.harm import harm_weights
+    from hotspots.tasks.profile import cell_profile
 
     area = load_area(path, version, *s.area_key()) if s.area_key() else None
     with Store(path, create=False) as store:
@@ -486,7 +486,7 @@ def cell_profile(s: Settings, cell: str):
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _incidents(path: str, version: float, s: Settings, columns: tuple):
-    from hotspots.query import select_incidents
+    from hotspots.tasks.query import select_incidents
 
     area = load_area(path, version, *s.area_key()) if s.area_key() else None
     with Store(path, create=False) as store:
@@ -546,14 +546,14 @@ def map_layers(det, s: Settings) -> dict:
     """What the map draws for a detection: cells, colours, labels, legend, overlays, a note.
 
     Labels are plain text (the map component shows them as text); ``overlays`` are
-    ``{"name", "geojson"}`` dicts as ``hotspots.webmap.hexmap_args`` takes them.
+    ``{"name", "geojson"}`` dicts as ``hotspots.outputs.webmap.hexmap_args`` takes them.
     """
     import json
 
     import numpy as np
     import pandas as pd
 
-    from hotspots import webmap
+    from hotspots.outputs import webmap
 
     t, unit = det.table, ("days of harm" if s.harm else "incidents")
     note = ""
@@ -666,7 +666,7 @@ def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | 
 
     import h3
 
-    from hotspots.webmap import hexmap_args, hexmap_payload_bytes
+    from hotspots.outputs.webmap import hexmap_args, hexmap_payload_bytes
     from pages import _hexmap
 
     layers = map_layers(det, s)

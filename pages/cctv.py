@@ -3,10 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots.cctv import NEAR_SITES_M, existing_words, plan_csv, plan_geojson, plan_kml, plan_map
+from hotspots.tasks.cctv import NEAR_SITES_M, existing_words, plan_csv, plan_geojson, plan_kml, plan_map
 from hotspots.defaults import CCTV_CAMERAS, CCTV_MAX_MONTHS_PER_SITE, CCTV_RADIUS_M, WDQ_BUFFER_M
-from hotspots.did_it_work import WDQ_MEANING, evaluation_csv
-from hotspots.export import neutralise_formulas
+from hotspots.tasks.did_it_work import WDQ_MEANING, evaluation_csv
+from hotspots.outputs.files import neutralise_formulas
 from pages import _cctv_ui as cu
 from pages import _ui
 

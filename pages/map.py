@@ -5,8 +5,8 @@ import math
 import streamlit as st
 
 from hotspots import defaults
-from hotspots.detect import METHOD_MEANING
-from hotspots.export import incidents_csv, incidents_geojson, incidents_kml, neutralise_formulas
+from hotspots.tasks.detect import METHOD_MEANING
+from hotspots.outputs.files import incidents_csv, incidents_geojson, incidents_kml, neutralise_formulas
 from pages import _ui
 
 METHODS = {

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from hotspots.overlay import overlay_csv, overlay_geojson
+from hotspots.tasks.overlay import overlay_csv, overlay_geojson
 from pages import _overlay_ui as ov
 from pages import _ui
 

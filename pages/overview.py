@@ -37,7 +37,7 @@ if len(status) and int(status["rows"].sum()):
     if "ae" in table.columns:
         # A&E counts 1 to 7 are never shown outside the Data page (DOMAIN.md section 4); the
         # column total is not shown either, so nothing can be recovered by subtraction
-        from hotspots.suppress import suppress_counts
+        from hotspots.methods.suppress import suppress_counts
 
         table["ae"] = pd.Series(suppress_counts(table["ae"].to_numpy(), with_total=False).labels(),
                                 index=table.index, dtype=object)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from hotspots import defaults
-from hotspots.patrol import MONTH_ONLY_NOTE, plan_csv, plan_geojson, plan_kml, plan_table
+from hotspots.tasks.patrol import MONTH_ONLY_NOTE, plan_csv, plan_geojson, plan_kml, plan_table
 from pages import _patrol_ui as pu
 from pages import _ui
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import defaults
-from hotspots.sweeps import sweep_csv, sweep_geojson, sweep_kml, sweep_table
+from hotspots.tasks.sweeps import sweep_csv, sweep_geojson, sweep_kml, sweep_table
 from pages import _sweeps_ui as su
 from pages import _ui
 

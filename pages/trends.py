@@ -3,7 +3,7 @@
 import altair as alt
 import streamlit as st
 
-from hotspots.temporal import DAYS, MAX_WINDOW_DAYS
+from hotspots.methods.temporal import DAYS, MAX_WINDOW_DAYS
 from pages import _pages_extra as extra
 from pages import _ui
 

@@ -72,7 +72,7 @@ def row(*, source, force, category, cell, i, month=MONTH, subcategory=None, occu
 
 
 def unit(rows: list[dict], source: str, force: str, file: str, months=(MONTH,)):
-    from geo.ingest import _empty_rejections
+    from geo.ingest.pipeline import _empty_rejections
     from geo.store import LoadUnit
 
     parts = pa.table({"source": [source] * len(months), "force": [force] * len(months),

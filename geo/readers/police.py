@@ -123,7 +123,7 @@ def _categories_map() -> str:
 _MEMBER = "$basenames[_member + 1] AS basename, $forces[_member + 1] AS file_force"
 
 
-# The staged row every incident reader produces (see geo.ingest): canonical columns
+# The staged row every incident reader produces (see geo.ingest.pipeline): canonical columns
 # except the located ones, plus x/y as numbers and the reason a row is unusable.
 # A month as police.uk writes it (YYYY-MM); a spreadsheet's two-digit year (21-06) is read as 20xx, never as
 # the year 21. $first_month and $last_month bound it (police.uk's first month, the current month).
@@ -133,7 +133,7 @@ _MONTH_OK = "(month_d >= $first_month::DATE AND month_d <= $last_month::DATE)"
 # coordinates that are numbers but not finite ("inf", "1e999", "NaN") are as unusable as text
 _BAD_XY = "x IS NULL OR y IS NULL OR NOT isfinite(x) OR NOT isfinite(y)"
 
-# The staged row every incident reader produces (see geo.ingest): canonical columns
+# The staged row every incident reader produces (see geo.ingest.pipeline): canonical columns
 # except the located ones, plus x/y as numbers and the reason a row is unusable.
 STREET_SQL = f"""
 WITH p AS (

@@ -267,9 +267,9 @@ def ingest_rms(paths: Iterable[str | Path], store, mapping: str | Path | Mapping
 
     Returns
     -------
-    geo.ingest.IngestReport
+    geo.ingest.pipeline.IngestReport
     """
-    from geo.ingest import _failed_unit, _incident_units, decimal_point, ingest_units, read_safely
+    from geo.ingest.pipeline import _failed_unit, _incident_units, decimal_point, ingest_units, read_safely
 
     m = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
     if first_year is not None:

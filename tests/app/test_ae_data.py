@@ -117,7 +117,7 @@ def test_a_bad_answer_is_a_sentence(writable):
 
 
 def test_removing_ae_offers_to_forget_the_saved_places(writable):
-    from geo.ae import save_fix
+    from geo.ingest.ae import save_fix
     from pages import _data_ui as data
 
     db = writable["db"]
@@ -141,7 +141,7 @@ def test_removing_ae_offers_to_forget_the_saved_places(writable):
 
 
 def test_removing_one_site_keeps_the_saved_places_unless_asked(writable):
-    from geo.ae import save_fix
+    from geo.ingest.ae import save_fix
     from pages import _data_ui as data
 
     db = writable["db"]

@@ -5,7 +5,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from hotspots.briefing import build_briefing, month_words
+from hotspots.briefing.build import build_briefing, month_words
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from geo.store import Store
-from hotspots.cctv import read_points, site_cameras
-from hotspots.did_it_work import evaluate_deployment
-from hotspots.query import IncidentFilter
+from hotspots.tasks.cctv import read_points, site_cameras
+from hotspots.tasks.did_it_work import evaluate_deployment
+from hotspots.tasks.query import IncidentFilter
 from tests.app.conftest import open_page as open_app_page
 
 

@@ -365,7 +365,7 @@ def texts(block) -> str:
 
 
 def test_presentation_mode_shows_no_ae_count_outside_the_suppressed_grid(app_env):
-    from hotspots.suppress import assert_no_small_counts
+    from hotspots.methods.suppress import assert_no_small_counts
 
     with Store(app_env["db"], read_only=True) as s:
         status = s.status()

@@ -7,8 +7,8 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from hotspots.detect import detect
-from hotspots.query import IncidentFilter
+from hotspots.tasks.detect import detect
+from hotspots.tasks.query import IncidentFilter
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -61,7 +61,7 @@ def test_a_selection_with_no_incidents_shows_its_sentence(app_env, tmp_path, mon
 
 
 def test_real_data_is_never_mixed_with_the_sample(app_env, tmp_path, monkeypatch):
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from tests.conftest import street_csv, watford_rows
 
     db = tmp_path / "mixed.duckdb"
@@ -104,7 +104,7 @@ def map_args(at, key="map-count") -> dict:
 
 
 def test_the_map_is_sent_the_librarys_hexagons(app_env):
-    from hotspots.webmap import LEGEND_COLOURS
+    from hotspots.outputs.webmap import LEGEND_COLOURS
 
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception, at.exception

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from geo.store import Store
-from hotspots.overlay import overlay
-from hotspots.suppress import assert_no_small_counts
+from hotspots.tasks.overlay import overlay
+from hotspots.methods.suppress import assert_no_small_counts
 from tests.app.conftest import metric
 from tests.app.conftest import open_page as open_app_page
 
@@ -19,7 +19,7 @@ PAGE = "pages/overlay.py"
 
 
 def build_store(root: Path, with_ae: bool) -> str:
-    from geo.ingest import ingest_sample
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
     from tests.ae_rows import sample_ae_units
 
@@ -137,7 +137,7 @@ def test_published_values_on_the_page_are_never_small(ae_env):
 
 
 def test_data_page_grid_suppresses_ae_in_presentation_mode(ae_env):
-    from hotspots.suppress import primary_label
+    from hotspots.methods.suppress import primary_label
 
     plain = open_page("pages/data.py")
     shown = frame_with(plain, "A&E assaults")["A&E assaults"].tolist()

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from geo.store import Store
-from hotspots.patrol import MONTH_ONLY_NOTE, plan_patrol, plan_table
-from hotspots.query import IncidentFilter
+from hotspots.tasks.patrol import MONTH_ONLY_NOTE, plan_patrol, plan_table
+from hotspots.tasks.query import IncidentFilter
 from tests.app.conftest import metric
 from tests.app.conftest import open_page as open_app_page
 

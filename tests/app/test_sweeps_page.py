@@ -3,7 +3,7 @@
 import pandas as pd
 
 from geo.store import Store
-from hotspots.sweeps import plan_sweeps, sweep_table
+from hotspots.tasks.sweeps import plan_sweeps, sweep_table
 from tests.app.conftest import metric
 from tests.app.conftest import open_page as open_app_page
 

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from geo.store import Store
-from hotspots.evaluate import RECOMMENDED_METHOD, accuracy_report
-from hotspots.harm import harm_of
-from hotspots.query import IncidentFilter, select_incidents
+from hotspots.tasks.evaluate import RECOMMENDED_METHOD, accuracy_report
+from hotspots.methods.harm import harm_of
+from hotspots.tasks.query import IncidentFilter, select_incidents
 from tests.app.conftest import open_page
 
 POLICE = "police.uk street crime"

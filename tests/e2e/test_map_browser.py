@@ -6,8 +6,8 @@ import time
 import pytest
 
 from geo.store import Store
-from hotspots.detect import detect
-from hotspots.query import IncidentFilter
+from hotspots.tasks.detect import detect
+from hotspots.tasks.query import IncidentFilter
 from tests.e2e.conftest import (ARTIFACTS, LOCAL, MAP_FRAME, XSS_LOCATION, drawn_cells, frame_resources,
                                 hexagon_paths, map_state, wait_for_app, wait_for_map)
 

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from geo.store import Store
-from hotspots.overlay import overlay
+from hotspots.tasks.overlay import overlay
 from tests.e2e.conftest import ARTIFACTS, AppDidNotStart, serve_app, wait_for_app
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,8 @@ import pytest
 import shapely
 
 from geo.store import Store
-from hotspots.briefing import briefing_pdf, build_briefing, compare_counts, resolve_area
-from hotspots.deck import briefing_pptx
+from hotspots.briefing.build import briefing_pdf, build_briefing, compare_counts, resolve_area
+from hotspots.briefing.pptx import briefing_pptx
 from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
 
 pytestmark = pytest.mark.shared
@@ -32,7 +32,7 @@ def real(tmp_path_factory):
     if not POLICE_STREET_DIR.is_dir():
         pytest.skip(SHARED_REASON)
     from geo.boundaries import read_areas
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
 
     db = tmp_path_factory.mktemp("brief_real") / "real.duckdb"
     with Store(db) as s:

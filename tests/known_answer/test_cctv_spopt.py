@@ -13,11 +13,11 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from geo.boundaries import read_area, read_areas
-from geo.ingest import ingest_police, ingest_sample
+from geo.ingest.pipeline import ingest_police, ingest_sample
 from geo.sample import write_sample
 from geo.store import Store
-from hotspots.cctv import build_instance, read_points, solve_mclp, spacing_conflicts
-from hotspots.query import IncidentFilter
+from hotspots.tasks.cctv import build_instance, read_points, solve_mclp, spacing_conflicts
+from hotspots.tasks.query import IncidentFilter
 from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

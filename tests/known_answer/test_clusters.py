@@ -1,4 +1,4 @@
-"""Known answers for hotspots.clusters.
+"""Known answers for hotspots.methods.clusters.
 
 * DBSCAN: scikit-learn's own documentation example (3 clusters, 18 noise points and the
   printed scores), and scikit-learn's ``DBSCAN`` on the raw, un-grouped points: same core
@@ -34,7 +34,7 @@ from sklearn.metrics import adjusted_rand_score, completeness_score, homogeneity
 from sklearn.neighbors import KDTree, NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from hotspots.clusters import (
+from hotspots.methods.clusters import (
     WeightedDBSCAN,
     WeightedHDBSCAN,
     _group_locations,

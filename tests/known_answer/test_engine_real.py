@@ -11,10 +11,10 @@ from collections import Counter
 import h3
 import pytest
 
-from geo.ingest import ingest_police
+from geo.ingest.pipeline import ingest_police
 from geo.store import Store
-from hotspots.detect import detect
-from hotspots.query import IncidentFilter
+from hotspots.tasks.detect import detect
+from hotspots.tasks.query import IncidentFilter
 from tests.conftest import POLICE_STREET_DIR, SHARED_REASON
 
 pytestmark = pytest.mark.shared

@@ -2,7 +2,7 @@
 
 Train on 2021-10..12, test on 2022-01, the county as study area, res 9. The naive hit
 rate is recomputed here from the incidents with plain pandas and h3-py's cell areas,
-independently of ``hotspots.evaluate``.
+independently of ``hotspots.tasks.evaluate``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import h3
 import pytest
 
 from geo.boundaries import read_area
-from geo.ingest import ingest_police
+from geo.ingest.pipeline import ingest_police
 from geo.store import Store
-from hotspots.evaluate import DEFAULT_METHODS, evaluate
-from hotspots.query import IncidentFilter, analysis_window, select_incidents
+from hotspots.tasks.evaluate import DEFAULT_METHODS, evaluate
+from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
 pytestmark = pytest.mark.shared
 

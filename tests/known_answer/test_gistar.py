@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import sparse, stats
 
-from hotspots.gistar import (
+from hotspots.methods.gistar import (
     GetisOrdGiStar,
     benjamini_hochberg,
     gistar_statistic,
@@ -207,7 +207,7 @@ def test_p_sim_close_to_esda_on_the_docstring_example():
         warnings.simplefilter("ignore", DeprecationWarning)
         lg = esda.G_Local(ESDA_DOC_Y, w, transform="B", star=True, permutations=r,
                           seed=1, n_jobs=1)
-    from hotspots.gistar import _conditional_permutation_p
+    from hotspots.methods.gistar import _conditional_permutation_p
 
     ours = _conditional_permutation_p(w_star, ESDA_DOC_Y, r, np.random.default_rng(1))
     _assert_close_mc(ours, lg.p_sim, r)

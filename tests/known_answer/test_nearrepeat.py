@@ -22,7 +22,7 @@ import pytest
 
 from geo.errors import SettingError
 from hotspots.defaults import KNOX_DISTANCE_BANDS_M, KNOX_TIME_BANDS_DAYS
-from hotspots.nearrepeat import KnoxTest
+from hotspots.methods.nearrepeat import KnoxTest
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 JUNE_2021 = SHARED_DATA / "police" / "hertfordshire_2021" / "street" / "2021-06-hertfordshire-street.csv"

@@ -27,11 +27,11 @@ def real(tmp_path_factory):
     if not POLICE_STREET_DIR.is_dir():
         pytest.skip(SHARED_REASON)
     from geo.boundaries import read_areas
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
-    from hotspots.patrol import plan_patrol
-    from hotspots.query import IncidentFilter
-    from hotspots.sweeps import plan_sweeps
+    from hotspots.tasks.patrol import plan_patrol
+    from hotspots.tasks.query import IncidentFilter
+    from hotspots.tasks.sweeps import plan_sweeps
 
     files = sorted(p for p in POLICE_STREET_DIR.rglob("*-street.csv") if p.name[:7] in MONTHS)
     assert len(files) == 12
@@ -88,7 +88,7 @@ def test_patrol_areas_hold_what_the_raw_files_say(real):
 
 
 def test_patrol_budget_contiguity_and_backtest_on_real_data(real):
-    from hotspots.patrol import cell_components
+    from hotspots.tasks.patrol import cell_components
 
     plan = real["plan"]
     s = plan.summary
@@ -115,11 +115,11 @@ def test_patrol_budget_contiguity_and_backtest_on_real_data(real):
 
 def test_expected_share_equals_evaluate_on_real_data(real, tmp_path):
     """evaluate_cell_months on the incidents of the store, the plan's share: the same hit rate."""
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
-    from hotspots.evaluate import evaluate_cell_months
-    from hotspots.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
-    from hotspots.query import IncidentFilter, analysis_window, select_incidents
+    from hotspots.tasks.evaluate import evaluate_cell_months
+    from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
+    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
     area = real["area"]
     files = sorted(p for p in POLICE_STREET_DIR.rglob("*-street.csv") if p.name[:7] in MONTHS[-6:])
@@ -127,7 +127,7 @@ def test_expected_share_equals_evaluate_on_real_data(real, tmp_path):
         ingest_police(files, s)
         inc = select_incidents(s, IncidentFilter("2021-07", "2021-12"), area)
     # only the last six months: a different history, so compare against a plan on the same six months
-    from hotspots.patrol import plan_patrol
+    from hotspots.tasks.patrol import plan_patrol
 
     with Store(tmp_path / "six.duckdb", read_only=True) as s:
         p6 = plan_patrol(s, IncidentFilter("2021-07", "2021-12"), area=area, budget_pct=1.5)

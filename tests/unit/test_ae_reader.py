@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from geo.ae import ingest_ae, save_fix, sync_incidents, unmatched
+from geo.ingest.ae import ingest_ae, save_fix, sync_incidents, unmatched
 from geo.errors import SettingError
 from geo.readers.ae import DEFAULT_CODES_TOML, read_codes
 from geo.store import Store
@@ -340,7 +340,7 @@ def test_a_fix_of_a_description_longer_than_the_listed_value_clears_its_listing(
 
 
 def test_forgetting_the_fixes_after_removing_the_ae_source(tmp_path, store):
-    from geo.ae import drop_fixes, fixes
+    from geo.ingest.ae import drop_fixes, fixes
 
     p = write(tmp_path, "jan.csv", istv_csv([rec(desc="The Old Mill, Pond Lane"), rec(desc="at home")]))
     ingest_ae([p], store)

@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from geo.store import Store
-from hotspots.briefing import (briefing_pdf, build_briefing, change_words, compare_counts, resolve_area,
+from hotspots.briefing.build import (briefing_pdf, build_briefing, change_words, compare_counts, resolve_area,
                                usual_range)
 from hotspots.cli import main
-from hotspots.deck import briefing_pptx
-from hotspots.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
+from hotspots.briefing.pptx import briefing_pptx
+from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.conftest import street_csv, street_row
 
 LAB = primary_label()
@@ -125,7 +125,7 @@ PLAN.update({"2020-12": (18, 9, 4), "2021-11": (20, 10, 5), "2021-12": (30, 10, 
 
 @pytest.fixture(scope="module")
 def hand_store(tmp_path_factory):
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
 
     root = tmp_path_factory.mktemp("brief_hand")
     files = []
@@ -263,8 +263,8 @@ def test_cli_writes_both_formats_and_prints_json(hand_store, tmp_path, capsys):
 # --------------------------------------------------------------------------- the synthetic sample, whole
 @pytest.fixture(scope="module")
 def sample_brief(tmp_path_factory):
-    from geo.ae import ingest_ae
-    from geo.ingest import ingest_sample
+    from geo.ingest.ae import ingest_ae
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
 
     root = tmp_path_factory.mktemp("brief_sample")
@@ -353,7 +353,7 @@ def test_sample_pdf_and_deck_read_back(sample_brief, tmp_path):
 
 @pytest.mark.slow
 def test_sample_pack_suppresses_small_ae_counts(sample_brief):
-    from hotspots.overlay import overlay
+    from hotspots.tasks.overlay import overlay
 
     b = sample_brief["b"]
     sec = b.section("overlay")

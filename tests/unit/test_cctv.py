@@ -17,10 +17,10 @@ from scipy.spatial.distance import cdist
 from geo.boundaries import Area
 from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import InputFileError, SettingError
-from geo.ingest import ingest_police
-from hotspots.cctv import (coverage_matrix, greedy_mclp, plan_csv, plan_geojson, plan_kml, read_points, site_cameras,
+from geo.ingest.pipeline import ingest_police
+from hotspots.tasks.cctv import (coverage_matrix, greedy_mclp, plan_csv, plan_geojson, plan_kml, read_points, site_cameras,
                            solve_mclp, spacing_conflicts)
-from hotspots.query import IncidentFilter
+from hotspots.tasks.query import IncidentFilter
 from tests.conftest import ROOT, street_csv, street_row
 
 
@@ -307,7 +307,7 @@ def test_pdf_has_the_sites_numbers_notes_and_a_map(groups_store, tmp_path):
 
     from pypdf import PdfReader
 
-    from hotspots.cctv import plan_pdf
+    from hotspots.tasks.cctv import plan_pdf
 
     plan = site_cameras(groups_store, cameras=2)
     pdf = plan_pdf(plan)

@@ -147,7 +147,7 @@ def test_ingest_boundaries_stores_named_districts_for_district(tmp_path, capsys)
 def _ae_store(tmp_path, capsys) -> str:
     """20 police rows (2023-01) and A&E at one site: 3, 12 and 20 assaults stored in 2023-01..03, and 1, 0
     and 9 records not located ("at home")."""
-    from geo.ae import ingest_ae
+    from geo.ingest.ae import ingest_ae
     from geo.store import Store
     from tests.unit.test_ae_reader import istv_csv, rec
 
@@ -168,7 +168,7 @@ def _ae_store(tmp_path, capsys) -> str:
 
 
 def test_status_suppresses_ae_counts_and_keeps_them_out_of_the_total(tmp_path, capsys):
-    from hotspots.suppress import assert_no_small_counts, suppress_counts
+    from hotspots.methods.suppress import assert_no_small_counts, suppress_counts
 
     db = _ae_store(tmp_path, capsys)
     stored, rejected = suppress_counts([3, 12, 20]), suppress_counts([1, 0, 9])

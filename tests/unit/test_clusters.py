@@ -1,4 +1,4 @@
-"""Unit tests for hotspots.clusters: settings, invariants, hand-made cases."""
+"""Unit tests for hotspots.methods.clusters: settings, invariants, hand-made cases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo.errors import HotspotsError, SettingError
-from hotspots.clusters import (
+from hotspots.methods.clusters import (
     CLUSTER_BUFFER_M,
     WeightedDBSCAN,
     WeightedHDBSCAN,

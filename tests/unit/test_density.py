@@ -1,4 +1,4 @@
-"""Unit tests of hotspots.density: small hand-made points, parameters, invariants."""
+"""Unit tests of hotspots.methods.density: small hand-made points, parameters, invariants."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from scipy import integrate
 
 from geo.errors import HotspotsError, SettingError
 from hotspots.defaults import KDE_BANDWIDTH_M
-from hotspots.density import (
+from hotspots.methods.density import (
     FFT_NODES_PER_BANDWIDTH,
     QuarticKDE,
     cells_to_bng,
@@ -250,7 +250,7 @@ def test_default_bandwidth_unit_weights_equal_no_weights():
 
 
 def test_exact_sum_in_small_chunks_equals_one_chunk(monkeypatch):
-    import hotspots.density as density
+    import hotspots.methods.density as density
 
     x, y = some_points(300)
     rng = np.random.default_rng(4)
@@ -261,7 +261,7 @@ def test_exact_sum_in_small_chunks_equals_one_chunk(monkeypatch):
 
 
 def test_auto_switches_to_the_grid_for_large_jobs(monkeypatch):
-    import hotspots.density as density
+    import hotspots.methods.density as density
 
     x, y = some_points(2000)
     qx, qy = x[::3] + 17.0, y[::3] - 9.0
@@ -276,7 +276,7 @@ def test_auto_switches_to_the_grid_for_large_jobs(monkeypatch):
 
 
 def test_grid_is_coarsened_to_fit_in_memory_and_stays_accurate(monkeypatch):
-    import hotspots.density as density
+    import hotspots.methods.density as density
 
     x, y = some_points(2000)
     qx, qy = x[::3] + 17.0, y[::3] - 9.0

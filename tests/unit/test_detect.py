@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 from geo.errors import SettingError
-from geo.ingest import ingest_police
+from geo.ingest.pipeline import ingest_police
 from hotspots.cli import main
-from hotspots.detect import detect, write_detection
-from hotspots.harm import harm_weights
-from hotspots.query import IncidentFilter, analysis_window, count_by_cell, select_incidents
+from hotspots.tasks.detect import detect, write_detection
+from hotspots.methods.harm import harm_weights
+from hotspots.tasks.query import IncidentFilter, analysis_window, count_by_cell, select_incidents
 from tests.conftest import street_csv, street_row
 
 
@@ -143,7 +143,7 @@ def test_outputs_geojson_gpkg_csv(town, tmp_path):
 
 
 def test_csv_neutralises_formulas(tmp_path):
-    from hotspots.detect import Detection
+    from hotspots.tasks.detect import Detection
     det = Detection("count", pd.DataFrame({"cell": ["89195da182bffff"], "location": ["=HYPERLINK(\"x\")"]}))
     text = write_detection(det, tmp_path / "x.csv").read_text()
     assert "'=HYPERLINK" in text
@@ -197,8 +197,8 @@ def test_the_library_refuses_ae_sources_with_a_sentence():
     # A&E counts leave the library only through the overlay's small-number suppression
     from geo.errors import SettingError
     from geo.store import Store
-    from hotspots.detect import detect
-    from hotspots.query import IncidentFilter
+    from hotspots.tasks.detect import detect
+    from hotspots.tasks.query import IncidentFilter
 
     with Store(":memory:") as s, pytest.raises(SettingError, match="does not use A&E data"):
         detect(s, "count", IncidentFilter(sources=("police", "ae")))

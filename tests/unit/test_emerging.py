@@ -10,7 +10,7 @@ from scipy import stats
 
 from geo.errors import SettingError
 from hotspots.defaults import FDR_ALPHA, GISTAR_K
-from hotspots.emerging import (
+from hotspots.methods.emerging import (
     COLD_PATTERNS,
     HOT_PATTERNS,
     NO_PATTERN,
@@ -19,7 +19,7 @@ from hotspots.emerging import (
     classify_series,
     mann_kendall,
 )
-from hotspots.gistar import GetisOrdGiStar
+from hotspots.methods.gistar import GetisOrdGiStar
 
 CENTRE = h3.latlng_to_cell(51.656, -0.397, 9)  # Watford, res 9
 SIG_Z = 1.96  # |z| at or above this is "significant" in the constructed series

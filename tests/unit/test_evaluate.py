@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 from geo.crs import bng_to_lonlat
 from geo.errors import SettingError
 from geo.grid import lonlat_to_cells
-from hotspots.evaluate import (
+from hotspots.tasks.evaluate import (
     DEFAULT_GROUPS,
     DEFAULT_METHODS,
     RECOMMENDED_METHOD,
@@ -27,8 +27,8 @@ from hotspots.evaluate import (
     parse_test_months,
     rank_cells,
 )
-from hotspots.forecast import RecencyBlendForecast, cell_months, month_range
-from hotspots.query import analysis_window
+from hotspots.methods.forecast import RecencyBlendForecast, cell_months, month_range
+from hotspots.tasks.query import analysis_window
 from tests.conftest import street_csv, street_row
 
 TEN = list("abcdefghij")
@@ -346,7 +346,7 @@ def test_parse_test_months():
 @pytest.fixture
 def small_db(tmp_path):
     """Five months of hand-made police.uk rows on a few Watford points, loaded into a store."""
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
 
     pts = [(-0.3960, 51.6560), (-0.3990, 51.6580), (-0.4010, 51.6540), (-0.3940, 51.6600), (-0.4200, 51.6700)]
@@ -408,7 +408,7 @@ def test_cli_text_has_a_table_for_each_default_group(small_db, capsys):
 
 def test_accuracy_report_gives_the_table_and_the_curves(small_db):
     from geo.store import Store
-    from hotspots.evaluate import accuracy_report
+    from hotspots.tasks.evaluate import accuracy_report
 
     with Store(small_db, read_only=True) as store:
         table, curves = accuracy_report(store, "2021-04..2021-05", methods="naive,kde-300,forecast")

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pandas as pd
 
-from hotspots.export import incidents_csv, incidents_kml
+from hotspots.outputs.files import incidents_csv, incidents_kml
 
 XSS = "<img src=x onerror=alert(1)>"
 

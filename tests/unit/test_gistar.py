@@ -10,7 +10,7 @@ from scipy import stats
 
 from geo.errors import HotspotsError, SettingError
 from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K
-from hotspots.gistar import (
+from hotspots.methods.gistar import (
     NOT_SIGNIFICANT,
     GetisOrdGiStar,
     benjamini_hochberg,

@@ -174,7 +174,7 @@ def test_the_data_page_refuses_them_too(tmp_path, listener, monkeypatch):
     from geo.store import Store
 
     with Store(db) as s:  # a store with data, so the app does not load its sample
-        from geo.ingest import ingest_police
+        from geo.ingest.pipeline import ingest_police
 
         street = tmp_path / "2021-06-hertfordshire-street.csv"
         street.write_text(month_csv("2021-06", 5))

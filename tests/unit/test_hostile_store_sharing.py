@@ -74,7 +74,7 @@ def test_the_app_keeps_no_connection_open_between_runs(tmp_path, street_files, m
 
     db = tmp_path / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest import ingest_police
+        from geo.ingest.pipeline import ingest_police
 
         ingest_police(street_files[:1], s)
     monkeypatch.setenv("HOTSPOTS_DB", str(db))
@@ -92,7 +92,7 @@ def test_a_page_waits_while_a_load_holds_the_store(tmp_path, street_files, monke
 
     db = tmp_path / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest import ingest_police
+        from geo.ingest.pipeline import ingest_police
 
         ingest_police(street_files, s)
     monkeypatch.setenv("HOTSPOTS_DB", str(db))
@@ -114,7 +114,7 @@ def read_only_store(tmp_path, street_files):
     folder.mkdir()
     db = folder / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest import ingest_police
+        from geo.ingest.pipeline import ingest_police
 
         ingest_police(street_files, s)
     mounted = False

@@ -17,7 +17,7 @@ import shapely
 
 from geo.boundaries import Area
 from geo.store import Store
-from hotspots.export import incidents_csv, incidents_kml, kml_text, safe_csv
+from hotspots.outputs.files import incidents_csv, incidents_kml, kml_text, safe_csv
 from tests.hostile import RMS_MAPPING, ingest_json, rms_csv, rms_row, run_cli
 from tests.unit.test_briefing import hand_store  # noqa: F401 - the fixture
 
@@ -26,7 +26,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def test_reproduce_commands_quote_the_district(hand_store, tmp_path):  # noqa: F811
-    from hotspots.briefing import build_briefing, command_area_words, reproduce_lines
+    from hotspots.briefing.build import build_briefing, command_area_words, reproduce_lines
 
     marker = tmp_path / "PWNED"
     name = EVIL_DISTRICT.format(marker=marker)
@@ -67,7 +67,7 @@ def test_an_export_from_a_file_with_hostile_locations(tmp_path, capsys):
     """A force records workbook whose location cells hold line breaks and formulas, downloaded as CSV."""
     import openpyxl
 
-    from hotspots.query import IncidentFilter, select_incidents
+    from hotspots.tasks.query import IncidentFilter, select_incidents
     from tests.hostile import RMS_HEADER
 
     wb = openpyxl.Workbook()
@@ -111,7 +111,7 @@ def test_kml_names_and_descriptions_are_html_escaped():
 
 
 def test_patrol_and_camera_kml_names_are_html_escaped():
-    from hotspots.patrol import areas_kml
+    from hotspots.tasks.patrol import areas_kml
 
     evil = "<b>On or near</b> <img src=x onerror=alert(1)>"
     doc = areas_kml(pd.DataFrame({"name": [evil], "rank": [1]}), [shapely.box(510000, 196000, 510200, 196200)])

@@ -175,7 +175,7 @@ def test_a_crime_id_ten_times_is_kept_noted_and_counted_once(tmp_path, capsys):
     assert stored(db, "SELECT count(*) FROM incidents WHERE duplicate_id")[0][0] == 9
     code, out, _ = run_cli(capsys, "detect", "--method", "count", "--res", "11", "--db", db, "--json")
     assert json.loads(out)["incidents"] == 6  # 5 + the repeated crime once
-    from hotspots.query import IncidentFilter, count_by_cell, select_incidents
+    from hotspots.tasks.query import IncidentFilter, count_by_cell, select_incidents
 
     with Store(db, read_only=True) as s:
         counts = count_by_cell(select_incidents(s, IncidentFilter()), 11)

@@ -1,4 +1,4 @@
-"""Unit tests of hotspots.nearrepeat.KnoxTest: hand-made pairs, parameters, refusals."""
+"""Unit tests of hotspots.methods.nearrepeat.KnoxTest: hand-made pairs, parameters, refusals."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from geo.errors import SettingError
 from hotspots.defaults import KNOX_DISTANCE_BANDS_M, KNOX_TIME_BANDS_DAYS, PERMUTATIONS
-from hotspots.nearrepeat import KnoxTest
+from hotspots.methods.nearrepeat import KnoxTest
 
 DAY = np.timedelta64(1, "D")
 T0 = np.datetime64("2023-03-02T09:30", "m")
@@ -232,7 +232,7 @@ def test_to_frame_before_fit():
 
 
 def test_too_many_pairs_are_refused_before_counting(monkeypatch):
-    import hotspots.nearrepeat as nearrepeat
+    import hotspots.methods.nearrepeat as nearrepeat
 
     monkeypatch.setattr(nearrepeat, "KNOX_MAX_PAIRS", 2)
     x, y, t = hand_made()

@@ -37,8 +37,8 @@ from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
 from geo.store import Store
 from hotspots.cli import main
-from hotspots.overlay import compute_overlay, overlay, overlay_csv, overlay_geojson, write_overlay
-from hotspots.suppress import SECONDARY_LABEL, assert_no_small_counts
+from hotspots.tasks.overlay import compute_overlay, overlay, overlay_csv, overlay_geojson, write_overlay
+from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts
 from tests.ae_rows import AE, POLICE, ae_rows, layout_cells, police_rows, unit, write_layout
 
 LAB = "1 to 7"
@@ -258,7 +258,7 @@ def test_withheld_or_small_total_hides_every_breakdown(tmp_path):
 def overlay_attack(pub, ranked_max=None):
     """The range each hidden A&E count of a published overlay can still take, by integer programming.
 
-    Uses every published fact, independently of hotspots.suppress: the labels ("1 to 7" is 1..7,
+    Uses every published fact, independently of hotspots.methods.suppress: the labels ("1 to 7" is 1..7,
     "suppressed" is 8 or more, since 0 and 1..7 are always shown otherwise), the class bounds (A&E high:
     at least the cut, else below it), the total, each cell's expected A&E (police x A&E total / police
     total), and the "violence unknown to police" list read as it was documented before the fix: every
@@ -269,7 +269,7 @@ def overlay_attack(pub, ranked_max=None):
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    from hotspots.overlay import RANKED_MAX
+    from hotspots.tasks.overlay import RANKED_MAX
 
     ranked_max = RANKED_MAX if ranked_max is None else ranked_max
     t = pub.threshold
@@ -395,7 +395,7 @@ def test_ranking_gives_no_hidden_count_away(layout):
 def test_ranking_on_a_sample_sized_store(tmp_path):
     # the sample's volumes (the review's case: ranks between shown excesses 6.0 and 5.1 each exactly 6):
     # 3 months of the synthetic sample with its A&E at the generator's true places
-    from geo.ingest import ingest_sample
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
     from tests.ae_rows import sample_ae_units
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.evaluate import accuracy_at_shares, evaluate_cell_months, rank_cells
-from hotspots.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
-from hotspots.patrol import (MONTH_ONLY_NOTE, backtest_months, cell_components, choose_prefix, dosage_schedule,
+from hotspots.tasks.evaluate import accuracy_at_shares, evaluate_cell_months, rank_cells
+from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
+from hotspots.tasks.patrol import (MONTH_ONLY_NOTE, backtest_months, cell_components, choose_prefix, dosage_schedule,
                              parse_shift, plan_csv, plan_geojson, plan_kml, plan_patrol, split_large)
-from hotspots.query import IncidentFilter, analysis_window, select_incidents
+from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
 CENTRE = h3.latlng_to_cell(51.656, -0.396, 9)
 DISK = sorted(h3.grid_disk(CENTRE, 6))   # 127 cells
@@ -169,7 +169,7 @@ def test_backtest_months():
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
-    from geo.ingest import ingest_sample
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
     from geo.store import Store
 
@@ -224,7 +224,7 @@ def test_plans_never_exceed_the_budget_over_budgets_and_districts(sample_db, dis
 
 def test_plan_cells_are_the_top_of_the_forecast_ranking(watford):
     """Recomputed with the forecast and rank_cells directly: the plan holds the leading cells."""
-    from hotspots.forecast import RecencyBlendForecast
+    from hotspots.methods.forecast import RecencyBlendForecast
 
     plan, inc, area = watford
     months = month_range(min(inc["month"]), max(inc["month"]))
@@ -248,7 +248,7 @@ def test_expected_shares_equal_the_accuracy_modules(watford):
     assert plan.summary["expected_crime_pct"] == pytest.approx(100 * ev.by_origin[f"hit@{key}"].mean(), abs=1e-9)
     assert plan.summary["expected_harm_pct"] == pytest.approx(100 * ev.by_origin[f"harm@{key}"].mean(), abs=1e-9)
     # and accuracy_at_shares, month by month, on the same cells and months
-    from hotspots.forecast import RecencyBlendForecast
+    from hotspots.methods.forecast import RecencyBlendForecast
 
     for t, row in zip(tests, plan.backtest.itertuples()):
         j = data.index(t)
@@ -280,7 +280,7 @@ def test_month_only_police_data_says_so(watford):
 
 def test_force_records_give_best_hours(sample_db):
     from geo.store import Store
-    from hotspots.temporal import day_hour_grid
+    from hotspots.methods.temporal import day_hour_grid
 
     with Store(sample_db, read_only=True) as s:
         plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift="late")
@@ -401,7 +401,7 @@ def test_hostile_location_text_is_escaped(watford):
 def test_pdf_opened_text_and_images(watford, tmp_path):
     from pypdf import PdfReader
 
-    from hotspots.patrol import write_plan
+    from hotspots.tasks.patrol import write_plan
 
     plan, _, _ = watford
     path = write_plan(plan, tmp_path / "patrol.pdf")
@@ -469,7 +469,7 @@ def test_no_harm_share_says_n_a(sample_db, tmp_path, capsys):
 
     from geo.store import Store
     from hotspots.cli import main
-    from hotspots.patrol import plan_pdf
+    from hotspots.tasks.patrol import plan_pdf
 
     with Store(sample_db, read_only=True) as s:
         plan = plan_patrol(s, IncidentFilter(categories=("Drugs",)), area=s.area("district", "Watford"),

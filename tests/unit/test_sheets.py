@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from hotspots.sheets import Sheet
-from hotspots.staticmap import StaticMap, nice_scale_length_m
+from hotspots.outputs.sheets import Sheet
+from hotspots.outputs.staticmap import StaticMap, nice_scale_length_m
 
 
 def _png_array(png: bytes) -> np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from geo.grid import cell_to_parent
-from geo.ingest import ingest_police
+from geo.ingest.pipeline import ingest_police
 from geo.store import Store
 from tests.conftest import ROOT, street_csv, street_row, watford_rows
 
@@ -119,7 +119,7 @@ KILLER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from geo.store import Store
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
 
     class Paused(Store):
         def _before_commit(self):
@@ -165,7 +165,7 @@ def test_side_tables_are_written_and_replaced_in_the_files_transaction():
 
     import pyarrow as pa
 
-    from geo.ingest import _empty_rejections
+    from geo.ingest.pipeline import _empty_rejections
     from geo.store import LoadUnit, Store
 
     s = Store(":memory:")

@@ -1,6 +1,6 @@
 """Small-number suppression: primary (1..7 hidden), secondary (totals reveal nothing), the checker.
 
-The attacker here is independent of hotspots.suppress.audit_group: a linear programme
+The attacker here is independent of hotspots.methods.suppress.audit_group: a linear programme
 (scipy's HiGHS) that minimises and maximises each hidden count subject to everything
 published (shown counts, the total, "1 to 7" on primary cells, and on a "suppressed" cell what its
 label says: a count above the threshold, since only counts of 8 or more are ever hidden as "suppressed").
@@ -13,7 +13,7 @@ import pytest
 from scipy.optimize import linprog
 
 from geo.errors import SettingError
-from hotspots.suppress import (SECONDARY_LABEL, assert_no_small_counts, audit_group, primary_label, refuse_ae,
+from hotspots.methods.suppress import (SECONDARY_LABEL, assert_no_small_counts, audit_group, primary_label, refuse_ae,
                                suppress_counts, suppress_table)
 
 LAB = primary_label(7)

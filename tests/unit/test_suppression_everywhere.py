@@ -21,8 +21,8 @@ import pytest
 from geo.constants import SOURCE_AE
 from geo.store import Store
 from hotspots.cli import main
-from hotspots.overlay import overlay, overlay_csv, overlay_geojson
-from hotspots.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
+from hotspots.tasks.overlay import overlay, overlay_csv, overlay_geojson
+from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.ae_rows import ae_rows, police_rows, unit, write_layout
 
 LAB = primary_label()

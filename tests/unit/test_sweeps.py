@@ -18,8 +18,8 @@ import shapely
 
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.patrol import cell_components, cells_to_bng_polygon
-from hotspots.sweeps import (AE_KEY, brute_force_order, green_share, nearest_neighbour_order, parse_weights,
+from hotspots.tasks.patrol import cell_components, cells_to_bng_polygon
+from hotspots.tasks.sweeps import (AE_KEY, brute_force_order, green_share, nearest_neighbour_order, parse_weights,
                              path_length, plan_sweeps, sweep_csv, sweep_geojson, sweep_kml, sweep_pdf,
                              visiting_order, weapon_scores)
 from tests.ae_rows import row, unit
@@ -126,7 +126,7 @@ def test_plan_on_the_tiny_grid_hides_ae_counts(tiny_store, tmp_path):
     (tmp_path / "s.pdf").write_bytes(sweep_pdf(plan))
     text = " ".join(pg.extract_text() for pg in PdfReader(str(tmp_path / "s.pdf")).pages)
     assert "Score index" not in text and "1 to 7" not in text and "Ranked by the weapon-violence score" in text
-    from hotspots.sweeps import sweep_action_table, sweep_table
+    from hotspots.tasks.sweeps import sweep_action_table, sweep_table
 
     assert "Score" not in sweep_table(plan) and list(sweep_action_table(plan, 8)) == ["Visit", "Area",
                                                                                       "Walk round it (m)"]
@@ -196,7 +196,7 @@ def test_visiting_order_by_hand_and_brute_force():
 def test_sample_force_records_plan_exports_and_pdf(tmp_path):
     from pypdf import PdfReader
 
-    from geo.ingest import ingest_sample
+    from geo.ingest.pipeline import ingest_sample
     from geo.sample import write_sample
     from geo.store import Store
 

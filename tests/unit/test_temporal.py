@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from geo.errors import SettingError
-from hotspots.harm import harm_weights
-from hotspots.temporal import DAYS, MAX_WINDOW_DAYS, day_hour_grid, monthly_series
+from hotspots.methods.harm import harm_weights
+from hotspots.methods.temporal import DAYS, MAX_WINDOW_DAYS, day_hour_grid, monthly_series
 
 # 2021-06-04 is a Friday; 2021-06-07 a Monday.
 FRI, MON = "2021-06-04", "2021-06-07"

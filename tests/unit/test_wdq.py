@@ -12,9 +12,9 @@ import shapely
 from geo.boundaries import Area
 from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import InputFileError, SettingError
-from geo.ingest import ingest_police
-from hotspots.did_it_work import WDQ_MEANING, evaluate_deployment, read_deployment, wdq
-from hotspots.query import IncidentFilter
+from geo.ingest.pipeline import ingest_police
+from hotspots.tasks.did_it_work import WDQ_MEANING, evaluate_deployment, read_deployment, wdq
+from hotspots.tasks.query import IncidentFilter
 from tests.conftest import ROOT, street_csv, street_row
 
 

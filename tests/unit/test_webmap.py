@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.webmap import Legend, hex_map, hexmap_args, map_payload_bytes, sequential_style
+from hotspots.outputs.webmap import Legend, hex_map, hexmap_args, map_payload_bytes, sequential_style
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -73,7 +73,7 @@ def test_unknown_basemap_is_a_sentence():
 
 
 def test_payload_estimate_is_within_ten_percent_of_the_render():
-    from hotspots.webmap import map_payload_estimate
+    from hotspots.outputs.webmap import map_payload_estimate
 
     for rings, label in ((20, "1,234 incidents, harm 56,789 days (1.2% of the total)"), (4, "x")):
         m, cells = small_map(n_rings=rings, label=label)
@@ -135,7 +135,7 @@ def test_component_basemap_and_errors():
 
 
 def test_component_payload_is_small_per_hexagon():
-    from hotspots.webmap import hexmap_payload_bytes
+    from hotspots.outputs.webmap import hexmap_payload_bytes
 
     args, cells, _, _ = component_args(n_rings=20, label="1,234 incidents, harm 56,789 days (1.2% of the total)")
     per_cell = hexmap_payload_bytes(args) / len(cells)

@@ -16,7 +16,7 @@ The split (rolling origin)
 
 The study area
     With an area boundary, the H3 cells whose centres lie inside it (plus the cells of
-    incidents inside it: ``hotspots.query.analysis_window``). Without one, the
+    incidents inside it: ``hotspots.tasks.query.analysis_window``). Without one, the
     *footprint of the data*: every cell under the res ``res - 2`` parents of the cells
     holding any incident (all crime types, every month up to the last test month), so
     the empty streets between busy ones count as the zeros they are. The study area
@@ -50,7 +50,7 @@ The measures at each share ``s`` (a fraction; keys ``hit@1`` ... for 1 %)
     flag cells by smoothing or for sparse crime types; read it with the hit rate,
     never alone (a map of quiet cells that stay quiet can have a high RRI).
     Harm-weighted hit rate ``harm@s``: the same with each incident weighted by its
-    harm (approximate CCHI days, ``hotspots.harm``).
+    harm (approximate CCHI days, ``hotspots.methods.harm``).
 
 References
 ----------
@@ -78,7 +78,7 @@ import pandas as pd
 from geo.constants import H3_DEFAULT_RES, SOURCE_POLICE
 from geo.errors import SettingError
 from hotspots.defaults import AREA_SHARES_PCT, GISTAR_K
-from hotspots.forecast import (
+from hotspots.methods.forecast import (
     FORECAST_BANDWIDTHS_M,
     CellMonths,
     RecencyBlendForecast,
@@ -112,7 +112,7 @@ __all__ = [
 DEFAULT_TRAIN_MONTHS = 3
 #: The methods compared by default, all on the same split.
 DEFAULT_METHODS = ("naive", "naive-all", "kde-150", "kde-300", "kde-600", "gistar", "harm", "forecast")
-#: The method we recommend for patrol planning (hotspots.forecast).
+#: The method we recommend for patrol planning (hotspots.methods.forecast).
 RECOMMENDED_METHOD = "forecast"
 #: What each method scores a cell by; "training months" are the split's last N months
 #: before the test month, "history" every month before it.
@@ -123,7 +123,7 @@ METHOD_MEANING = {
     "gistar": f"Getis-Ord Gi* z of the training months' counts (k={GISTAR_K} ring, the whole study area as window)",
     "harm": "harm of the training months' incidents in the cell (approximate CCHI days)",
     "forecast": "recency-weighted counts over the whole history, shrunk towards a 600 m + 1000 m density "
-                "(empirical Bayes), parameters tuned by rolling origin on earlier months (hotspots.forecast)",
+                "(empirical Bayes), parameters tuned by rolling origin on earlier months (hotspots.methods.forecast)",
     "oracle": "the test month's own incidents per km2: NOT a forecast, the most any map can catch within the "
               "area budget (greedy by density is optimal when the crossing cell counts pro rata)",
 }
@@ -308,7 +308,7 @@ def accuracy_at_shares(cells, score, test_counts, *, train_counts=None, test_har
     train = np.zeros(n) if train_counts is None else np.asarray(train_counts, dtype=float)
     harm = test if test_harm is None else np.asarray(test_harm, dtype=float)
     if cell_area_km2 is None:
-        from hotspots.forecast import _cell_areas_km2
+        from hotspots.methods.forecast import _cell_areas_km2
 
         area = _cell_areas_km2(np.asarray(cells, dtype=object))
     else:
@@ -405,7 +405,7 @@ def _method_score(method: str, history: CellMonths, train_months: int) -> tuple[
     if m:
         return history.last(train_months, float(m.group(1))), {}
     if method == "gistar":
-        from hotspots.gistar import GetisOrdGiStar
+        from hotspots.methods.gistar import GetisOrdGiStar
 
         values = history.last(train_months)
         if np.ptp(values) == 0:  # Gi* undefined: every cell alike
@@ -685,7 +685,7 @@ def _res_of(data: CellMonths):
 
 
 def _check_types(types) -> tuple[str, ...]:
-    from hotspots.query import IncidentFilter
+    from hotspots.tasks.query import IncidentFilter
 
     if isinstance(types, str):
         types = [t for t in types.split(",")]
@@ -719,7 +719,7 @@ def evaluate_groups(store, test, groups=None, *, train_months: int = DEFAULT_TRA
         Label -> :class:`Evaluation`, in the order of ``groups``.
     """
     from geo.grid import check_resolution
-    from hotspots.query import IncidentFilter, analysis_window, select_incidents
+    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
     tests = parse_test_months(test)
     methods = _check_methods(methods)
@@ -842,7 +842,7 @@ def evaluate_cli(args) -> int:
         0. Settings problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
     """
     from geo.store import Store
-    from hotspots.query import study_area
+    from hotspots.tasks.query import study_area
 
     types = _check_types(args.types or ())
     if types:

@@ -56,7 +56,7 @@ Suppression
 -----------
 :func:`compute_overlay` returns true counts and stays inside the library.
 :func:`overlay` (what the CLI, the page and the files use) passes every A&E number
-through ``hotspots.suppress``: counts 1-7 show as "1 to 7", totals are protected by
+through ``hotspots.methods.suppress``: counts 1-7 show as "1 to 7", totals are protected by
 secondary suppression, and the excess (derived from the count) is hidden with it. The
 hexagons, the hours of the week and the weapon classes are three breakdowns of one
 total (all selected A&E assaults), each audited against it; the total is shown only if
@@ -85,10 +85,10 @@ from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_to_polygons, cells_to_str, check_resolution
 from geo.store import Store
 from hotspots.defaults import AE_SUPPRESS_MAX
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
-from hotspots.query import IncidentFilter, select_incidents
-from hotspots.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
-from hotspots.temporal import DAYS, day_hour_grid
+from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.tasks.query import IncidentFilter, select_incidents
+from hotspots.methods.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
+from hotspots.methods.temporal import DAYS, day_hour_grid
 
 __all__ = ["CLASSES", "CLASS_COLOURS", "HIGH_SHARE", "POLICE_VIOLENCE", "WEAPON_CLASSES", "OverlayCounts",
            "PublishedOverlay", "add_overlay_parser", "compute_overlay", "high_cut", "overlay", "overlay_cli",
@@ -538,7 +538,7 @@ _OVERLAY_WRITERS = {".csv": overlay_csv, ".geojson": overlay_geojson, ".json": o
 
 def write_overlay(pub: PublishedOverlay, path: str | Path) -> Path:
     """Save the published cells as ``.csv`` or ``.geojson``."""
-    from hotspots.export import write_by_suffix
+    from hotspots.outputs.files import write_by_suffix
 
     return write_by_suffix(pub, path, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")
 
@@ -583,9 +583,9 @@ def overlay_cli(args) -> int:
     int
         0. Problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
     """
-    from hotspots.query import study_area
+    from hotspots.tasks.query import study_area
 
-    from hotspots.export import check_suffix
+    from hotspots.outputs.files import check_suffix
 
     check_suffix(args.out, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")  # before any work
     with Store(args.db, read_only=True) as store:

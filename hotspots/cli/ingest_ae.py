@@ -1,6 +1,6 @@
 """``python -m hotspots ingest ae PATH [--gazetteer FILE] [--codes FILE] [--db FILE] [--json]``.
 
-Loads ISTV (A&E assault) files with ``geo.ae.ingest_ae`` and prints the usual load report plus how many
+Loads ISTV (A&E assault) files with ``geo.ingest.ae.ingest_ae`` and prints the usual load report plus how many
 records were located, and how exactly: ``--json`` adds ``located``, ``not_located``, ``by_precision`` and
 ``located_share_pct`` to the keys ``ingest police --json`` prints. No free text is printed: descriptions
 that could not be placed are listed only on the app's Data page (and in the store's rejections).
@@ -48,7 +48,7 @@ def format_located(out: dict) -> list[str]:
 
 def ae_cli(args) -> int:
     """Run ``ingest ae``; returns the exit status (1 when a file was refused)."""
-    from geo.ae import ingest_ae
+    from geo.ingest.ae import ingest_ae
     from geo.store import Store
     from geo.months import FIRST_RECORD_YEAR
     from hotspots.cli import _print_report, _progress_bar, _wait_message

@@ -22,9 +22,9 @@ from geo.errors import SettingError
 from geo.grid import cells_to_polygons, check_resolution
 from geo.store import Store
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
-from hotspots.harm import harm_of, harm_weights
-from hotspots.query import DEFAULT_COLUMNS, IncidentFilter, analysis_window, count_by_cell, select_incidents
+from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.methods.harm import harm_of, harm_weights
+from hotspots.tasks.query import DEFAULT_COLUMNS, IncidentFilter, analysis_window, count_by_cell, select_incidents
 
 __all__ = ["METHODS", "Detection", "detect", "write_detection"]
 
@@ -93,7 +93,7 @@ def detect(store: Store, method: str, flt: IncidentFilter = IncidentFilter(), *,
         raise SettingError(f"'{method}' is not a method.", f"Use one of: {', '.join(METHODS)}.")
     res = check_resolution(res)
     flt = flt.checked()
-    from hotspots.suppress import refuse_ae
+    from hotspots.methods.suppress import refuse_ae
 
     refuse_ae(flt.sources, "Hotspot detection")  # A&E counts leave only through the overlay's suppression
     columns = DEFAULT_COLUMNS + (("occurred_until",) if method == "knox" else ())
@@ -125,7 +125,7 @@ def _count(inc, *, res, harm, weights, summary, **_):
 
 
 def _gistar(inc, *, res, area, harm, weights, k, permutations, seed, summary, **_):
-    from hotspots.gistar import GetisOrdGiStar
+    from hotspots.methods.gistar import GetisOrdGiStar
 
     counts = count_by_cell(inc, res, weights)
     window = analysis_window(inc, res, area)
@@ -144,7 +144,7 @@ def _gistar(inc, *, res, area, harm, weights, k, permutations, seed, summary, **
 
 
 def _emerging(inc, *, res, area, harm, weights, k, summary, **_):
-    from hotspots.emerging import EmergingHotspots
+    from hotspots.methods.emerging import EmergingHotspots
 
     months = sorted(inc["month"].unique())
     if len(months) < 3:
@@ -166,7 +166,7 @@ def _emerging(inc, *, res, area, harm, weights, k, summary, **_):
 
 
 def _kde(inc, *, res, area, harm, weights, bandwidth_m, summary, **_):
-    from hotspots.density import QuarticKDE
+    from hotspots.methods.density import QuarticKDE
 
     h = float(bandwidth_m or defaults.KDE_BANDWIDTH_M)
     w = harm_of(inc["category"].to_numpy(), weights) if harm else None
@@ -185,7 +185,7 @@ def _kde(inc, *, res, area, harm, weights, bandwidth_m, summary, **_):
 
 
 def _knox(inc, *, seed, permutations, summary, **_):
-    from hotspots.nearrepeat import KnoxTest
+    from hotspots.methods.nearrepeat import KnoxTest
 
     month_only = int((inc["time_precision"] == "month").sum())
     if month_only:
@@ -211,7 +211,7 @@ def _knox(inc, *, seed, permutations, summary, **_):
 
 def _clusters(method):
     def run(inc, *, harm, weights, eps_m, min_samples, min_cluster_size, summary, **_):
-        from hotspots import clusters
+        from hotspots.methods import clusters
 
         x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
         w = harm_of(inc["category"].to_numpy(), weights)
@@ -235,7 +235,7 @@ def _clusters(method):
 
 
 def _forecast(inc, *, res, area, weights, summary, **_):
-    from hotspots.forecast import FORECAST_BANDWIDTHS_M, RecencyBlendForecast, cell_months, month_range
+    from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, RecencyBlendForecast, cell_months, month_range
 
     months = month_range(min(inc["month"]), max(inc["month"]))
     window = analysis_window(inc, res, area)

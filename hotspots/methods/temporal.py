@@ -49,7 +49,7 @@ import pandas as pd
 from geo.constants import PRECISION_DAY, PRECISION_MINUTE, PRECISION_MONTH, PRECISION_WINDOW
 from geo.errors import SettingError
 from geo.months import months_between
-from hotspots.harm import harm_of
+from hotspots.methods.harm import harm_of
 
 __all__ = ["DAYS", "MAX_WINDOW_DAYS", "DayHourGrid", "day_hour_grid", "monthly_series"]
 
@@ -109,7 +109,7 @@ def monthly_series(incidents: pd.DataFrame, by: str | None = "category", *, date
     harm : bool
         Sum the harm of each incident (approximate CCHI days) instead of counting.
     weights : dict, optional
-        Harm weight per category (default: ``hotspots.harm``'s table).
+        Harm weight per category (default: ``hotspots.methods.harm``'s table).
 
     Returns
     -------
@@ -268,7 +268,7 @@ def day_hour_grid(incidents: pd.DataFrame, *, max_window_days: float = MAX_WINDO
     harm : bool
         Spread each incident's harm (approximate CCHI days) instead of a weight of 1.
     weights : dict, optional
-        Harm weight per category (default: ``hotspots.harm``'s table).
+        Harm weight per category (default: ``hotspots.methods.harm``'s table).
 
     Returns
     -------

@@ -685,7 +685,7 @@ def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = 
     police.uk-style files from ``police/``, the force-records export from ``rms/``
     through its ``rms/mapping.toml``, and the district and county outlines from
     ``boundary/`` as named areas, and the A&E (ISTV) files from ``ae/`` with their venue gazetteer and code
-    lists (``geo.ae.ingest_ae``; after the police files, whose streets it geocodes with).
+    lists (``geo.ingest.ae.ingest_ae``; after the police files, whose streets it geocodes with).
     """
     from geo.readers.rms import ingest_rms
 
@@ -704,7 +704,7 @@ def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = 
         report.files.extend(ingest_rms(rms_files, store, mapping=folder / "rms" / "mapping.toml", progress=rest).files)
     ae_files = sorted((folder / "ae").glob("istv_*.csv"))
     if ae_files:
-        from geo.ae import ingest_ae
+        from geo.ingest.ae import ingest_ae
 
         gazetteer = folder / "ae" / "venues_gazetteer.csv"
         codes = folder / "ae" / "istv_codes.toml"

@@ -1,7 +1,7 @@
 """Getis-Ord Gi* hot and cold spots on an H3 grid.
 
 One estimator, :class:`GetisOrdGiStar`, plus the pieces it is built from and that
-:mod:`hotspots.emerging` re-uses: :func:`kring_weights` (binary k-ring weights with
+:mod:`hotspots.methods.emerging` re-uses: :func:`kring_weights` (binary k-ring weights with
 the cell itself, cached), :func:`gistar_statistic` (the statistic and its moments
 for any binary weights) and :func:`benjamini_hochberg` (FDR-adjusted p-values).
 
@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import sparse, stats
 
 from geo.errors import SettingError
-from hotspots._h3window import (
+from hotspots.methods.lattice import (
     cells_to_uint64,
     grid_disk_lists,
     positions_in,
@@ -165,7 +165,7 @@ def kring_weights(cells, k: int = GISTAR_K) -> sparse.csr_array:
 
     Results are cached on the cells' bytes and ``k`` (8 most recent windows), so
     re-fitting on the same window, for example once per month in
-    :class:`hotspots.emerging.EmergingHotspots`, builds the weights once. A copy is
+    :class:`hotspots.methods.emerging.EmergingHotspots`, builds the weights once. A copy is
     returned, so changing it does not change the cache.
 
     Parameters

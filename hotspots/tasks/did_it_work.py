@@ -170,7 +170,7 @@ def read_deployment(path, name: str | None = None) -> pd.DataFrame:
     InputFileError
         Missing columns, months that are not months, ``from`` after ``to``.
     """
-    from hotspots.cctv import read_points
+    from hotspots.tasks.cctv import read_points
 
     df = read_points(path, "deployment", name)
     label = name or str(path)
@@ -244,7 +244,7 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     store : geo.store.Store
     deployment : DataFrame
         From :func:`read_deployment`: ``site, easting, northing, from, to`` (optional ``radius_m``).
-    flt : hotspots.query.IncidentFilter, optional
+    flt : hotspots.tasks.query.IncidentFilter, optional
         Crime types and sources (its months are ignored: the deployment sets them).
     area : geo.boundaries.Area, optional
         The study area: the default control is this area minus the targets and buffers.
@@ -268,8 +268,8 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     """
     from scipy.spatial import cKDTree
 
-    from hotspots.harm import HARM_LABEL, harm_of
-    from hotspots.query import IncidentFilter, select_incidents, selection_months
+    from hotspots.methods.harm import HARM_LABEL, harm_of
+    from hotspots.tasks.query import IncidentFilter, select_incidents, selection_months
 
     try:
         radius_m, buffer_m = float(radius_m), float(buffer_m)
@@ -284,7 +284,7 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     if "radius_m" not in dep:
         dep["radius_m"] = radius_m
     base = (flt or IncidentFilter()).checked()
-    from hotspots.cctv import _refuse_ae
+    from hotspots.tasks.cctv import _refuse_ae
 
     _refuse_ae(base.sources)
     whole = IncidentFilter(None, None, base.categories, base.sources, base.forces)
@@ -301,7 +301,7 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
                                "Load those months (python -m hotspots ingest police), or check the dates.")
         periods.append((before, after))
     inc = select_incidents(store, whole, area, columns=("easting", "northing", "category", "month", "force"))
-    from hotspots.export import is_synthetic
+    from hotspots.outputs.files import is_synthetic
 
     value = harm_of(inc["category"].to_numpy(), weights) if weights is not None else np.ones(len(inc))
     xy = inc[["easting", "northing"]].to_numpy(dtype=float) if len(inc) else np.empty((0, 2))
@@ -379,7 +379,7 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
 
 def evaluation_csv(ev: DeploymentEvaluation) -> bytes:
     """The comparison as CSV, safe to open in a spreadsheet, labelled when the data is synthetic."""
-    from hotspots.export import SYNTHETIC_NOTE, safe_csv
+    from hotspots.outputs.files import SYNTHETIC_NOTE, safe_csv
 
     t = ev.table.copy()
     if ev.summary.get("synthetic"):

@@ -123,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="boundaries: the layer the areas are stored under (default: district)")
     p.add_argument("--name-field", metavar="FIELD",
                    help="boundaries: the property holding each area's name (default: NAME, LAD23NM, ... found)")
-    from hotspots.ae_cli import add_ae_arguments
+    from hotspots.cli.ingest_ae import add_ae_arguments
 
     add_ae_arguments(p)
     _add_db(p)
@@ -155,25 +155,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
-    from hotspots.evaluate import add_evaluate_parser
+    from hotspots.tasks.evaluate import add_evaluate_parser
 
     add_evaluate_parser(sub)
 
-    from hotspots.overlay import add_overlay_parser
+    from hotspots.tasks.overlay import add_overlay_parser
 
     add_overlay_parser(sub)
 
-    from hotspots.patrol import add_patrol_parser
-    from hotspots.sweeps import add_sweeps_parser
+    from hotspots.tasks.patrol import add_patrol_parser
+    from hotspots.tasks.sweeps import add_sweeps_parser
 
     add_patrol_parser(sub)
     add_sweeps_parser(sub)
 
-    from hotspots.cctv import add_cctv_parser
+    from hotspots.tasks.cctv import add_cctv_parser
 
     add_cctv_parser(sub)
 
-    from hotspots.briefing import add_brief_parser
+    from hotspots.briefing.build import add_brief_parser
 
     add_brief_parser(sub)
 
@@ -223,7 +223,7 @@ def cmd_sample(args) -> int:
         close()
     result = {"out": str(args.out), "summary": summary}
     if args.load:
-        from geo.ingest import ingest_sample
+        from geo.ingest.pipeline import ingest_sample
         from geo.store import Store
 
         with Store(args.db) as store:
@@ -240,13 +240,13 @@ def cmd_sample(args) -> int:
 
 def cmd_ingest(args) -> int:
     if args.kind == "ae":
-        from hotspots.ae_cli import ae_cli
+        from hotspots.cli.ingest_ae import ae_cli
 
         return ae_cli(args)
     if args.kind == "boundaries":
         return _ingest_boundaries(args)
     from geo.boundaries import read_area
-    from geo.ingest import ingest_police
+    from geo.ingest.pipeline import ingest_police
     from geo.store import Store
 
     area = read_area(args.area) if args.area else None
@@ -322,14 +322,14 @@ def _print_report(out: dict, with_area: bool) -> None:
 
 
 def cmd_status(args) -> int:
-    """What the store holds. A&E counts go through small-number suppression (``hotspots.suppress``):
+    """What the store holds. A&E counts go through small-number suppression (``hotspots.methods.suppress``):
     counts 1 to 7 print as "1 to 7", and A&E is kept out of the total and reported apart, so that no
     A&E count can be worked out by subtraction (the Data page is the one place for exact A&E counts)."""
     import pandas as pd
 
     from geo.constants import SOURCE_AE
     from geo.store import Store
-    from hotspots.suppress import primary_label, suppress_counts
+    from hotspots.methods.suppress import primary_label, suppress_counts
 
     with Store(args.db, read_only=True, on_wait=_wait_message(not args.json)) as store:
         df = store.status()
@@ -372,11 +372,11 @@ def cmd_status(args) -> int:
 
 def cmd_detect(args) -> int:
     from geo.store import Store
-    from hotspots.detect import detect, write_detection
-    from hotspots.query import IncidentFilter, study_area
+    from hotspots.tasks.detect import detect, write_detection
+    from hotspots.tasks.query import IncidentFilter, study_area
 
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
-    from hotspots.suppress import refuse_ae
+    from hotspots.methods.suppress import refuse_ae
 
     refuse_ae(split(args.sources), "detect")  # A&E counts leave only through the overlay's suppression
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
@@ -414,25 +414,25 @@ def cmd_detect(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from hotspots.evaluate import evaluate_cli
+    from hotspots.tasks.evaluate import evaluate_cli
 
     return evaluate_cli(args)
 
 
 def cmd_patrol(args) -> int:
-    from hotspots.patrol import patrol_cli
+    from hotspots.tasks.patrol import patrol_cli
 
     return patrol_cli(args)
 
 
 def cmd_sweeps(args) -> int:
-    from hotspots.sweeps import sweeps_cli
+    from hotspots.tasks.sweeps import sweeps_cli
 
     return sweeps_cli(args)
 
 
 def cmd_overlay(args) -> int:
-    from hotspots.overlay import overlay_cli
+    from hotspots.tasks.overlay import overlay_cli
 
     return overlay_cli(args)
 
@@ -443,7 +443,7 @@ COMMANDS.update({"patrol": cmd_patrol, "sweeps": cmd_sweeps})
 
 
 def cmd_cctv(args) -> int:
-    from hotspots.cctv import cctv_cli
+    from hotspots.tasks.cctv import cctv_cli
 
     return cctv_cli(args)
 
@@ -452,7 +452,7 @@ COMMANDS["cctv"] = cmd_cctv
 
 
 def cmd_brief(args) -> int:
-    from hotspots.briefing import brief_cli
+    from hotspots.briefing.build import brief_cli
 
     return brief_cli(args)
 

@@ -1045,7 +1045,7 @@ def summarise_clusters(labels, x_m, y_m, category, location, month, harm=None,
         Harm weight of each incident (0 or more). None: the Cambridge Crime Harm
         Index category approximations of ``HARM_WEIGHTS_CCHI_APPROX`` (approximate:
         say so), 0 for a category without one (e.g. A&E assaults), as
-        ``hotspots.harm.harm_of`` does.
+        ``hotspots.methods.harm.harm_of`` does.
     concave_ratio : float, default=0.3
         ``ratio`` of ``shapely.concave_hull`` in [0, 1]: 0 hugs the points (long
         street clusters stay thin), 1 is the convex hull.
@@ -1140,7 +1140,7 @@ def summarise_clusters(labels, x_m, y_m, category, location, month, harm=None,
         "month": months, "x": x, "y": y,
     })
     clustered = df["cluster"].to_numpy() >= 0
-    if harm is None:  # as hotspots.harm.harm_of: 0 for a category without a weight
+    if harm is None:  # as hotspots.methods.harm.harm_of: 0 for a category without a weight
         weights = (df["category"].map(HARM_WEIGHTS_CCHI_APPROX)
                    .to_numpy(dtype=np.float64, na_value=0.0))
     else:

@@ -854,7 +854,7 @@ class QuarticKDE:
         Examples
         --------
         >>> import h3
-        >>> from hotspots.density import cells_to_bng
+        >>> from hotspots.methods.density import cells_to_bng
         >>> cell = h3.latlng_to_cell(51.75, -0.34, 9)
         >>> _, x, y = cells_to_bng([cell])
         >>> kde = QuarticKDE(bandwidth_m=300).fit(x, y)      # one crime at the centre

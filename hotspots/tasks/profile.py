@@ -9,8 +9,8 @@ import pandas as pd
 from geo.boundaries import Area
 from geo.grid import check_resolution, str_to_cells
 from geo.store import Store
-from hotspots.harm import harm_of
-from hotspots.query import IncidentFilter, select_incidents, selection_months
+from hotspots.methods.harm import harm_of
+from hotspots.tasks.query import IncidentFilter, select_incidents, selection_months
 
 __all__ = ["CellProfile", "cell_profile"]
 

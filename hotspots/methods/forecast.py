@@ -65,7 +65,7 @@ import pandas as pd
 from geo.errors import SettingError
 from geo.grid import cell_to_parent, str_to_cells
 from geo.months import check_cell_months, months_between
-from hotspots.harm import harm_of
+from hotspots.methods.harm import harm_of
 
 __all__ = [
     "CellMonths",
@@ -221,7 +221,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
         With ``h3_11``, ``month`` (``YYYY-MM``), ``category``, and ``easting`` and
         ``northing`` when densities are asked for (the canonical incident table).
     cells : sequence of str
-        The study area's H3 cells, one resolution (``hotspots.query.analysis_window``).
+        The study area's H3 cells, one resolution (``hotspots.tasks.query.analysis_window``).
     months : sequence of str
         The months to tabulate (consecutive); incidents of other months are ignored.
     bandwidths_m : sequence of float
@@ -243,7 +243,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
     >>> cm.counts.tolist(), cm.harm.tolist()
     ([[1.0, 2.0]], [[230.0, 460.0]])
     """
-    from hotspots.density import QuarticKDE, cells_to_bng
+    from hotspots.methods.density import QuarticKDE, cells_to_bng
 
     cells_int = np.unique(str_to_cells(np.asarray(list(cells), dtype=object)))
     if cells_int.size == 0:
@@ -398,7 +398,7 @@ class RecencyBlendForecast:
     @staticmethod
     def _check_history(history: CellMonths, bws) -> None:
         if not isinstance(history, CellMonths):
-            raise SettingError("RecencyBlendForecast.fit needs a CellMonths table (hotspots.forecast.cell_months).",
+            raise SettingError("RecencyBlendForecast.fit needs a CellMonths table (hotspots.methods.forecast.cell_months).",
                                "Build it with cell_months(incidents, cells, months, bandwidths_m=...).")
         missing = [bw for bw in bws if bw not in history.density]
         if missing:
@@ -442,7 +442,7 @@ class RecencyBlendForecast:
         RecencyBlendForecast
             ``self``, fitted.
         """
-        from hotspots.evaluate import capture_at_shares, rank_cells
+        from hotspots.tasks.evaluate import capture_at_shares, rank_cells
 
         tm, hls, pss, bws, shares = self._checked()
         self._check_history(history, bws)

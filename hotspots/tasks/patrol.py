@@ -4,9 +4,9 @@
 
 Ranking
     Every cell of the study area is scored by the recommended forecast
-    (:class:`hotspots.forecast.RecencyBlendForecast`, fitted on the whole period: the
+    (:class:`hotspots.methods.forecast.RecencyBlendForecast`, fitted on the whole period: the
     method ``detect --method forecast`` and the Accuracy page recommend), ties broken
-    as the accuracy module does (:func:`hotspots.evaluate.rank_cells`: training-month
+    as the accuracy module does (:func:`hotspots.tasks.evaluate.rank_cells`: training-month
     count, then cell id). With ``harm=True`` the forecast is fitted on harm (approximate
     CCHI days) instead of counts.
 
@@ -30,7 +30,7 @@ Expected share (from the accuracy backtest)
     The plan covers ``s`` % of the study area. The expected share of crime (and harm)
     is the backtest's hit rate at ``s`` %: for each of the last months of the period
     the forecast is fitted on the months before it, and
-    :func:`hotspots.evaluate.accuracy_at_shares` measures the share of that month's
+    :func:`hotspots.tasks.evaluate.accuracy_at_shares` measures the share of that month's
     incidents (and harm) falling in its top ``s`` % of the area; the mean over those
     months is what a plan of this size can be expected to catch next month. Each
     area gets a part of it in proportion to its forecast. The period's actual share
@@ -38,7 +38,7 @@ Expected share (from the accuracy backtest)
 
 When
     Days and hours come only from dated records (force records, source ``rms``),
-    spread by aoristic weighting (:func:`hotspots.temporal.day_hour_grid`). police.uk
+    spread by aoristic weighting (:func:`hotspots.methods.temporal.day_hour_grid`). police.uk
     data gives only the month: the plan says so and recommends no days or hours.
 
 How long (dosage)
@@ -74,7 +74,7 @@ import pandas as pd
 from geo.constants import H3_DEFAULT_RES, PRECISION_MONTH
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, kml_document, kml_text, safe_csv
+from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, kml_document, kml_text, safe_csv
 
 __all__ = ["MONTH_ONLY_NOTE", "PatrolPlan", "add_patrol_parser", "areas_geojson", "areas_kml", "cell_components",
            "cells_to_bng_polygon", "choose_prefix", "dosage_schedule", "harm_share_text", "parse_shift", "patrol_cli",
@@ -196,7 +196,7 @@ def choose_prefix(order, cells, area_km2, *, budget_pct: float | None = None, n_
     Parameters
     ----------
     order : array_like of int
-        Cell positions, best first (:func:`hotspots.evaluate.rank_cells`).
+        Cell positions, best first (:func:`hotspots.tasks.evaluate.rank_cells`).
     cells : sequence of str
         The study area's cells.
     area_km2 : array_like
@@ -397,7 +397,7 @@ def dosage_schedule(areas, shift: str, *, visit_min: float = defaults.PATROL_VIS
     per_team = max(1, int(revisit // (visit + defaults.PATROL_TRAVEL_MIN)))
     order = list(range(len(names)))
     if x_m is not None and len(names) > per_team:
-        from hotspots.sweeps import visiting_order
+        from hotspots.tasks.sweeps import visiting_order
 
         order = list(visiting_order(np.asarray(x_m, float), np.asarray(y_m, float))[0])
     teams = [order[i:i + per_team] for i in range(0, len(order), per_team)]
@@ -481,9 +481,9 @@ def _harm_cell_months(inc, window, months, weights):
     harm-weighted (each incident's kernel weighted by its harm), for a forecast of harm.
     """
     from geo.grid import cell_to_parent, str_to_cells
-    from hotspots.density import QuarticKDE
-    from hotspots.forecast import FORECAST_BANDWIDTHS_M, CellMonths, cell_months
-    from hotspots.harm import harm_of
+    from hotspots.methods.density import QuarticKDE
+    from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, CellMonths, cell_months
+    from hotspots.methods.harm import harm_of
 
     base = cell_months(inc, window, months, weights=weights)
     res = h3.get_resolution(str(base.cells[0]))
@@ -538,7 +538,7 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     Parameters
     ----------
     store : geo.store.Store
-    flt : hotspots.query.IncidentFilter
+    flt : hotspots.tasks.query.IncidentFilter
         Period, crime types, sources.
     area : geo.boundaries.Area, optional
         The study area (a district); default the data's footprint.
@@ -568,16 +568,16 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     ------
     SettingError
         No incidents, a bad budget, shift or visit length; A&E data asked for
-        (:func:`hotspots.suppress.refuse_ae`: nothing here suppresses small counts).
+        (:func:`hotspots.methods.suppress.refuse_ae`: nothing here suppresses small counts).
     """
     from geo.grid import check_resolution
-    from hotspots.evaluate import accuracy_at_shares, rank_cells
-    from hotspots.forecast import RecencyBlendForecast, month_range
-    from hotspots.harm import harm_weights
-    from hotspots.query import IncidentFilter, analysis_window, select_incidents
-    from hotspots.temporal import day_hour_grid
+    from hotspots.tasks.evaluate import accuracy_at_shares, rank_cells
+    from hotspots.methods.forecast import RecencyBlendForecast, month_range
+    from hotspots.methods.harm import harm_weights
+    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
+    from hotspots.methods.temporal import day_hour_grid
 
-    from hotspots.suppress import refuse_ae
+    from hotspots.methods.suppress import refuse_ae
 
     step = progress or (lambda f, m: None)
     flt = (flt or IncidentFilter()).checked()
@@ -602,7 +602,7 @@ def plan_patrol(store, flt=None, *, area=None, res: int = H3_DEFAULT_RES, harm: 
     if harm:
         data, rank_data = _harm_cell_months(inc, window, months, weights)
     else:
-        from hotspots.forecast import FORECAST_BANDWIDTHS_M, cell_months
+        from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months
 
         data = cell_months(inc, window, months, bandwidths_m=FORECAST_BANDWIDTHS_M, weights=weights)
         rank_data = data
@@ -868,7 +868,7 @@ def plan_kml(plan: PatrolPlan) -> bytes:
 
 def plan_map_png(plan: PatrolPlan, width_px: int = 1800, height_px: int = 1200) -> bytes:
     """A printable map of the patrol areas (numbered), the study area outline and a legend."""
-    from hotspots.staticmap import StaticMap
+    from hotspots.outputs.staticmap import StaticMap
 
     s = plan.summary
     m = StaticMap(title=f"Patrol areas ({s['area_pct']:.2f}% of the study area)", synthetic=s.get("synthetic"),
@@ -896,7 +896,7 @@ def harm_share_text(summary: dict) -> str:
 
 def plan_pdf(plan: PatrolPlan, large: bool = False) -> bytes:
     """The printable patrol sheet: map, areas table, times, dosage timetable, instructions."""
-    from hotspots.sheets import Sheet
+    from hotspots.outputs.sheets import Sheet
 
     s = plan.summary
     doc = Sheet("Patrol sheet", subtitle=f"{s['study_area']}: {s['areas']} patrol areas, {s['area_km2']:.2f} km² "
@@ -941,7 +941,7 @@ def plan_pdf(plan: PatrolPlan, large: bool = False) -> bytes:
 
 def write_plan(plan: PatrolPlan, path) -> Path:
     """Save the plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    from hotspots.export import write_by_suffix
+    from hotspots.outputs.files import write_by_suffix
 
     writers = {".pdf": plan_pdf, ".geojson": plan_geojson, ".kml": plan_kml, ".csv": plan_csv, ".json": plan_geojson}
     return write_by_suffix(plan, path, writers, example="patrol.pdf")
@@ -963,7 +963,7 @@ def _add_selection(p, *, types_default=None) -> None:
 
 def read_study_area(args, store):
     """The study area from ``--area FILE`` or ``--district NAME`` (or None)."""
-    from hotspots.query import study_area
+    from hotspots.tasks.query import study_area
 
     return study_area(store, args.district, args.area)
 
@@ -1007,7 +1007,7 @@ def patrol_cli(args) -> int:
     import sys
 
     from geo.store import Store
-    from hotspots.query import IncidentFilter
+    from hotspots.tasks.query import IncidentFilter
 
     flt = IncidentFilter(args.date_from, args.date_to, _split(args.types), _split(args.sources))
     with Store(args.db, read_only=True) as store:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo.errors import SettingError
 from geo.months import check_cell_months
-from hotspots._h3window import (
+from hotspots.methods.lattice import (
     cells_to_uint64,
     positions_in,
     single_resolution,
@@ -25,7 +25,7 @@ from hotspots._h3window import (
     unique_in_order,
 )
 from hotspots.defaults import FDR_ALPHA, GISTAR_K
-from hotspots.gistar import (
+from hotspots.methods.gistar import (
     _cached_kring,
     _check_alpha,
     _check_k,
@@ -419,10 +419,10 @@ class EmergingHotspots:
 
     For every time step, Gi* is computed over the same analysis window (every
     cell of the area, zeros included) with the same binary k-ring weights (built
-    once, see :func:`hotspots.gistar.kring_weights`). A cell is a significant hot
+    once, see :func:`hotspots.methods.gistar.kring_weights`). A cell is a significant hot
     (cold) spot in a step when its Benjamini-Hochberg adjusted Gi* p-value is at
     most ``fdr_alpha`` and ``z > 0`` (``z < 0``); the correction is made within
-    each step, as :class:`hotspots.gistar.GetisOrdGiStar` would make it for that
+    each step, as :class:`hotspots.methods.gistar.GetisOrdGiStar` would make it for that
     step's map. A Mann-Kendall test (tie-corrected variance, two-sided p, see
     :func:`mann_kendall`) gives each cell's trend, and :func:`classify_series`
     turns the hot/cold history and the trend into one of 17 patterns; its

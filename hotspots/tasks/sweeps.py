@@ -16,7 +16,7 @@ Score
 Areas
     Cells (res 10 by default: a sweep is a short walk) are ranked by score (then
     incidents, then cell id) and the top ones merged into H3-connected areas exactly
-    as the patrol planner does (:func:`hotspots.patrol.choose_prefix`: N areas, or a
+    as the patrol planner does (:func:`hotspots.tasks.patrol.choose_prefix`: N areas, or a
     share of the study area). Areas are ranked by their summed score; with A&E data,
     by their best hexagon (see A&E counts).
 
@@ -72,7 +72,7 @@ import pandas as pd
 from geo.constants import AE_CATEGORY, SOURCE_AE, SOURCE_POLICE
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
 
 __all__ = ["AE_KEY", "AE_RANK_NOTE", "SweepPlan", "add_sweeps_parser", "green_share", "nearest_neighbour_order",
            "parse_weights", "path_length", "plan_sweeps", "sweep_action_table", "sweep_pdf", "sweeps_cli", "two_opt",
@@ -455,9 +455,9 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     SweepPlan
     """
     from geo.grid import check_resolution
-    from hotspots.evaluate import rank_cells
-    from hotspots.patrol import _street, _top, cell_components, cells_to_bng_polygon, choose_prefix
-    from hotspots.query import IncidentFilter, analysis_window, select_incidents
+    from hotspots.tasks.evaluate import rank_cells
+    from hotspots.tasks.patrol import _street, _top, cell_components, cells_to_bng_polygon, choose_prefix
+    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
     step = progress or (lambda f, m: None)
     res = check_resolution(res)
@@ -480,7 +480,7 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     step(0.3, "Scoring hexagons")
     table = weapon_scores(inc, res, w, flag_extra)
     window = analysis_window(inc, res, area)
-    from hotspots.forecast import _cell_areas_km2
+    from hotspots.methods.forecast import _cell_areas_km2
 
     win_area = _cell_areas_km2(np.asarray(window, dtype=object))
     study_km2 = float(win_area.sum())
@@ -608,14 +608,14 @@ def sweep_csv(plan: SweepPlan) -> bytes:
 
 
 def sweep_geojson(plan: SweepPlan) -> bytes:
-    from hotspots.patrol import areas_geojson
+    from hotspots.tasks.patrol import areas_geojson
 
     return areas_geojson(plan.areas.drop(columns=["centroid_x_m", "centroid_y_m"]), plan.geometry,
                          synthetic=plan.summary.get("synthetic", False), title="Knife-sweep areas")
 
 
 def sweep_kml(plan: SweepPlan) -> bytes:
-    from hotspots.patrol import areas_kml
+    from hotspots.tasks.patrol import areas_kml
 
     return areas_kml(plan.areas.drop(columns=["centroid_x_m", "centroid_y_m"]), plan.geometry,
                      synthetic=plan.summary.get("synthetic", False), title="Knife-sweep areas")
@@ -625,8 +625,8 @@ def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) 
     """Areas numbered in visiting order, the walk between them, green space and a legend."""
     import shapely
 
-    from hotspots.patrol import area_colour
-    from hotspots.staticmap import StaticMap
+    from hotspots.tasks.patrol import area_colour
+    from hotspots.outputs.staticmap import StaticMap
 
     s = plan.summary
     m = StaticMap(title="Knife-sweep areas, numbered in visiting order", synthetic=s.get("synthetic"),
@@ -657,7 +657,7 @@ def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) 
 
 def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
     """The printable sweep sheet: map, areas in visiting order, what to search, safety."""
-    from hotspots.sheets import Sheet
+    from hotspots.outputs.sheets import Sheet
 
     s = plan.summary
     doc = Sheet("Knife-sweep sheet", subtitle=f"{s['study_area']}: {s['areas']} areas, {s['area_km2']:.3f} km²; "
@@ -686,7 +686,7 @@ def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
 
 def write_sweeps(plan: SweepPlan, path) -> Path:
     """Save the sweep plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    from hotspots.export import write_by_suffix
+    from hotspots.outputs.files import write_by_suffix
 
     writers = {".pdf": sweep_pdf, ".geojson": sweep_geojson, ".kml": sweep_kml, ".csv": sweep_csv, ".json": sweep_geojson}
     return write_by_suffix(plan, path, writers, example="sweeps.pdf")
@@ -727,7 +727,7 @@ def add_sweeps_parser(subparsers):
 def sweeps_cli(args) -> int:
     """``python -m hotspots sweeps``; ``--json`` prints ``summary`` and ``areas`` (visiting order)."""
     from geo.store import Store
-    from hotspots.patrol import _jsonable, _split, read_study_area
+    from hotspots.tasks.patrol import _jsonable, _split, read_study_area
 
     with Store(args.db, read_only=True) as store:
         area = read_study_area(args, store)

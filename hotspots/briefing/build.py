@@ -5,7 +5,7 @@ last month, and what should the partnership do about it (DOMAIN.md section 1).
 :func:`build_briefing` computes every section of the briefing for an area (a
 district, a boundary file, or the whole store) and a month, once, as plain data
 (:class:`Briefing`: sections of numbers, text, tables and static map images).
-The app page, :func:`briefing_pdf` and ``hotspots.deck.briefing_pptx`` only lay
+The app page, :func:`briefing_pdf` and ``hotspots.briefing.pptx.briefing_pptx`` only lay
 that model out, so the three always say the same.
 
 Sections (issue 8):
@@ -16,8 +16,8 @@ Sections (issue 8):
 (b) the hotspot map of the month (Getis-Ord Gi*) and the emerging-hotspot classes
     that changed between the analysis up to the previous month and up to this one;
 (c) the top ten places (H3 res-9 hexagons) with their change and main problem;
-(d) police x A&E summary (``hotspots.overlay``), small numbers suppressed
-    (``hotspots.suppress``);
+(d) police x A&E summary (``hotspots.tasks.overlay``), small numbers suppressed
+    (``hotspots.methods.suppress``);
 (e) recommended actions: patrol areas, CCTV sites, knife-sweep areas, each with its
     page and the command that reproduces it;
 (f) data notes: sources, months, rows excluded and why, "synthetic" on sample data.
@@ -26,7 +26,7 @@ A section that cannot be made says so plainly (``Section.missing``);
 nothing is made up in its place.
 
 Text from data files (location names) stays plain text here; every renderer
-escapes it for its medium (reportlab through ``hotspots.sheets``; python-pptx text
+escapes it for its medium (reportlab through ``hotspots.outputs.sheets``; python-pptx text
 is plain; the page uses ``md_escape`` or ``st.dataframe``).
 """
 
@@ -50,9 +50,9 @@ from geo.constants import H3_DEFAULT_RES, SOURCE_POLICE
 from geo.errors import SettingError
 from geo.store import Store
 from hotspots import defaults
-from hotspots.export import SYNTHETIC_NOTE, is_synthetic
-from hotspots.harm import harm_weights
-from hotspots.query import IncidentFilter, count_by_cell, select_incidents, selection_months, study_area
+from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic
+from hotspots.methods.harm import harm_weights
+from hotspots.tasks.query import IncidentFilter, count_by_cell, select_incidents, selection_months, study_area
 
 __all__ = ["Briefing", "Link", "Section", "add_brief_parser", "brief_cli", "briefing_pdf", "build_briefing",
            "change_words", "compare_counts", "resolve_area", "usual_range"]
@@ -93,7 +93,7 @@ BRIEF_PATROL_MONTHS = 12
 BRIEF_CCTV_MONTHS = 3
 BRIEF_SWEEP_MONTHS = 6
 
-#: Gi* class colours (as the app's map, hotspots.webmap.GISTAR_COLOURS).
+#: Gi* class colours (as the app's map, hotspots.outputs.webmap.GISTAR_COLOURS).
 GISTAR_COLOURS = {
     "Hot spot 99%": "#b2182b", "Hot spot 95%": "#ef8a62", "Hot spot 90%": "#fddbc7",
     "Cold spot 90%": "#d1e5f0", "Cold spot 95%": "#67a9cf", "Cold spot 99%": "#2166ac",
@@ -412,7 +412,7 @@ def place_names(inc: pd.DataFrame, cells, res: int) -> list[str]:
 # Area and month                                                              #
 # --------------------------------------------------------------------------- #
 def resolve_area(store: Store, district: str | None = None, area_file: str | None = None) -> Area | None:
-    """The study area: see :func:`hotspots.query.study_area`."""
+    """The study area: see :func:`hotspots.tasks.query.study_area`."""
     return study_area(store, district, area_file)
 
 
@@ -588,7 +588,7 @@ def _count_column(values) -> list:
     return pd.array([int(v) for v in vals], dtype="Int64")
 
 def _headline(ctx: _Context, numbers: dict) -> Section:
-    from hotspots.gistar import benjamini_hochberg
+    from hotspots.methods.gistar import benjamini_hochberg
 
     now = ctx.of_month(ctx.month)["category"].value_counts()
     before = ctx.of_month(ctx.prev)["category"].value_counts() if ctx.has(ctx.prev) else None
@@ -684,7 +684,7 @@ def _headline(ctx: _Context, numbers: dict) -> Section:
 
 # -- (b) hotspot map and emerging classes ----------------------------------------------
 def _gistar_month(ctx: _Context):
-    from hotspots.detect import detect
+    from hotspots.tasks.detect import detect
 
     if "gistar" not in ctx.cache:
         ctx.cache["gistar"] = detect(ctx.store, "gistar", ctx.flt(ctx.month, ctx.month), res=BRIEF_RES, area=ctx.area)
@@ -709,7 +709,7 @@ def _cell_xy(cells) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hotspot_map(ctx: _Context, numbers: dict) -> Section:
-    from hotspots.staticmap import StaticMap
+    from hotspots.outputs.staticmap import StaticMap
 
     det = _gistar_month(ctx)
     t = det.table
@@ -747,7 +747,7 @@ def _hotspot_map(ctx: _Context, numbers: dict) -> Section:
                                  printed=False)])
 
 
-#: Emerging classes in a few words, for the table (Esri's definitions; hotspots.emerging).
+#: Emerging classes in a few words, for the table (Esri's definitions; hotspots.methods.emerging).
 EMERGING_SHORT = {
     "New hot spot": "hot for the first time", "Consecutive hot spot": "hot for a run of recent months",
     "Intensifying hot spot": "hot almost always, getting busier", "Persistent hot spot": "hot almost always",
@@ -764,7 +764,7 @@ def _class_rank(c: str) -> int:
 
 
 def _emerging(ctx: _Context, numbers: dict) -> Section:
-    from hotspots.detect import detect
+    from hotspots.tasks.detect import detect
 
     first = max(ctx.months[0], shift_month(ctx.month, -(EMERGING_MONTHS - 1)))
     upto_prev = [m for m in ctx.months if first <= m <= ctx.prev]
@@ -853,8 +853,8 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
     link = Link(*ACTION_PAGES["overlay"][:2], ctx.cmd("overlay", f"--from {o_first} --to {o_last} "
                                                                  "--out overlay.csv"))
     numbers["overlay"] = None
-    from hotspots.overlay import overlay
-    from hotspots.suppress import SECONDARY_LABEL, primary_label
+    from hotspots.tasks.overlay import overlay
+    from hotspots.methods.suppress import SECONDARY_LABEL, primary_label
 
     try:
         pub = overlay(ctx.store, date_from=o_first, date_to=o_last, res=BRIEF_RES, area=ctx.area,
@@ -946,7 +946,7 @@ def _period(ctx: _Context, months: int) -> tuple[str, str]:
 def _patrol(ctx: _Context, numbers: dict) -> Section:
     title = "Action: patrol areas"
     numbers["patrol"] = None
-    from hotspots.patrol import plan_map_png, plan_patrol
+    from hotspots.tasks.patrol import plan_map_png, plan_patrol
 
     first, last = _period(ctx, BRIEF_PATROL_MONTHS)
     link = Link(*ACTION_PAGES["patrol"][:2], ctx.cmd("patrol", f"--from {first} --to {last} --out patrol.pdf",
@@ -977,7 +977,7 @@ def _patrol(ctx: _Context, numbers: dict) -> Section:
 def _cctv(ctx: _Context, numbers: dict) -> Section:
     title = "Action: mobile CCTV sites"
     numbers["cctv"] = None
-    from hotspots.cctv import plan_png, read_points, site_cameras
+    from hotspots.tasks.cctv import plan_png, read_points, site_cameras
 
     first, last = _period(ctx, BRIEF_CCTV_MONTHS)
     extra = f"--from {first} --to {last}" + (f" --existing {shlex.quote(str(ctx.cameras_file))}"
@@ -1050,7 +1050,7 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
 def _sweeps(ctx: _Context, numbers: dict) -> Section:
     title = "Action: knife-sweep areas"
     numbers["sweeps"] = None
-    from hotspots.sweeps import plan_sweeps, sweep_action_table, sweep_map_png
+    from hotspots.tasks.sweeps import plan_sweeps, sweep_action_table, sweep_map_png
 
     first, last = _period(ctx, BRIEF_SWEEP_MONTHS)
     has_ae = bool(ctx.store.con.execute("SELECT count(*) FROM incidents WHERE source = 'ae'").fetchall()[0][0])
@@ -1135,7 +1135,7 @@ PDF_BESIDE_PT = 12.0
 
 def _briefing_sheet(*args, **kwargs):
     """A Sheet with projector type at ``PDF_BODY_PT``."""
-    from hotspots.sheets import Sheet
+    from hotspots.outputs.sheets import Sheet
 
     return Sheet(*args, body_pt=PDF_BODY_PT, **kwargs)
 
@@ -1242,7 +1242,7 @@ def brief_cli(args) -> int:
     if suffix == ".pdf":
         data = briefing_pdf(b)
     else:
-        from hotspots.deck import briefing_pptx
+        from hotspots.briefing.pptx import briefing_pptx
 
         data = briefing_pptx(b)
     out.parent.mkdir(parents=True, exist_ok=True)

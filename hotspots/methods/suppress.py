@@ -41,7 +41,7 @@ no count is left to hide, the total itself is withheld (published as
 Shares and percentages derived from a hidden count are hidden with it
 (:func:`suppress_table`). A class boundary on A&E counts must not fall inside
 ``2..threshold`` (it would tell a reader that a "1 to 7" cell is, say, 7):
-``hotspots.overlay`` puts its "high" cut at ``threshold + 1`` or above.
+``hotspots.tasks.overlay`` puts its "high" cut at ``threshold + 1`` or above.
 
 What this does not cover: differencing two different queries (two periods or two
 areas that overlap) is not audited; nor is a reader who knows how the secondary

@@ -198,7 +198,7 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
         ``rows_read == rows_stored + rows_rejected``; not-located records are rejected rows (reason
         ``not_located``) and are also in ``ae_records``.
     """
-    from geo.ingest import _append_ragged, _failed_unit, ingest_units, unexpected_error
+    from geo.ingest.pipeline import _append_ragged, _failed_unit, ingest_units, unexpected_error
 
     c = codes if isinstance(codes, Codes) else read_codes(codes)
     store.require_write("load data")

@@ -550,7 +550,7 @@ def _top_locations(locs: pd.Series, k: int = 3) -> str:
 
 def _refuse_ae(sources) -> None:
     """Camera plans are exported and printed: A&E data (whose counts 1 to 7 must never be shown) stays out."""
-    from hotspots.suppress import refuse_ae
+    from hotspots.methods.suppress import refuse_ae
 
     refuse_ae(sources, "Camera siting")
 
@@ -599,8 +599,8 @@ def build_instance(store, flt=None, area=None, *, radius_m: float = CCTV_RADIUS_
                    candidates: pd.DataFrame | None = None, exclude=None, min_spacing_m: float = 0.0,
                    progress=None) -> MclpInstance:
     """Select the incidents and build the MCLP instance (parameters as :func:`site_cameras`)."""
-    from hotspots.harm import harm_of, harm_weights
-    from hotspots.query import IncidentFilter, select_incidents
+    from hotspots.methods.harm import harm_of, harm_weights
+    from hotspots.tasks.query import IncidentFilter, select_incidents
 
     report = progress or (lambda f, m: None)
     _, radius_m, min_spacing_m = _check_settings(1, radius_m, min_spacing_m)
@@ -614,7 +614,7 @@ def build_instance(store, flt=None, area=None, *, radius_m: float = CCTV_RADIUS_
         where = f" inside {area.name}" if area is not None else ""
         raise SettingError(f"No incidents match the settings{where}, so there is nothing for cameras to cover.",
                            "Widen the period or the crime types, or load data (python -m hotspots ingest police).")
-    from hotspots.export import is_synthetic
+    from hotspots.outputs.files import is_synthetic
 
     synthetic = bool(is_synthetic(inc))
     inc["harm"] = harm_of(inc["category"].to_numpy(), w_table)
@@ -685,7 +685,7 @@ def site_cameras(store, flt=None, area=None, *, cameras: int = CCTV_CAMERAS, rad
     Parameters
     ----------
     store : geo.store.Store
-    flt : hotspots.query.IncidentFilter, optional
+    flt : hotspots.tasks.query.IncidentFilter, optional
         Period, crime types, sources (default: all police.uk street crime).
     area : geo.boundaries.Area, optional
         Only incidents inside it.
@@ -696,7 +696,7 @@ def site_cameras(store, flt=None, area=None, *, cameras: int = CCTV_CAMERAS, rad
     harm : bool
         Maximise covered harm (approximate CCHI days) instead of incidents.
     weights : dict, optional
-        Harm weight per category (default ``hotspots.harm.harm_weights()``).
+        Harm weight per category (default ``hotspots.methods.harm.harm_weights()``).
     existing : DataFrame, optional
         Existing static cameras (``easting, northing``, optional ``radius_m`` and ``name``),
         e.g. from :func:`read_points`. Incidents they see count as served: weight 0. Cameras that
@@ -726,8 +726,8 @@ def site_cameras(store, flt=None, area=None, *, cameras: int = CCTV_CAMERAS, rad
         Out-of-range settings, or no incidents selected.
     """
     from geo.crs import bng_to_lonlat
-    from hotspots.harm import HARM_LABEL
-    from hotspots.query import IncidentFilter, count_by_cell
+    from hotspots.methods.harm import HARM_LABEL
+    from hotspots.tasks.query import IncidentFilter, count_by_cell
 
     report = progress or (lambda f, m: None)
     cameras, radius_m, min_spacing_m = _check_settings(cameras, radius_m, min_spacing_m)
@@ -878,7 +878,7 @@ def _export_table(plan: CctvPlan) -> pd.DataFrame:
     t = plan.sites.copy()
     t.insert(0, "radius_m", plan.summary["radius_m"])
     if plan.synthetic:
-        from hotspots.export import SYNTHETIC_NOTE
+        from hotspots.outputs.files import SYNTHETIC_NOTE
 
         t.insert(0, "data_note", SYNTHETIC_NOTE)
     return t
@@ -886,7 +886,7 @@ def _export_table(plan: CctvPlan) -> pd.DataFrame:
 
 def plan_csv(plan: CctvPlan) -> bytes:
     """The sites as CSV, safe to open in a spreadsheet (formulas neutralised)."""
-    from hotspots.export import safe_csv
+    from hotspots.outputs.files import safe_csv
 
     return safe_csv(_export_table(plan))
 
@@ -909,7 +909,7 @@ def plan_kml(plan: CctvPlan, name: str = "Mobile CCTV sites") -> bytes:
     """The sites as KML placemarks (points and circles); every text XML-escaped."""
     from xml.sax.saxutils import escape
 
-    from hotspots.export import SYNTHETIC_NOTE, kml_document, kml_text
+    from hotspots.outputs.files import SYNTHETIC_NOTE, kml_document, kml_text
 
     title = f"{name} ({SYNTHETIC_NOTE})" if plan.synthetic else name
     marks = []
@@ -954,8 +954,8 @@ def _cells_near(plan: CctvPlan, within_m: float) -> pd.DataFrame:
 
 def plan_png(plan: CctvPlan, boundaries=(), width_px: int = 1800, height_px: int = 1200) -> bytes:
     """A static map of the plan: incidents per hexagon, coverage circles, existing cameras, legend."""
-    from hotspots.staticmap import StaticMap
-    from hotspots.webmap import sequential_style
+    from hotspots.outputs.staticmap import StaticMap
+    from hotspots.outputs.webmap import sequential_style
 
     s = plan.summary
     m = StaticMap(title=f"Mobile CCTV: {s['sites_used']} sites, {s['radius_m']:,.0f} m coverage",
@@ -986,12 +986,12 @@ def plan_png(plan: CctvPlan, boundaries=(), width_px: int = 1800, height_px: int
 def plan_map(plan: CctvPlan, boundaries: dict | None = None, tiles: str = "OpenStreetMap", height_px: int = 620):
     """The plan on the web map: incidents per res-10 hexagon, coverage circles, existing cameras, a legend.
 
-    Built on :func:`hotspots.webmap.hex_map` (vendored Leaflet, no CDN); every tooltip is
+    Built on :func:`hotspots.outputs.webmap.hex_map` (vendored Leaflet, no CDN); every tooltip is
     HTML-escaped (location text comes from files).
     """
     import folium
 
-    from hotspots import webmap
+    from hotspots.outputs import webmap
 
     s = plan.summary
     r = float(s["radius_m"])
@@ -1032,7 +1032,7 @@ def webmap_max_cells() -> int:
 
 def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites") -> bytes:
     """A printable plan: map, table of sites, plain-words notes (residents consulted first)."""
-    from hotspots.sheets import Sheet
+    from hotspots.outputs.sheets import Sheet
 
     s = plan.summary
     area = f" in {s['area']}" if s.get("area") else ""
@@ -1055,7 +1055,7 @@ def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites") ->
 
 def write_plan(plan: CctvPlan, path, boundaries=()) -> Path:
     """Write the plan as .csv, .geojson, .kml or .pdf (by the file's ending)."""
-    from hotspots.export import write_by_suffix
+    from hotspots.outputs.files import write_by_suffix
 
     writers = {".csv": plan_csv, ".geojson": plan_geojson, ".kml": plan_kml,
                ".pdf": lambda pl: plan_pdf(pl, boundaries), ".json": plan_geojson}
@@ -1128,8 +1128,8 @@ def cctv_cli(args) -> int:
 
     from geo.boundaries import read_area
     from geo.store import Store
-    from hotspots.harm import harm_weights
-    from hotspots.query import IncidentFilter, study_area
+    from hotspots.methods.harm import harm_weights
+    from hotspots.tasks.query import IncidentFilter, study_area
 
     split = lambda s: tuple(t.strip() for t in s.split(",") if t.strip()) if s else ()  # noqa: E731
     flt = IncidentFilter(args.date_from, args.date_to, split(args.types), split(args.sources))
@@ -1139,7 +1139,7 @@ def cctv_cli(args) -> int:
     else:
         area = study_area(None, None, args.area)
     if args.evaluate:
-        from hotspots.did_it_work import evaluate_deployment, read_deployment, wdq_text
+        from hotspots.tasks.did_it_work import evaluate_deployment, read_deployment, wdq_text
 
         dep = read_deployment(args.evaluate)
         control = read_area(args.control) if args.control else None
@@ -1149,7 +1149,7 @@ def cctv_cli(args) -> int:
                                      weights=harm_weights(args.exclude_police_generated) if args.harm else None,
                                      **kw)
         if args.out:
-            from hotspots.did_it_work import evaluation_csv
+            from hotspots.tasks.did_it_work import evaluation_csv
 
             if not args.out.lower().endswith(".csv"):
                 raise SettingError(f"--evaluate writes a table: '{Path(args.out).name}' is not a .csv file.",

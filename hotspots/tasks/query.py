@@ -20,7 +20,7 @@ from geo.constants import CATEGORIES, H3_DEFAULT_RES, SOURCE_POLICE, SOURCES
 from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_to_str, check_resolution, parent_sql, polygon_to_cells
 from geo.store import Store
-from hotspots.harm import harm_of
+from hotspots.methods.harm import harm_of
 
 __all__ = ["IncidentFilter", "analysis_window", "count_by_cell", "select_incidents", "selection_months", "study_area"]
 
