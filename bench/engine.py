@@ -297,6 +297,7 @@ def bench_gistar(tag, inc, runs, full, checks, rows):
     import libpysal
 
     import hotspots.methods.gistar as gistar
+    import hotspots.methods.lattice as lattice
     from hotspots.tasks.query import analysis_window, count_by_cell
 
     t_prep, (counts, window), _ = best_of(lambda: (count_by_cell(inc, RES), analysis_window(inc, RES)), runs)
@@ -305,13 +306,13 @@ def bench_gistar(tag, inc, runs, full, checks, rows):
     cells, values = counts["cell"].to_numpy(), counts["count"].to_numpy(dtype=float)
 
     def cold():
-        gistar._cached_kring.cache_clear()
+        lattice.cached_kring_weights.cache_clear()
         return gistar.GetisOrdGiStar(k=GISTAR_K).fit(cells, values, window)
 
     t_cold, gi, _ = best_of(cold, runs)
     t_warm, gi, _ = best_of(lambda: gistar.GetisOrdGiStar(k=GISTAR_K).fit(cells, values, window), runs)
-    gistar._cached_kring.cache_clear()
-    t_w, w, _ = best_of(lambda: (gistar._cached_kring.cache_clear(), gistar.kring_weights(window, GISTAR_K))[1], runs)
+    lattice.cached_kring_weights.cache_clear()
+    t_w, w, _ = best_of(lambda: (lattice.cached_kring_weights.cache_clear(), gistar.kring_weights(window, GISTAR_K))[1], runs)
 
     # the reference: the same window values and the same neighbour lists (self included)
     y = gi.values_
@@ -485,13 +486,14 @@ def bench_hdbscan(tag, inc, runs, run_ref, est_from, checks, rows, mem, quick=Fa
 
 def bench_detect(store, runs, rows):
     import hotspots.methods.gistar as gistar
+    import hotspots.methods.lattice as lattice
     from hotspots.tasks.detect import detect
     from hotspots.tasks.query import IncidentFilter
 
     out = {}
     for method in ("count", "kde", "gistar", "dbscan"):
         def run():
-            gistar._cached_kring.cache_clear()  # every run builds its k-ring weights, as a first call does
+            lattice.cached_kring_weights.cache_clear()  # every run builds its k-ring weights, as a first call does
             return detect(store, method, IncidentFilter(), res=RES)
         t, det, _ = best_of(run, runs)
         out[method] = t

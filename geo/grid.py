@@ -1,4 +1,7 @@
-"""H3 cells for points, vectorised, and their parents by bit arithmetic.
+"""H3 cells: the project's one gateway to h3 and h3ronpy (no other module imports them).
+
+Cells are ``uint64`` inside, and H3 strings only at the edges (outputs, the browser). Points are binned
+vectorised, parents come from bit arithmetic, neighbours and centres from h3ronpy in bulk.
 
 The store keeps one res-11 cell per incident (``geo.constants.H3_STORED_RES``);
 coarser cells are its parents. An H3 index packs the resolution into bits 52-55
@@ -14,13 +17,41 @@ H3 index bit layout: https://h3geo.org/docs/core-library/h3Indexing
 
 from __future__ import annotations
 
+import numbers
+
 import h3
+import h3ronpy
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from h3ronpy.vector import cells_to_coordinates
 
 from geo.constants import H3_RESOLUTIONS, H3_STORED_RES
+from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
 
 __all__ = [
+    "cell_boundary",
+    "cell_children",
+    "cell_latlng",
+    "cell_parent",
+    "cell_resolution",
+    "cell_to_int",
+    "cells_area_km2",
+    "cells_resolution",
+    "cells_to_bng",
+    "cells_to_latlng",
+    "cells_to_uint64",
+    "footprint_cells",
+    "grid_disk",
+    "grid_disk_lists",
+    "grid_ring",
+    "is_valid_cell",
+    "latlng_to_cell",
+    "positions_in",
+    "single_resolution",
+    "uint64_to_strings",
+    "unique_in_order",
     "cell_to_parent",
     "cells_to_str",
     "lonlat_to_cells",
@@ -190,3 +221,352 @@ def cells_to_polygons(cells) -> list:
         ring = [(lng, lat) for lat, lng in h3.cell_to_boundary(c)]
         out.append(shapely.Polygon(ring))
     return out
+
+
+_HEX_CELL = r"^[0-9a-fA-F]{15,16}$"
+
+
+_FIX_CELLS = (
+    "Pass H3 cell indexes, either as strings like '89195da182bffff' or as "
+    "64-bit integers (uint64 or int64)."
+)
+
+
+def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
+    i = int(np.flatnonzero(bad)[0])
+    value = arr[i].item() if isinstance(arr[i], np.generic) else arr[i]
+    return f"{value!r} at position {i}"
+
+
+def cells_to_uint64(cells, *, name: str = "cells") -> np.ndarray:
+    """Validate H3 cells and return them as a ``uint64`` array.
+
+    Parameters
+    ----------
+    cells : array-like of str or int
+        H3 cell indexes: hexadecimal strings (15 or 16 hex digits) or integers.
+    name : str, default "cells"
+        What the argument is called, for the error message.
+
+    Returns
+    -------
+    numpy.ndarray of uint64
+        The cells, in the order given (duplicates kept).
+
+    Raises
+    ------
+    SettingError
+        If ``cells`` is empty, not one-dimensional, holds missing values, floats,
+        strings that are not H3 hexadecimal indexes, or integers that are not
+        valid H3 cells.
+
+    Examples
+    --------
+    >>> cells_to_uint64(["89195da182bffff"])
+    array([617439387867414527], dtype=uint64)
+    >>> cells_to_uint64([617439387867414527]).tolist()
+    [617439387867414527]
+    """
+    arr = np.asarray(cells)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise SettingError(
+            f"{name} must be a one-dimensional array of H3 cells; got an array of shape "
+            f"{arr.shape}.",
+            _FIX_CELLS,
+        )
+    if arr.size == 0:
+        raise SettingError(f"{name} is empty: there are no H3 cells to analyse.", _FIX_CELLS)
+    kind = arr.dtype.kind
+    if kind == "O" and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in arr
+    ):
+        if any(int(v) < 0 or int(v) >= 2**64 for v in arr):
+            raise SettingError(
+                f"{name} holds integers outside 0..2**64-1; H3 cell integers are positive "
+                "64-bit numbers.",
+                _FIX_CELLS,
+            )
+        arr = np.array([int(v) for v in arr], dtype=np.uint64)
+        kind = "u"
+    if kind in "UST" or kind == "O":
+        try:
+            text = pa.array(arr.astype(object) if kind in "ST" else arr, type=pa.string())
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            raise SettingError(
+                f"{name} mixes strings with other values (or holds missing values); "
+                "H3 cells must all be strings or all be integers.",
+                _FIX_CELLS,
+            ) from None
+        missing = np.asarray(text.is_null().to_numpy(zero_copy_only=False))
+        if missing.any():
+            raise SettingError(
+                f"{name} has {int(missing.sum())} missing value(s) (first at position "
+                f"{int(np.flatnonzero(missing)[0])}); every row needs an H3 cell.",
+                "Drop the rows without a cell, or bin their points into cells first.",
+            )
+        ok = np.asarray(pc.match_substring_regex(text, _HEX_CELL).to_numpy(zero_copy_only=False))
+        if not ok.all():
+            raise SettingError(
+                f"{name} holds {int((~ok).sum())} value(s) that are not H3 cell strings "
+                f"(first: {_first_bad(arr, ~ok)}); an H3 cell string is 15 hexadecimal "
+                "digits such as '89195da182bffff'.",
+                _FIX_CELLS,
+            )
+        parsed = pa.array(h3ronpy.cells_parse(text, set_failing_to_invalid=True))
+        unparsed = np.asarray(parsed.is_null().to_numpy(zero_copy_only=False))
+        if unparsed.any():
+            raise SettingError(
+                f"{name} holds {int(unparsed.sum())} value(s) that are not valid H3 cells "
+                f"(first: {_first_bad(arr, unparsed)}).",
+                _FIX_CELLS,
+            )
+        out = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
+    elif kind in "iu":
+        if kind == "i" and (arr < 0).any():
+            bad = arr < 0
+            raise SettingError(
+                f"{name} holds {int(bad.sum())} negative integer(s) (first: "
+                f"{_first_bad(arr, bad)}); H3 cell integers are positive 64-bit numbers.",
+                _FIX_CELLS,
+            )
+        out = arr.astype(np.uint64)
+    elif kind == "f":
+        raise SettingError(
+            f"{name} holds floating-point numbers; H3 cells need all 64 bits of an "
+            "integer, which a float cannot hold exactly.",
+            "Read the cell column as strings or as uint64 integers, never as floats.",
+        )
+    else:
+        raise SettingError(
+            f"{name} has dtype {arr.dtype}, which cannot hold H3 cells.", _FIX_CELLS
+        )
+    valid = np.asarray(
+        pa.array(h3ronpy.cells_valid(out, booleanarray=True)).to_numpy(zero_copy_only=False)
+    )
+    if not valid.all():
+        raise SettingError(
+            f"{name} holds {int((~valid).sum())} value(s) that are not valid H3 cells "
+            f"(first: {_first_bad(arr, ~valid)}).",
+            _FIX_CELLS,
+        )
+    return out
+
+
+def uint64_to_strings(cells: np.ndarray) -> np.ndarray:
+    """Return H3 cell strings (an object array) for a ``uint64`` array.
+
+    Examples
+    --------
+    >>> uint64_to_strings(np.array([617439387867414527], dtype=np.uint64)).tolist()
+    ['89195da182bffff']
+    """
+    return pa.array(h3ronpy.cells_to_string(np.asarray(cells, dtype=np.uint64))).to_numpy(
+        zero_copy_only=False
+    )
+
+
+def single_resolution(cells: np.ndarray, *, name: str = "cells") -> int:
+    """Return the one H3 resolution of ``cells`` or raise a SettingError.
+
+    Examples
+    --------
+    >>> single_resolution(cells_to_uint64(["89195da182bffff"]))
+    9
+    """
+    res = pa.array(h3ronpy.cells_resolution(cells)).to_numpy(zero_copy_only=False)
+    found = np.unique(res)
+    if found.size != 1:
+        raise SettingError(
+            f"{name} mixes H3 resolutions {found.tolist()}; k-ring neighbours only make "
+            "sense between cells of one resolution.",
+            "Bin every incident at one resolution (res 9 is the default patrol-area grid).",
+        )
+    return int(found[0])
+
+
+def unique_in_order(cells: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Drop repeated cells, keeping first occurrences in their order.
+
+    Returns the unique cells and whether any were repeated.
+
+    Examples
+    --------
+    >>> u, repeated = unique_in_order(np.array([5, 3, 5], dtype=np.uint64))
+    >>> u.tolist(), repeated
+    ([5, 3], True)
+    """
+    _, first = np.unique(cells, return_index=True)
+    if first.size == cells.size:
+        return cells, False
+    return cells[np.sort(first)], True
+
+
+def positions_in(window: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Position of each of ``cells`` in ``window``, or -1 where it is absent.
+
+    ``window`` must hold no repeats.
+
+    Examples
+    --------
+    >>> window = np.array([7, 2, 9], dtype=np.uint64)
+    >>> positions_in(window, np.array([9, 4, 7], dtype=np.uint64)).tolist()
+    [2, -1, 0]
+    """
+    order = np.argsort(window, kind="stable")
+    sorted_window = window[order]
+    pos = np.searchsorted(sorted_window, cells)
+    pos_clipped = np.minimum(pos, window.size - 1)
+    found = sorted_window[pos_clipped] == cells
+    return np.where(found, order[pos_clipped], -1)
+
+
+def grid_disk_lists(cells: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """All cells within ``k`` grid steps of each cell (the cell included).
+
+    Returns ``(offsets, neighbours)``: the disk of ``cells[i]`` is
+    ``neighbours[offsets[i]:offsets[i + 1]]`` (h3 ``grid_disk``, vectorised by h3ronpy).
+
+    Examples
+    --------
+    >>> off, nb = grid_disk_lists(cells_to_uint64(["89195da182bffff"]), 1)
+    >>> off.tolist(), len(nb)
+    ([0, 7], 7)
+    """
+    lists = pa.array(h3ronpy.grid_disk(np.asarray(cells, dtype=np.uint64), int(k), flatten=False))
+    offsets = lists.offsets.to_numpy().astype(np.int64)
+    neighbours = lists.values.to_numpy(zero_copy_only=False).astype(np.uint64)
+    return offsets, neighbours
+
+
+def cells_to_bng(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Centres of H3 cells on British National Grid, vectorised (h3ronpy, then EPSG:4326 -> 27700).
+
+    Parameters
+    ----------
+    cells : sequence of str or int
+        H3 cells as hexadecimal strings or uint64 integers (an empty sequence gives empty arrays).
+
+    Returns
+    -------
+    cells : numpy.ndarray of str
+        The cells as lower-case H3 strings, in input order.
+    x_m, y_m : numpy.ndarray
+        Easting and northing of each cell centre in metres.
+
+    Raises
+    ------
+    SettingError
+        If any value is not a valid H3 cell.
+
+    Examples
+    --------
+    >>> cells, x, y = cells_to_bng(["89195da3193ffff"])
+    >>> str(cells[0]), round(float(x[0])), round(float(y[0]))
+    ('89195da3193ffff', 514785, 206965)
+    """
+    if isinstance(cells, (str, bytes, numbers.Integral)):
+        cells = [cells]
+    arr = np.asarray(cells if isinstance(cells, np.ndarray) else list(cells), dtype=object).ravel()
+    if arr.size == 0:
+        return np.array([], dtype=object), np.zeros(0), np.zeros(0)
+    ints = cells_to_uint64(arr.astype(np.uint64) if arr.dtype.kind in "iu" else arr)
+    lat, lng = cells_to_latlng(ints)
+    x, y = lonlat_to_bng(lng, lat)
+    return uint64_to_strings(ints), np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def cells_to_latlng(cells) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude of the centres of H3 cells (uint64 or strings), vectorised.
+
+    >>> lat, lng = cells_to_latlng(["89195da3193ffff"])
+    >>> round(float(lat[0]), 4), round(float(lng[0]), 4)
+    (51.7496, -0.3386)
+    """
+    ints = np.asarray(cells, dtype=np.uint64) if np.asarray(cells).dtype.kind == "u" else cells_to_uint64(cells)
+    coords = cells_to_coordinates(ints)
+    return np.asarray(coords["lat"], dtype=float), np.asarray(coords["lng"], dtype=float)
+
+
+def cells_area_km2(cells) -> np.ndarray:
+    """The area of each H3 cell in km² (cells of one resolution differ by a few per cent).
+
+    >>> round(float(cells_area_km2(["89195da3193ffff"])[0]), 4)
+    0.0941
+    """
+    ints = np.asarray(cells, dtype=np.uint64) if np.asarray(cells).dtype.kind == "u" else cells_to_uint64(cells)
+    return np.asarray(pa.array(h3ronpy.cells_area_km2(ints)).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def cells_resolution(cells) -> np.ndarray:
+    """The resolution of each H3 cell (uint64 or strings)."""
+    ints = np.asarray(cells, dtype=np.uint64) if np.asarray(cells).dtype.kind == "u" else cells_to_uint64(cells)
+    return np.asarray(pa.array(h3ronpy.cells_resolution(ints)).to_numpy(zero_copy_only=False), dtype=int)
+
+
+# -- one cell at a time (h3's own names, strings in and out) ------------------------------------------------
+def latlng_to_cell(lat: float, lng: float, res: int) -> str:
+    """The H3 cell (string) holding a point.
+
+    >>> latlng_to_cell(37.3615593, -122.0553238, 5)   # h3's own documented example
+    '85283473fffffff'
+    """
+    return h3.latlng_to_cell(float(lat), float(lng), int(res))
+
+
+def cell_to_int(cell: str) -> int:
+    """>>> cell_to_int('89195da182bffff')
+    617439387867414527
+    """
+    return int(h3.str_to_int(str(cell)))
+
+
+def cell_parent(cell: str, res: int) -> str:
+    """The parent of one H3 cell at a coarser resolution."""
+    return h3.cell_to_parent(str(cell), int(res))
+
+
+def cell_children(cell: str, res: int) -> list[str]:
+    """The children of one H3 cell at a finer resolution."""
+    return list(h3.cell_to_children(str(cell), int(res)))
+
+
+def grid_disk(cell: str, k: int) -> list[str]:
+    """The cell and every cell within ``k`` steps of it."""
+    return list(h3.grid_disk(str(cell), int(k)))
+
+
+def grid_ring(cell: str, k: int) -> list[str]:
+    """The cells exactly ``k`` steps from a cell."""
+    return list(h3.grid_ring(str(cell), int(k)))
+
+
+def cell_resolution(cell: str) -> int:
+    return int(h3.get_resolution(str(cell)))
+
+
+def is_valid_cell(cell) -> bool:
+    return isinstance(cell, str) and h3.is_valid_cell(cell)
+
+
+def cell_boundary(cell: str) -> list[tuple[float, float]]:
+    """The cell's corners as (lat, lng)."""
+    return [tuple(p) for p in h3.cell_to_boundary(str(cell))]
+
+
+def cell_latlng(cell: str) -> tuple[float, float]:
+    """The cell's centre as (lat, lng)."""
+    return tuple(h3.cell_to_latlng(str(cell)))
+
+
+def footprint_cells(cells: np.ndarray, res: int, levels: int) -> np.ndarray:
+    """Every cell at ``res`` under the parents, ``levels`` resolutions coarser, of ``cells`` (uint64).
+
+    >>> c = cell_to_int(latlng_to_cell(51.656, -0.396, 9))
+    >>> len(footprint_cells(np.array([c], dtype=np.uint64), 9, 2))   # the 49 res-9 children of a res-7 cell
+    49
+    """
+    parents = np.unique(cell_to_parent(np.asarray(cells, dtype=np.uint64), max(res - levels, 0)))
+    children = [h3.str_to_int(c) for p in parents for c in h3.cell_to_children(format(int(p), "x"), res)]
+    return np.asarray(children, dtype=np.uint64)

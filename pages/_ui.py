@@ -23,6 +23,7 @@ from geo.constants import POLICE_CATEGORIES, SOURCE_AE, SOURCE_POLICE, SOURCE_RM
 from geo.errors import HotspotsError
 from geo.store import Store, resolve_db_path
 from hotspots.tasks.query import IncidentFilter
+from geo.grid import cell_resolution, is_valid_cell
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -618,11 +619,9 @@ def map_layers(det, s: Settings) -> dict:
 def _map_clicked(key: str) -> None:
     """The map's callback, run before the rerun a click causes: the clicked hexagon becomes the
     selection, so this very run outlines it and opens its drill-down."""
-    import h3
-
     value = st.session_state.get(key)
     cell = value.get("cell") if isinstance(value, dict) else None
-    if isinstance(cell, str) and h3.is_valid_cell(cell) and h3.get_resolution(cell) == settings().res:
+    if isinstance(cell, str) and is_valid_cell(cell) and cell_resolution(cell) == settings().res:
         st.session_state[SELECTED] = cell
 
 
@@ -664,14 +663,12 @@ def show_map(det, s: Settings, key: str = "map", height_px: int = 620) -> str | 
     """
     import functools
 
-    import h3
-
     from hotspots.outputs.webmap import hexmap_args, hexmap_payload_bytes
     from pages import _hexmap
 
     layers = map_layers(det, s)
     selected = st.session_state.get(SELECTED)
-    if selected and not (h3.is_valid_cell(selected) and h3.get_resolution(selected) == s.res):
+    if selected and not (is_valid_cell(selected) and cell_resolution(selected) == s.res):
         st.session_state.pop(SELECTED)  # the hexagon size changed
         selected = None
     args = run_safely(hexmap_args, layers["cells"], colours=layers["colours"], labels=layers["labels"],

@@ -53,6 +53,7 @@ from hotspots import defaults
 from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic
 from hotspots.methods.harm import harm_weights
 from hotspots.tasks.query import IncidentFilter, count_by_cell, select_incidents, selection_months, study_area
+from geo.grid import cell_parent, cell_to_int, cells_to_latlng, latlng_to_cell
 
 __all__ = ["Briefing", "Link", "Section", "add_brief_parser", "brief_cli", "briefing_pdf", "build_briefing",
            "change_words", "compare_counts", "resolve_area", "usual_range"]
@@ -363,7 +364,7 @@ def top_locations(inc: pd.DataFrame, res: int, n: int = 1) -> dict[str, list[str
     """The ``n`` most frequent location texts of each cell (ties: alphabetical), "On or near" removed.
 
     >>> import h3
-    >>> c = h3.str_to_int(h3.latlng_to_cell(51.656, -0.396, 11))
+    >>> c = cell_to_int(latlng_to_cell(51.656, -0.396, 11))
     >>> df = pd.DataFrame({"h3_11": np.array([c] * 3, dtype=np.uint64),
     ...                    "location": ["On or near B Road", "On or near A Street", "On or near B Road"]})
     >>> list(top_locations(df, 9, n=2).values())
@@ -390,12 +391,12 @@ def place_names(inc: pd.DataFrame, cells, res: int) -> list[str]:
     name, the second most frequent location is added ("Market Place / High Street").
 
     >>> import h3
-    >>> a = h3.latlng_to_cell(51.656, -0.396, 11)
-    >>> b = h3.latlng_to_cell(51.700, -0.300, 11)
-    >>> df = pd.DataFrame({"h3_11": np.array([h3.str_to_int(x) for x in [a, a, a, b, b, b]], dtype=np.uint64),
+    >>> a = latlng_to_cell(51.656, -0.396, 11)
+    >>> b = latlng_to_cell(51.700, -0.300, 11)
+    >>> df = pd.DataFrame({"h3_11": np.array([cell_to_int(x) for x in [a, a, a, b, b, b]], dtype=np.uint64),
     ...                    "location": ["On or near Park", "On or near Park", "On or near Elm Road",
     ...                                 "On or near Park", "On or near Park", "On or near Oak Lane"]})
-    >>> place_names(df, [h3.cell_to_parent(a, 9), h3.cell_to_parent(b, 9)], 9)
+    >>> place_names(df, [cell_parent(a, 9), cell_parent(b, 9)], 9)
     ['Park / Elm Road', 'Park / Oak Lane']
     """
     locs = top_locations(inc, res, n=2)
@@ -700,11 +701,9 @@ def _top_cells(ctx: _Context) -> pd.DataFrame:
 
 
 def _cell_xy(cells) -> tuple[np.ndarray, np.ndarray]:
-    import h3
-
     from geo.crs import lonlat_to_bng
 
-    lat, lon = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float).reshape(-1, 2).T
+    lat, lon = cells_to_latlng(list(cells))
     return lonlat_to_bng(lon, lat)
 
 

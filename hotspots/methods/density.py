@@ -74,9 +74,8 @@ on large inputs: 300,000 points, 121,104 query points 115 m apart, h = 600 m
 
 from __future__ import annotations
 
-import functools
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -84,6 +83,7 @@ from scipy import fft as sp_fft
 from scipy.spatial import cKDTree
 
 from geo.errors import SettingError
+from geo.grid import cells_to_bng, latlng_to_cell
 from hotspots.defaults import KDE_BANDWIDTH_M
 
 __all__ = [
@@ -126,7 +126,6 @@ _MIN_TILE_LOCATIONS = 32
 #: Point-query pairs per chunk of the exact sum (bounds memory to ~100 MB).
 _PAIRS_PER_CHUNK = 2_000_000
 _TILE_OFFSET = 1 << 20
-_HEX = "0123456789abcdefABCDEF"
 
 
 # --------------------------------------------------------------------------- kernel
@@ -331,115 +330,6 @@ def default_bandwidth_m(x_m, y_m, weights=None) -> float:
 
 
 # ------------------------------------------------------------------------ H3 cells
-
-
-@functools.lru_cache(maxsize=None)
-def _to_bng():
-    # pyproj >= 3.1 Transformers are thread-safe; building one costs ~60 ms.
-    import pyproj
-
-    return pyproj.Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-
-
-def _show(value) -> str:
-    """repr of a value as a user would type it (numpy scalars as Python ones)."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
-
-
-def _parse_cells(cells) -> tuple[np.ndarray, np.ndarray]:
-    """H3 strings or integers -> (validated uint64 array, the input as an array)."""
-    from h3ronpy import cells_valid
-
-    if isinstance(cells, (str, bytes, Integral)):
-        cells = [cells]
-    arr = np.asarray(cells if isinstance(cells, np.ndarray) else list(cells)).ravel()
-    if arr.dtype.kind in "US":
-        arr = arr.astype(object)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.uint64), arr
-    fix = "Pass H3 cells as 15-character strings (e.g. '89195da3193ffff') or as uint64 integers."
-    kinds = {type(v) for v in arr} if arr.dtype.kind == "O" else set()
-    if arr.dtype.kind == "i" and (arr < 0).any():
-        raise SettingError("H3 cells given as integers must be non-negative.", fix)
-    if arr.dtype.kind in "iu":
-        ints = arr.astype(np.uint64)
-    elif kinds and all(issubclass(k, Integral) and not issubclass(k, bool) for k in kinds):
-        if any(int(v) < 0 for v in arr):
-            raise SettingError("H3 cells given as integers must be non-negative.", fix)
-        try:
-            ints = np.array([int(v) for v in arr], dtype=np.uint64)
-        except OverflowError:
-            raise SettingError("An H3 cell integer is outside the uint64 range.", fix) from None
-    elif kinds and all(issubclass(k, str) for k in kinds):
-        # 15-16 hex digits only (h3ronpy's parser would also take "lat,lng,res").
-        values = [int(v, 16) if 15 <= len(v) <= 16 and not v.strip(_HEX) else -1 for v in arr]
-        try:
-            ints = np.array(values, dtype=np.int64)
-        except OverflowError:                      # 16 digits above 2**63: never a cell
-            ints = np.array([v if v < 2**63 else -1 for v in values], dtype=np.int64)
-        if (ints < 0).any():
-            bad = arr[ints < 0]
-            raise SettingError(
-                f"{bad.size} of the {arr.size} cells are not H3 indexes, e.g. {_show(bad[0])}.", fix)
-        ints = ints.astype(np.uint64)
-    else:
-        bad = next(v for v in arr if not isinstance(v, (str, Integral)) or isinstance(v, bool))
-        raise SettingError(f"The cells must all be H3 strings or all integers; got {_show(bad)}.", fix)
-    valid = np.array(cells_valid(ints, booleanarray=True).to_pylist(), dtype=bool)
-    if not valid.all():
-        bad = arr[~valid][0]
-        raise SettingError(
-            f"{int((~valid).sum())} of the {arr.size} cells are not valid H3 cells, "
-            f"e.g. {_show(bad)}.",
-            "Use cells made by h3 (e.g. h3.latlng_to_cell) or by geo's gridding.",
-        )
-    return ints, arr
-
-
-def cells_to_bng(cells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centres of H3 cells on British National Grid, vectorised.
-
-    ``h3.cell_to_latlng`` (via h3ronpy, in bulk), then EPSG:4326 -> EPSG:27700
-    with ``always_xy=True``.
-
-    Parameters
-    ----------
-    cells : sequence of str or int
-        H3 cells as hexadecimal strings or uint64 integers.
-
-    Returns
-    -------
-    cells : numpy.ndarray of str
-        The cells as lower-case H3 strings, in input order.
-    x_m, y_m : numpy.ndarray
-        Easting and northing of each cell centre in metres.
-
-    Raises
-    ------
-    SettingError
-        If any value is not a valid H3 cell.
-
-    Examples
-    --------
-    >>> cells, x, y = cells_to_bng(["89195da3193ffff"])
-    >>> str(cells[0]), round(float(x[0])), round(float(y[0]))
-    ('89195da3193ffff', 514785, 206965)
-    """
-    from h3ronpy import cells_to_string
-    from h3ronpy.vector import cells_to_coordinates
-
-    ints, given = _parse_cells(cells)
-    if ints.size == 0:
-        return np.array([], dtype=object), np.zeros(0), np.zeros(0)
-    coords = cells_to_coordinates(ints)
-    lat = np.asarray(coords["lat"])
-    lng = np.asarray(coords["lng"])
-    x, y = _to_bng().transform(lng, lat)
-    if given.dtype == object and isinstance(given[0], str):
-        text = np.array([v.lower().lstrip("0") for v in given], dtype=object)
-    else:
-        text = np.asarray(cells_to_string(ints).to_pylist(), dtype=object)
-    return text, np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
 # ------------------------------------------------------------------ summation core
@@ -855,10 +745,10 @@ class QuarticKDE:
         --------
         >>> import h3
         >>> from hotspots.methods.density import cells_to_bng
-        >>> cell = h3.latlng_to_cell(51.75, -0.34, 9)
+        >>> cell = latlng_to_cell(51.75, -0.34, 9)
         >>> _, x, y = cells_to_bng([cell])
         >>> kde = QuarticKDE(bandwidth_m=300).fit(x, y)      # one crime at the centre
-        >>> out = kde.density_at_cells([cell, h3.latlng_to_cell(51.80, -0.34, 9)])
+        >>> out = kde.density_at_cells([cell, latlng_to_cell(51.80, -0.34, 9)])
         >>> list(out.columns), out["density"].round(2).tolist()
         (['cell', 'density'], [10.61, 0.0])
         """

@@ -17,22 +17,11 @@ import pandas as pd
 
 from geo.errors import SettingError
 from geo.months import check_cell_months
-from hotspots.methods.lattice import (
-    cells_to_uint64,
-    positions_in,
-    single_resolution,
-    uint64_to_strings,
-    unique_in_order,
-)
+from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,
+                      unique_in_order)
 from hotspots.defaults import FDR_ALPHA, GISTAR_K
-from hotspots.methods.gistar import (
-    _cached_kring,
-    _check_alpha,
-    _check_k,
-    _two_sided_p,
-    benjamini_hochberg,
-    gistar_statistic,
-)
+from hotspots.methods.gistar import gistar_statistic
+from hotspots.methods.lattice import benjamini_hochberg, cached_kring_weights, check_alpha, check_k, two_sided_p
 
 __all__ = [
     "COLD_PATTERNS",
@@ -151,7 +140,7 @@ def mann_kendall(series) -> MannKendallResult:
     var_s = (n * (n - 1) * (2 * n + 5) - _tie_term(x)) / 18.0
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(var_s > 0, (s - np.sign(s)) / np.sqrt(var_s), 0.0)
-    p = _two_sided_p(z)
+    p = two_sided_p(z)
     if one:
         return MannKendallResult(float(s[0]), float(var_s[0]), float(z[0]), float(p[0]))
     return MannKendallResult(s, var_s, z, p)
@@ -237,7 +226,7 @@ def classify_series(hot, cold, trend_z, trend_p, trend_alpha: float = TREND_ALPH
     >>> classify_series(hot, cold, [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]).tolist()
     ['New hot spot', 'Consecutive hot spot', 'Historical hot spot']
     """
-    trend_alpha = _check_alpha(trend_alpha, "trend_alpha", allow_none=False, default=TREND_ALPHA)
+    trend_alpha = check_alpha(trend_alpha, "trend_alpha", allow_none=False, default=TREND_ALPHA)
     hot = np.asarray(hot, dtype=bool)
     cold = np.asarray(cold, dtype=bool)
     one = hot.ndim == 1
@@ -502,11 +491,11 @@ class EmergingHotspots:
     and a cluster around one cell in the last month only.
 
     >>> import h3, numpy as np, pandas as pd
-    >>> centre = h3.latlng_to_cell(51.656, -0.397, 9)
-    >>> window = h3.grid_disk(centre, 4)
+    >>> centre = latlng_to_cell(51.656, -0.397, 9)
+    >>> window = grid_disk(centre, 4)
     >>> rng = np.random.default_rng(7)
     >>> rows = [(c, m, rng.poisson(1.0)) for m in range(10) for c in window]
-    >>> rows += [(c, 9, 12) for c in h3.grid_disk(centre, 1)]
+    >>> rows += [(c, 9, 12) for c in grid_disk(centre, 1)]
     >>> df = pd.DataFrame(rows, columns=["cell", "period", "value"])
     >>> df = df.groupby(["cell", "period"], as_index=False)["value"].sum()
     >>> ehs = EmergingHotspots().fit(df, window=window)
@@ -556,9 +545,9 @@ class EmergingHotspots:
             invalid cells, negative or missing values, repeated cell-periods, fewer
             than 2 periods, or cells outside ``window``.
         """
-        k = _check_k(self.k)
-        fdr_alpha = _check_alpha(self.fdr_alpha, "fdr_alpha", allow_none=False)
-        trend_alpha = _check_alpha(
+        k = check_k(self.k)
+        fdr_alpha = check_alpha(self.fdr_alpha, "fdr_alpha", allow_none=False)
+        trend_alpha = check_alpha(
             self.trend_alpha, "trend_alpha", allow_none=False, default=TREND_ALPHA
         )
         if self.trend_on not in _TREND_ON:
@@ -602,7 +591,7 @@ class EmergingHotspots:
         x = np.zeros((n, n_periods))
         x[pos, codes] = values
 
-        w = _cached_kring(np.ascontiguousarray(win).tobytes(), k)
+        w = cached_kring_weights(np.ascontiguousarray(win).tobytes(), k)
         z = gistar_statistic(w, x).z
         constant = np.ptp(x, axis=0) == 0
         constant_periods = [labels[i] for i in np.flatnonzero(constant)]
@@ -614,7 +603,7 @@ class EmergingHotspots:
                 UserWarning,
                 stacklevel=2,
             )
-        p = _two_sided_p(z)
+        p = two_sided_p(z)
         p_fdr = np.column_stack([benjamini_hochberg(p[:, t]) for t in range(n_periods)])
         with np.errstate(invalid="ignore"):
             significant = p_fdr <= fdr_alpha

@@ -63,9 +63,11 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SettingError
-from geo.grid import cell_to_parent, str_to_cells
+from geo.grid import (cell_parent, cell_to_int, cell_to_parent, cells_area_km2, cells_resolution, cells_to_bng,
+                      latlng_to_cell, str_to_cells)
 from geo.months import check_cell_months, months_between
 from hotspots.methods.harm import harm_of
+from hotspots.methods.density import QuarticKDE
 
 __all__ = [
     "CellMonths",
@@ -206,10 +208,9 @@ class CellMonths:
         return arr[:, max(arr.shape[1] - n, 0):].sum(axis=1)
 
 
-def _cell_areas_km2(cells: np.ndarray) -> np.ndarray:
-    from h3ronpy import cells_area_km2
-
-    return np.asarray(cells_area_km2(str_to_cells(cells)), dtype=float)
+def cell_areas_km2(cells: np.ndarray) -> np.ndarray:
+    """The area of each cell (H3 strings), km²."""
+    return cells_area_km2(str_to_cells(cells))
 
 
 def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights: dict | None = None) -> CellMonths:
@@ -236,20 +237,16 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
     Examples
     --------
     >>> import h3
-    >>> a = h3.latlng_to_cell(51.656, -0.396, 11)
-    >>> inc = pd.DataFrame({"h3_11": np.array([h3.str_to_int(a)] * 3, dtype=np.uint64),
+    >>> a = latlng_to_cell(51.656, -0.396, 11)
+    >>> inc = pd.DataFrame({"h3_11": np.array([cell_to_int(a)] * 3, dtype=np.uint64),
     ...                     "month": ["2021-01", "2021-02", "2021-02"], "category": ["Burglary"] * 3})
-    >>> cm = cell_months(inc, [h3.cell_to_parent(a, 9)], ["2021-01", "2021-02"])
+    >>> cm = cell_months(inc, [cell_parent(a, 9)], ["2021-01", "2021-02"])
     >>> cm.counts.tolist(), cm.harm.tolist()
     ([[1.0, 2.0]], [[230.0, 460.0]])
     """
-    from hotspots.methods.density import QuarticKDE, cells_to_bng
-
     cells_int = np.unique(str_to_cells(np.asarray(list(cells), dtype=object)))
     if cells_int.size == 0:
         raise SettingError("The study area has no cells.", "Check the area boundary and the resolution.")
-    from h3ronpy import cells_resolution
-
     res_all = np.unique(np.asarray(cells_resolution(cells_int)))
     if res_all.size != 1:
         raise SettingError(f"The study area mixes H3 resolutions {res_all.tolist()}.", "Give cells of one resolution.")
@@ -285,7 +282,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
                     continue
                 for bw, arr in density.items():
                     arr[:, j] = QuarticKDE(bw).fit(ex[sel], ny[sel]).evaluate(x, y)
-    return CellMonths(np.asarray(text, dtype=object), _cell_areas_km2(cells_int), x, y, months,
+    return CellMonths(np.asarray(text, dtype=object), cell_areas_km2(cells_int), x, y, months,
                       counts, harm, density, n_outside)
 
 

@@ -1,240 +1,270 @@
-"""H3 helpers for the local statistics: cells in, k-ring neighbours out.
+"""What the local statistics share: k-ring weights on the H3 lattice, p-values, the Benjamini-Hochberg
+false discovery rate, Gi* classes, and the checks of their parameters.
 
-Private to ``hotspots`` (``gistar`` and ``emerging`` use them). Cells arrive as H3
-strings (``'89195da182bffff'``) or 64-bit integers; inside, they are ``uint64``
-numpy arrays. The vectorised work is done by h3ronpy (Rust, over Arrow arrays).
+``gistar`` and ``emerging`` read these; each statistic's own module holds only the statistic (as esda keeps
+``crand``, ``significance`` and ``fdr`` apart from ``getisord``).
 """
 
 from __future__ import annotations
 
+import functools
 import numbers
 
-import h3ronpy
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+from scipy import sparse, stats
 
 from geo.errors import SettingError
+from geo.grid import cells_to_uint64, grid_disk, grid_disk_lists, positions_in, single_resolution, unique_in_order
+from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K, PERMUTATIONS
 
-__all__ = [
-    "cells_to_uint64",
-    "uint64_to_strings",
-    "single_resolution",
-    "unique_in_order",
-    "grid_disk_lists",
-    "positions_in",
-]
-
-_HEX_CELL = r"^[0-9a-fA-F]{15,16}$"
-_FIX_CELLS = (
-    "Pass H3 cell indexes, either as strings like '89195da182bffff' or as "
-    "64-bit integers (uint64 or int64)."
-)
+__all__ = ["NOT_SIGNIFICANT", "benjamini_hochberg", "cached_kring_weights", "check_alpha", "check_confidence",
+           "check_k", "check_permutations", "classify_z", "is_int", "kring_weights", "level_label", "make_rng",
+           "two_sided_p"]
 
 
-def _first_bad(arr: np.ndarray, bad: np.ndarray) -> str:
-    i = int(np.flatnonzero(bad)[0])
-    value = arr[i].item() if isinstance(arr[i], np.generic) else arr[i]
-    return f"{value!r} at position {i}"
+#: Class of a cell that is neither a significant hot nor cold spot.
+NOT_SIGNIFICANT = "Not significant"
 
 
-def cells_to_uint64(cells, *, name: str = "cells") -> np.ndarray:
-    """Validate H3 cells and return them as a ``uint64`` array.
+# --------------------------------------------------------------------------- #
+# Parameter checks (scikit-learn style sentences)                             #
+# --------------------------------------------------------------------------- #
+def is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def check_k(k) -> int:
+    if not is_int(k) or k < 1:
+        raise SettingError(
+            f"k must be an integer of at least 1 (the k-ring radius in cells: k=1 is a "
+            f"cell and its 6 neighbours, k=2 adds the next ring of 12); got {k!r}.",
+            f"Use k={GISTAR_K} (the default) or k=2 for a wider neighbourhood.",
+        )
+    return int(k)
+
+
+def check_permutations(permutations) -> int:
+    if not is_int(permutations) or permutations < 0:
+        raise SettingError(
+            "permutations must be a non-negative integer (0 skips the permutation test; "
+            f"esda uses {PERMUTATIONS}); got {permutations!r}.",
+            f"Use permutations=0 or permutations={PERMUTATIONS}.",
+        )
+    return int(permutations)
+
+
+def check_alpha(value, name: str, *, allow_none: bool, default: float = FDR_ALPHA) -> float | None:
+    if value is None and allow_none:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not 0.0 < float(value) < 1.0
+    ):
+        allowed = "a float strictly between 0 and 1" + (" or None" if allow_none else "")
+        raise SettingError(
+            f"{name} must be {allowed}; got {value!r}.",
+            f"Use {name}={default}" + (" (None turns the correction off)." if allow_none else "."),
+        )
+    return float(value)
+
+
+def check_confidence(confidence) -> tuple[float, ...]:
+    fix = f"Use confidence={GISTAR_CONFIDENCE} (the ArcGIS 90/95/99 % classes)."
+    try:
+        levels = tuple(confidence)
+    except TypeError:
+        raise SettingError(
+            f"confidence must be a sequence of confidence levels such as (0.90, 0.95, 0.99); "
+            f"got {confidence!r}.",
+            fix,
+        ) from None
+    if (
+        not levels
+        or any(isinstance(c, bool) or not isinstance(c, numbers.Real) for c in levels)
+        or any(not 0.0 < float(c) < 1.0 for c in levels)
+        or len(set(float(c) for c in levels)) != len(levels)
+    ):
+        raise SettingError(
+            "confidence must be a non-empty sequence of distinct levels strictly between "
+            f"0 and 1, such as (0.90, 0.95, 0.99); got {confidence!r}.",
+            fix,
+        )
+    return tuple(sorted(float(c) for c in levels))
+
+
+def make_rng(seed) -> np.random.Generator:
+    if isinstance(seed, bool):
+        seed = "bool"  # rejected below with the same message as other bad seeds
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError):
+        raise SettingError(
+            "seed must be None, a non-negative integer or a numpy.random.Generator; "
+            f"got {seed!r}.",
+            "Pass seed=0 (any fixed integer) for results that repeat exactly.",
+        ) from None
+
+
+def level_label(level: float) -> str:
+    return f"{round(level * 100, 6):g}%"
+
+
+# --------------------------------------------------------------------------- #
+# Weights                                                                     #
+# --------------------------------------------------------------------------- #
+@functools.lru_cache(maxsize=8)
+def cached_kring_weights(key: bytes, k: int) -> sparse.csr_array:
+    cells = np.frombuffer(key, dtype=np.uint64)
+    n = cells.size
+    offsets, neighbours = grid_disk_lists(cells, k)
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    cols = positions_in(cells, neighbours)
+    inside = cols >= 0
+    w = sparse.csr_array(
+        (np.ones(int(inside.sum())), (rows[inside], cols[inside])), shape=(n, n)
+    )
+    w.sum_duplicates()
+    w.data[:] = 1.0
+    w.sort_indices()
+    return w
+
+
+def kring_weights(cells, k: int = GISTAR_K) -> sparse.csr_array:
+    """Binary k-ring weights between H3 cells, each cell its own neighbour.
+
+    ``w[i, j] = 1`` when cell ``j`` is within ``k`` grid steps of cell ``i``
+    (h3 ``grid_disk(cells[i], k)``) *and* ``j`` is one of ``cells``; otherwise 0.
+    The diagonal is 1: the Gi* (star) neighbourhood includes the cell itself. Cells
+    near the edge of the window have fewer neighbours (rows sum to less than
+    ``1 + 3k(k+1)``). The matrix is symmetric.
+
+    Results are cached on the cells' bytes and ``k`` (8 most recent windows), so
+    re-fitting on the same window, for example once per month in
+    :class:`hotspots.methods.emerging.EmergingHotspots`, builds the weights once. A copy is
+    returned, so changing it does not change the cache.
 
     Parameters
     ----------
     cells : array-like of str or int
-        H3 cell indexes: hexadecimal strings (15 or 16 hex digits) or integers.
-    name : str, default "cells"
-        What the argument is called, for the error message.
+        The window: distinct H3 cells of one resolution, as strings or integers.
+        Rows and columns follow this order.
+    k : int, default GISTAR_K
+        The k-ring radius in cells (at least 1).
 
     Returns
     -------
-    numpy.ndarray of uint64
-        The cells, in the order given (duplicates kept).
+    scipy.sparse.csr_array of shape (n, n)
+        Float weights, 1.0 for neighbours (self included), in CSR form.
 
     Raises
     ------
     SettingError
-        If ``cells`` is empty, not one-dimensional, holds missing values, floats,
-        strings that are not H3 hexadecimal indexes, or integers that are not
-        valid H3 cells.
+        If ``k`` is not an integer of at least 1, if ``cells`` are not valid H3
+        cells of one resolution, or if a cell is repeated.
+
+    References
+    ----------
+    Uber Technologies. H3: a hexagonal hierarchical geospatial indexing system,
+    ``gridDisk``. https://h3geo.org/docs/api/traversal
 
     Examples
     --------
-    >>> cells_to_uint64(["89195da182bffff"])
-    array([617439387867414527], dtype=uint64)
-    >>> cells_to_uint64([617439387867414527]).tolist()
-    [617439387867414527]
+    >>> import h3
+    >>> window = grid_disk("89195da182bffff", 2)        # 19 cells
+    >>> w = kring_weights(window, k=1)
+    >>> w.shape, int(w.sum(axis=1).max()), float(w.diagonal().min())
+    ((19, 19), 7, 1.0)
+    >>> bool((w != w.T).nnz == 0)
+    True
     """
-    arr = np.asarray(cells)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
+    k = check_k(k)
+    u = cells_to_uint64(cells, name="cells")
+    single_resolution(u, name="cells")
+    _, repeated = unique_in_order(u)
+    if repeated:
         raise SettingError(
-            f"{name} must be a one-dimensional array of H3 cells; got an array of shape "
-            f"{arr.shape}.",
-            _FIX_CELLS,
+            "cells repeats some H3 cells; a weights matrix needs each cell once.",
+            "Pass the distinct cells of the window (for example pandas.unique(cells)).",
         )
-    if arr.size == 0:
-        raise SettingError(f"{name} is empty: there are no H3 cells to analyse.", _FIX_CELLS)
-    kind = arr.dtype.kind
-    if kind == "O" and all(
-        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in arr
-    ):
-        if any(int(v) < 0 or int(v) >= 2**64 for v in arr):
-            raise SettingError(
-                f"{name} holds integers outside 0..2**64-1; H3 cell integers are positive "
-                "64-bit numbers.",
-                _FIX_CELLS,
-            )
-        arr = np.array([int(v) for v in arr], dtype=np.uint64)
-        kind = "u"
-    if kind in "UST" or kind == "O":
-        try:
-            text = pa.array(arr.astype(object) if kind in "ST" else arr, type=pa.string())
-        except (pa.ArrowTypeError, pa.ArrowInvalid):
-            raise SettingError(
-                f"{name} mixes strings with other values (or holds missing values); "
-                "H3 cells must all be strings or all be integers.",
-                _FIX_CELLS,
-            ) from None
-        missing = np.asarray(text.is_null().to_numpy(zero_copy_only=False))
-        if missing.any():
-            raise SettingError(
-                f"{name} has {int(missing.sum())} missing value(s) (first at position "
-                f"{int(np.flatnonzero(missing)[0])}); every row needs an H3 cell.",
-                "Drop the rows without a cell, or bin their points into cells first.",
-            )
-        ok = np.asarray(pc.match_substring_regex(text, _HEX_CELL).to_numpy(zero_copy_only=False))
-        if not ok.all():
-            raise SettingError(
-                f"{name} holds {int((~ok).sum())} value(s) that are not H3 cell strings "
-                f"(first: {_first_bad(arr, ~ok)}); an H3 cell string is 15 hexadecimal "
-                "digits such as '89195da182bffff'.",
-                _FIX_CELLS,
-            )
-        parsed = pa.array(h3ronpy.cells_parse(text, set_failing_to_invalid=True))
-        unparsed = np.asarray(parsed.is_null().to_numpy(zero_copy_only=False))
-        if unparsed.any():
-            raise SettingError(
-                f"{name} holds {int(unparsed.sum())} value(s) that are not valid H3 cells "
-                f"(first: {_first_bad(arr, unparsed)}).",
-                _FIX_CELLS,
-            )
-        out = parsed.to_numpy(zero_copy_only=False).astype(np.uint64)
-    elif kind in "iu":
-        if kind == "i" and (arr < 0).any():
-            bad = arr < 0
-            raise SettingError(
-                f"{name} holds {int(bad.sum())} negative integer(s) (first: "
-                f"{_first_bad(arr, bad)}); H3 cell integers are positive 64-bit numbers.",
-                _FIX_CELLS,
-            )
-        out = arr.astype(np.uint64)
-    elif kind == "f":
+    return cached_kring_weights(np.ascontiguousarray(u).tobytes(), k).copy()
+
+
+def benjamini_hochberg(p) -> np.ndarray:
+    """Benjamini-Hochberg false-discovery-rate adjusted p-values.
+
+    For the ``m`` p-values sorted ascending, ``p_(i)``, the adjusted value is
+    ``min over j >= i of (m / j) p_(j)``, capped at 1; a test is significant at
+    false discovery rate ``q`` when its adjusted p is at most ``q``. NaN p-values
+    (cells where Gi* is undefined) are left out of ``m`` and stay NaN. Equal to
+    ``scipy.stats.false_discovery_control(p, method='bh')`` when there are no NaNs.
+
+    Parameters
+    ----------
+    p : array-like of float
+        p-values in [0, 1], any shape (the correction is over all of them).
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, same shape as ``p``.
+
+    Raises
+    ------
+    SettingError
+        If a p-value is outside [0, 1].
+
+    References
+    ----------
+    Benjamini, Y. & Hochberg, Y. (1995). Controlling the false discovery rate: a
+    practical and powerful approach to multiple testing. Journal of the Royal
+    Statistical Society B 57(1), 289-300.
+
+    Caldas de Castro, M. & Singer, B. H. (2006). Controlling the false discovery
+    rate: a new application to account for multiple and dependent tests in local
+    statistics of spatial association. Geographical Analysis 38(2), 180-208.
+
+    Examples
+    --------
+    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.20]).round(4).tolist()
+    [0.04, 0.0533, 0.0533, 0.2]
+    """
+    p = np.asarray(p, dtype=float)
+    out = np.full(p.shape, np.nan)
+    flat = p.ravel()
+    finite = ~np.isnan(flat)
+    q = flat[finite]
+    if q.size and (q.min() < 0 or q.max() > 1):
         raise SettingError(
-            f"{name} holds floating-point numbers; H3 cells need all 64 bits of an "
-            "integer, which a float cannot hold exactly.",
-            "Read the cell column as strings or as uint64 integers, never as floats.",
+            "p-values must lie between 0 and 1; got values from "
+            f"{q.min():g} to {q.max():g}.",
+            "Pass p-values, not z-scores or test statistics.",
         )
-    else:
-        raise SettingError(
-            f"{name} has dtype {arr.dtype}, which cannot hold H3 cells.", _FIX_CELLS
-        )
-    valid = np.asarray(
-        pa.array(h3ronpy.cells_valid(out, booleanarray=True)).to_numpy(zero_copy_only=False)
-    )
-    if not valid.all():
-        raise SettingError(
-            f"{name} holds {int((~valid).sum())} value(s) that are not valid H3 cells "
-            f"(first: {_first_bad(arr, ~valid)}).",
-            _FIX_CELLS,
-        )
+    m = q.size
+    if m:
+        order = np.argsort(q, kind="stable")
+        ranked = q[order] * m / np.arange(1, m + 1)
+        ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+        adjusted = np.empty(m)
+        adjusted[order] = np.minimum(ranked, 1.0)
+        flat_out = out.ravel()
+        flat_out[finite] = adjusted
+        out = flat_out.reshape(p.shape)
     return out
 
 
-def uint64_to_strings(cells: np.ndarray) -> np.ndarray:
-    """Return H3 cell strings (an object array) for a ``uint64`` array.
-
-    Examples
-    --------
-    >>> uint64_to_strings(np.array([617439387867414527], dtype=np.uint64)).tolist()
-    ['89195da182bffff']
-    """
-    return pa.array(h3ronpy.cells_to_string(np.asarray(cells, dtype=np.uint64))).to_numpy(
-        zero_copy_only=False
-    )
+def two_sided_p(z: np.ndarray) -> np.ndarray:
+    return 2.0 * stats.norm.sf(np.abs(z))
 
 
-def single_resolution(cells: np.ndarray, *, name: str = "cells") -> int:
-    """Return the one H3 resolution of ``cells`` or raise a SettingError.
-
-    Examples
-    --------
-    >>> single_resolution(cells_to_uint64(["89195da182bffff"]))
-    9
-    """
-    res = pa.array(h3ronpy.cells_resolution(cells)).to_numpy(zero_copy_only=False)
-    found = np.unique(res)
-    if found.size != 1:
-        raise SettingError(
-            f"{name} mixes H3 resolutions {found.tolist()}; k-ring neighbours only make "
-            "sense between cells of one resolution.",
-            "Bin every incident at one resolution (res 9 is the default patrol-area grid).",
-        )
-    return int(found[0])
-
-
-def unique_in_order(cells: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Drop repeated cells, keeping first occurrences in their order.
-
-    Returns the unique cells and whether any were repeated.
-
-    Examples
-    --------
-    >>> u, repeated = unique_in_order(np.array([5, 3, 5], dtype=np.uint64))
-    >>> u.tolist(), repeated
-    ([5, 3], True)
-    """
-    _, first = np.unique(cells, return_index=True)
-    if first.size == cells.size:
-        return cells, False
-    return cells[np.sort(first)], True
-
-
-def positions_in(window: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """Position of each of ``cells`` in ``window``, or -1 where it is absent.
-
-    ``window`` must hold no repeats.
-
-    Examples
-    --------
-    >>> window = np.array([7, 2, 9], dtype=np.uint64)
-    >>> positions_in(window, np.array([9, 4, 7], dtype=np.uint64)).tolist()
-    [2, -1, 0]
-    """
-    order = np.argsort(window, kind="stable")
-    sorted_window = window[order]
-    pos = np.searchsorted(sorted_window, cells)
-    pos_clipped = np.minimum(pos, window.size - 1)
-    found = sorted_window[pos_clipped] == cells
-    return np.where(found, order[pos_clipped], -1)
-
-
-def grid_disk_lists(cells: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """All cells within ``k`` grid steps of each cell (the cell included).
-
-    Returns ``(offsets, neighbours)``: the disk of ``cells[i]`` is
-    ``neighbours[offsets[i]:offsets[i + 1]]`` (h3 ``grid_disk``, vectorised by h3ronpy).
-
-    Examples
-    --------
-    >>> off, nb = grid_disk_lists(cells_to_uint64(["89195da182bffff"]), 1)
-    >>> off.tolist(), len(nb)
-    ([0, 7], 7)
-    """
-    lists = pa.array(h3ronpy.grid_disk(np.asarray(cells, dtype=np.uint64), int(k), flatten=False))
-    offsets = lists.offsets.to_numpy().astype(np.int64)
-    neighbours = lists.values.to_numpy(zero_copy_only=False).astype(np.uint64)
-    return offsets, neighbours
+def classify_z(z: np.ndarray, p_decide: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:
+    """Hot/cold class from the sign of z and the highest level p_decide reaches."""
+    labels = np.full(z.shape, NOT_SIGNIFICANT, dtype=object)
+    with np.errstate(invalid="ignore"):
+        for level in levels:  # ascending, so a higher level overwrites a lower one
+            alpha = round(1.0 - level, 12)
+            sig = p_decide <= alpha
+            name = level_label(level)
+            labels[sig & (z > 0)] = f"Hot spot {name}"
+            labels[sig & (z < 0)] = f"Cold spot {name}"
+    return labels

@@ -23,12 +23,12 @@ import json
 from dataclasses import dataclass
 
 import folium
-import h3
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
+from geo.grid import cell_boundary, cells_to_latlng
 
 __all__ = ["LEGEND_COLOURS", "TILES", "Legend", "hex_map", "hexmap_args", "hexmap_payload_bytes", "map_payload_bytes",
            "value_classes"]
@@ -139,7 +139,7 @@ class _LegendControl(MacroElement):
 
 
 def _cell_ring(cell: str) -> list[list[float]]:
-    ring = [[round(lng, COORD_DECIMALS), round(lat, COORD_DECIMALS)] for lat, lng in h3.cell_to_boundary(cell)]
+    ring = [[round(lng, COORD_DECIMALS), round(lat, COORD_DECIMALS)] for lat, lng in cell_boundary(cell)]
     return ring + [ring[0]]
 
 
@@ -182,7 +182,7 @@ def hex_map(cells: pd.DataFrame, *, colours: list[str], labels: list[str], legen
     cell_list = list(cells["cell"])
     if cell_list:
         # open on where the hexagons are: a few outlying points must not zoom the map out
-        lats, lngs = np.array([h3.cell_to_latlng(c) for c in cell_list]).T
+        lats, lngs = cells_to_latlng(list(cell_list))
         lo, hi = (1, 99) if len(cell_list) >= 100 else (0, 100)
         bounds = [[float(np.percentile(lats, lo)), float(np.percentile(lngs, lo))],
                   [float(np.percentile(lats, hi)), float(np.percentile(lngs, hi))]]

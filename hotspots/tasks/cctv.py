@@ -59,6 +59,7 @@ from scipy import sparse
 from geo.errors import InputFileError, SettingError
 from hotspots.defaults import (CCTV_CAMERAS, CCTV_MAX_MONTHS_PER_SITE, CCTV_RADIUS_M, CCTV_CANDIDATE_RES,
                                CCTV_TIME_LIMIT_S)
+from geo.grid import cell_latlng, cells_to_latlng
 
 __all__ = ["CctvPlan", "MclpInstance", "MclpSolution", "add_cctv_parser", "build_instance", "cctv_cli",
            "coverage_matrix", "greedy_mclp", "plan_csv", "plan_geojson", "plan_kml", "plan_map", "plan_pdf",
@@ -528,8 +529,6 @@ class CctvPlan:
 
 
 def _candidate_cells(h3_11: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    import h3
-
     from geo.crs import lonlat_to_bng
     from geo.grid import cell_to_parent, cells_to_str
 
@@ -537,7 +536,7 @@ def _candidate_cells(h3_11: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     names = cells_to_str(cells)
     if len(names) == 0:
         return names, np.empty(0), np.empty(0)
-    lat, lon = np.array([h3.cell_to_latlng(c) for c in names]).T
+    lat, lon = cells_to_latlng(list(names))
     e, n = lonlat_to_bng(lon, lat)
     return names, np.asarray(e), np.asarray(n)
 
@@ -938,7 +937,6 @@ NEAR_SITES_M = 1500.0
 
 def _cells_near(plan: CctvPlan, within_m: float) -> pd.DataFrame:
     """The plan's hexagons whose centres lie within ``within_m`` of a new or existing camera."""
-    import h3
     from scipy.spatial import cKDTree
 
     from geo.crs import lonlat_to_bng
@@ -946,7 +944,7 @@ def _cells_near(plan: CctvPlan, within_m: float) -> pd.DataFrame:
     pts = pd.concat([plan.sites[["easting", "northing"]], plan.existing[["easting", "northing"]]]).to_numpy(float)
     if len(plan.cells) == 0 or len(pts) == 0:
         return plan.cells
-    lat, lon = np.array([h3.cell_to_latlng(c) for c in plan.cells["cell"]]).T
+    lat, lon = np.array([cell_latlng(c) for c in plan.cells["cell"]]).T
     e, n = lonlat_to_bng(lon, lat)
     d, _ = cKDTree(pts).query(np.column_stack([e, n]))
     return plan.cells.loc[d <= within_m].reset_index(drop=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import h3
 import numpy as np
 import pandas as pd
 
 from geo.boundaries import Area
 from geo.constants import H3_DEFAULT_RES
 from geo.errors import SettingError
-from geo.grid import cells_to_polygons, check_resolution
+from geo.grid import cells_area_km2, cells_to_polygons, check_resolution
 from geo.store import Store
 from hotspots import defaults
 from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
@@ -249,7 +248,7 @@ def _forecast(inc, *, res, area, weights, summary, **_):
     table = table.loc[table["score"] > 0].sort_values(["score", "count", "cell"], ascending=[False, False, True],
                                                       ignore_index=True)
     table.insert(1, "rank", np.arange(1, len(table) + 1))
-    table["area_km2"] = [h3.cell_area(c, unit="km^2") for c in table["cell"]]
+    table["area_km2"] = cells_area_km2(table["cell"].to_numpy(dtype=object))
     table["cum_area_pct"] = 100 * table["area_km2"].cumsum() / float(history.area_km2.sum())
     summary.update(cells=int(len(table)), window_cells=int(len(window)), forecast_month=model.forecast_month_,
                    half_life_months=model.half_life_months_, prior_strength=model.prior_strength_,

@@ -86,6 +86,7 @@ from hotspots.methods.forecast import (
     month_range,
     shift_month,
 )
+from geo.grid import cell_resolution
 
 __all__ = [
     "CURVE_SHARES_PCT",
@@ -308,9 +309,9 @@ def accuracy_at_shares(cells, score, test_counts, *, train_counts=None, test_har
     train = np.zeros(n) if train_counts is None else np.asarray(train_counts, dtype=float)
     harm = test if test_harm is None else np.asarray(test_harm, dtype=float)
     if cell_area_km2 is None:
-        from hotspots.methods.forecast import _cell_areas_km2
+        from hotspots.methods.forecast import cell_areas_km2
 
-        area = _cell_areas_km2(np.asarray(cells, dtype=object))
+        area = cell_areas_km2(np.asarray(cells, dtype=object))
     else:
         area = np.asarray(cell_area_km2, dtype=float)
     for name, arr in (("test_counts", test), ("train_counts", train), ("test_harm", harm), ("cell_area_km2", area)):
@@ -679,7 +680,7 @@ def _res_of(data: CellMonths):
     try:
         import h3
 
-        return int(h3.get_resolution(str(data.cells[0])))
+        return int(cell_resolution(str(data.cells[0])))
     except Exception:  # noqa: BLE001  (hand-made cells in tests)
         return None
 

@@ -75,14 +75,13 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import h3
 import numpy as np
 import pandas as pd
 
 from geo.boundaries import Area
 from geo.constants import AE_CATEGORY, H3_DEFAULT_RES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
 from geo.errors import SettingError
-from geo.grid import cell_to_parent, cells_to_polygons, cells_to_str, check_resolution
+from geo.grid import cell_to_parent, cells_to_latlng, cells_to_polygons, cells_to_str, check_resolution
 from geo.store import Store
 from hotspots.defaults import AE_SUPPRESS_MAX
 from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
@@ -293,7 +292,7 @@ def _nearest_streets(store: Store, pflt: IncidentFilter, cells: list[str]) -> di
     if pts.empty:
         return {c: [] for c in cells}
     tree = cKDTree(pts[["e", "n"]].to_numpy(dtype=float))
-    lat, lng = np.array([h3.cell_to_latlng(c) for c in cells]).T
+    lat, lng = cells_to_latlng(list(cells))
     x, y = lonlat_to_bng(lng, lat)
     k = min(len(pts), 12)
     dist, idx = tree.query(np.column_stack([x, y]), k=k)

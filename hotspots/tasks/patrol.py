@@ -67,7 +67,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import h3
 import numpy as np
 import pandas as pd
 
@@ -75,6 +74,7 @@ from geo.constants import H3_DEFAULT_RES, PRECISION_MONTH
 from geo.errors import SettingError
 from hotspots import defaults
 from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, kml_document, kml_text, safe_csv
+from geo.grid import cell_boundary, cell_resolution, grid_ring
 
 __all__ = ["MONTH_ONLY_NOTE", "PatrolPlan", "add_patrol_parser", "areas_geojson", "areas_kml", "cell_components",
            "cells_to_bng_polygon", "choose_prefix", "dosage_schedule", "harm_share_text", "parse_shift", "patrol_cli",
@@ -162,7 +162,7 @@ def cell_components(cells) -> np.ndarray:
     Examples
     --------
     >>> a = "89195da1803ffff"
-    >>> ring = sorted(h3.grid_ring(a, 1))
+    >>> ring = sorted(grid_ring(a, 1))
     >>> far = "89195da1b37ffff"
     >>> cell_components([a, ring[0], far, ring[3]]).tolist()
     [0, 0, 1, 0]
@@ -178,7 +178,7 @@ def cell_components(cells) -> np.ndarray:
         return i
 
     for i, c in enumerate(cells):
-        for nb in h3.grid_ring(c, 1):
+        for nb in grid_ring(c, 1):
             j = pos.get(nb)
             if j is not None:
                 ri, rj = find(i), find(j)
@@ -258,7 +258,7 @@ def choose_prefix(order, cells, area_km2, *, budget_pct: float | None = None, n_
         c = str(cells[order[k]])
         parent[c] = c
         comps += 1
-        for nb in h3.grid_ring(c, 1):
+        for nb in grid_ring(c, 1):
             if nb in parent:
                 a, b2 = find(nb), find(c)
                 if a != b2:
@@ -289,7 +289,7 @@ def split_large(cells, comp, area_km2, max_km2: float) -> np.ndarray:
             continue
         label[i] = nxt
         size = area[i]
-        frontier = {pos[nb] for nb in h3.grid_ring(cells[i], 1) if nb in pos}
+        frontier = {pos[nb] for nb in grid_ring(cells[i], 1) if nb in pos}
         while frontier:
             cand = sorted(j for j in frontier if label[j] < 0 and comp[j] == comp[i])
             if not cand or size + area[cand[0]] > max_km2 + 1e-12:
@@ -297,7 +297,7 @@ def split_large(cells, comp, area_km2, max_km2: float) -> np.ndarray:
             j = cand[0]
             label[j] = nxt
             size += area[j]
-            frontier |= {pos[nb] for nb in h3.grid_ring(cells[j], 1) if nb in pos}
+            frontier |= {pos[nb] for nb in grid_ring(cells[j], 1) if nb in pos}
             frontier = {f for f in frontier if label[f] < 0}
         nxt += 1
     return label
@@ -311,7 +311,7 @@ def cells_to_bng_polygon(cells):
 
     polys = []
     for c in cells:
-        lat, lon = np.asarray(h3.cell_to_boundary(str(c))).T
+        lat, lon = np.asarray(cell_boundary(str(c))).T
         x, y = lonlat_to_bng(lon, lat)
         polys.append(shapely.Polygon(np.column_stack([x, y])))
     # neighbouring cells share vertices exactly; a tiny snap removes projection round-off
@@ -486,7 +486,7 @@ def _harm_cell_months(inc, window, months, weights):
     from hotspots.methods.harm import harm_of
 
     base = cell_months(inc, window, months, weights=weights)
-    res = h3.get_resolution(str(base.cells[0]))
+    res = cell_resolution(str(base.cells[0]))
     cells_int = str_to_cells(base.cells)
     cell = cell_to_parent(inc["h3_11"].to_numpy(dtype=np.uint64), res)
     ci = np.searchsorted(cells_int, cell)

@@ -480,12 +480,12 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     step(0.3, "Scoring hexagons")
     table = weapon_scores(inc, res, w, flag_extra)
     window = analysis_window(inc, res, area)
-    from hotspots.methods.forecast import _cell_areas_km2
+    from hotspots.methods.forecast import cell_areas_km2
 
-    win_area = _cell_areas_km2(np.asarray(window, dtype=object))
+    win_area = cell_areas_km2(np.asarray(window, dtype=object))
     study_km2 = float(win_area.sum())
     order = rank_cells(table["score"].to_numpy(), table["incidents"].to_numpy(), table["cell"].to_numpy())
-    t_area = _cell_areas_km2(table["cell"].to_numpy(dtype=object))
+    t_area = cell_areas_km2(table["cell"].to_numpy(dtype=object))
     # the budget is a share of the whole study area, not of the scored cells
     if budget_pct is not None:
         k = choose_prefix(order, table["cell"].to_numpy(), t_area, budget_pct=budget_pct, total_km2=study_km2)

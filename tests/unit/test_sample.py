@@ -22,6 +22,15 @@ from scipy.spatial import cKDTree
 from geo import sample
 from geo.constants import POLICE_CATEGORIES, POLICE_OUTCOME_COLUMNS, POLICE_STREET_COLUMNS
 from geo.errors import SettingError
+from geo.reference import outlines
+from geo.sample.ae import AE_POLICE_MATCH_SHARE, DESCRIPTION_KINDS, ISTV_COLUMNS, ISTV_DATE_FORMAT, ISTV_DATETIME_FORMAT
+from geo.sample.cctv import CCTV_COLUMNS
+from geo.sample.crimes import NEAR_REPEAT_MAX_DAYS, NEAR_REPEAT_MAX_M
+from geo.sample.geography import county_postcodes
+from geo.sample.police import OUTCOME_TYPE_MIX
+from geo.sample.rms import BURGLARY_WINDOW_HOURS, RMS_COLUMNS, RMS_DATETIME_FORMAT, RMS_DISTRICTS
+from geo.sample.times import NIGHT_ENDS_HOUR
+from geo.sample.volumes import BORDER_SHARE, FAR_OUTSIDE_SHARE, MONTHLY_COUNTS, NO_LOCATION_SHARE
 
 SMALL_SEED = 11
 SMALL_MONTHS = 2
@@ -77,7 +86,7 @@ def district_polygons_bng(folder: Path) -> dict[str, shapely.Polygon]:
 
 
 def expected_month_total(month: str) -> float:
-    return float(sum(counts[int(month[5:7]) - 1] for counts in sample.MONTHLY_COUNTS.values()))
+    return float(sum(counts[int(month[5:7]) - 1] for counts in MONTHLY_COUNTS.values()))
 
 
 def knox_ratio(folder: Path, shuffles: int = 20, seed: int = 0) -> tuple[int, float, int]:
@@ -85,12 +94,12 @@ def knox_ratio(folder: Path, shuffles: int = 20, seed: int = 0) -> tuple[int, fl
     rms = read(folder / "rms/herts_rms_synthetic.csv")
     burglary = rms[rms["Crime Type"] == "Burglary"]
     xy = burglary[["Easting", "Northing"]].astype(float).to_numpy()
-    start = pd.to_datetime(burglary["Committed From"], format=sample.RMS_DATETIME_FORMAT)
+    start = pd.to_datetime(burglary["Committed From"], format=RMS_DATETIME_FORMAT)
     days = ((start - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400).to_numpy()
-    pairs = cKDTree(xy).query_pairs(sample.NEAR_REPEAT_MAX_M, output_type="ndarray")
+    pairs = cKDTree(xy).query_pairs(NEAR_REPEAT_MAX_M, output_type="ndarray")
 
     def close_in_time(t: np.ndarray) -> int:
-        return int((np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) <= sample.NEAR_REPEAT_MAX_DAYS).sum())
+        return int((np.abs(t[pairs[:, 0]] - t[pairs[:, 1]]) <= NEAR_REPEAT_MAX_DAYS).sum())
 
     rng = np.random.default_rng(seed)
     expected = [close_in_time(rng.permutation(days)) for _ in range(shuffles)]
@@ -255,7 +264,7 @@ def test_category_shares_follow_the_embedded_mix(small):
     folder, _ = small
     rows = all_street_rows(folder)
     months = [p.parent.name for p in street_files(folder)]
-    expected = {c: sum(sample.MONTHLY_COUNTS[c][int(m[5:7]) - 1] for m in months) for c in POLICE_CATEGORIES}
+    expected = {c: sum(MONTHLY_COUNTS[c][int(m[5:7]) - 1] for m in months) for c in POLICE_CATEGORIES}
     total = sum(expected.values())
     shares = rows["Crime type"].value_counts(normalize=True)
     for category in POLICE_CATEGORIES:
@@ -269,7 +278,7 @@ def test_rows_without_coordinates_are_blank_and_at_the_real_rate(small):
     assert ((rows["Latitude"] == "") == blank).all()
     assert (rows.loc[blank, "Location"] == "No Location").all()
     assert (rows.loc[blank, ["LSOA code", "LSOA name"]] == "").all().all()
-    expected = sum(sample.NO_LOCATION_SHARE[c] * n for c, n in rows["Crime type"].value_counts().items())
+    expected = sum(NO_LOCATION_SHARE[c] * n for c, n in rows["Crime type"].value_counts().items())
     assert blank.mean() == pytest.approx(expected / len(rows), abs=RATE_TOL_SMALL)
 
 
@@ -288,9 +297,9 @@ def outside_rates(folder: Path) -> tuple[float, float, pd.DataFrame]:
 def test_rows_outside_the_county_outline_at_the_stated_rates(small):
     folder, _ = small
     near, far, outside = outside_rates(folder)
-    assert near == pytest.approx(sample.BORDER_SHARE, abs=RATE_TOL_SMALL)
-    assert far == pytest.approx(sample.FAR_OUTSIDE_SHARE, abs=RATE_TOL_SMALL)
-    herts = {name for _, name, _ in sample.outlines.DISTRICTS}
+    assert near == pytest.approx(BORDER_SHARE, abs=RATE_TOL_SMALL)
+    assert far == pytest.approx(FAR_OUTSIDE_SHARE, abs=RATE_TOL_SMALL)
+    herts = {name for _, name, _ in outlines.DISTRICTS}
     assert not outside["LSOA name"].str.rsplit(" ", n=1).str[0].isin(herts).any()
 
 
@@ -302,7 +311,7 @@ def test_outcomes_refer_to_crimes_of_the_same_or_an_earlier_month(small):
     assert len(outcomes) > 0.1 * len(crimes)  # young crimes are mostly still "Under investigation"
     assert outcomes["Crime ID"].isin(crimes.index).all()
     assert (outcomes["Month"].to_numpy() >= crimes.loc[outcomes["Crime ID"]].to_numpy()).all()
-    assert set(outcomes["Outcome type"]) <= set(sample.OUTCOME_TYPE_MIX)
+    assert set(outcomes["Outcome type"]) <= set(OUTCOME_TYPE_MIX)
     assert (outcomes.loc[outcomes["Longitude"] == "", "Location"] == "No location").all()
 
 
@@ -354,14 +363,14 @@ def test_rms_mapping_is_exactly_the_agreed_file(small):
 def test_rms_rows_parse_and_windows_are_ordered(small):
     folder, _ = small
     rms = read(folder / "rms/herts_rms_synthetic.csv")
-    assert list(rms.columns) == list(sample.RMS_COLUMNS)
-    start = pd.to_datetime(rms["Committed From"], format=sample.RMS_DATETIME_FORMAT)
-    stop = pd.to_datetime(rms["Committed To"], format=sample.RMS_DATETIME_FORMAT)
+    assert list(rms.columns) == list(RMS_COLUMNS)
+    start = pd.to_datetime(rms["Committed From"], format=RMS_DATETIME_FORMAT)
+    stop = pd.to_datetime(rms["Committed To"], format=RMS_DATETIME_FORMAT)
     assert (start <= stop).all()
     burglary = rms["Crime Type"] == "Burglary"
     assert (start[~burglary] == stop[~burglary]).all()
     hours = (stop - start)[burglary].dt.total_seconds() / 3600
-    assert hours.between(0.5, 2 * sample.BURGLARY_WINDOW_HOURS[1] + 0.5).all()
+    assert hours.between(0.5, 2 * BURGLARY_WINDOW_HOURS[1] + 0.5).all()
     assert rms["Easting"].str.fullmatch(r"\d{6}").all() and rms["Northing"].str.fullmatch(r"\d{6}").all()
     assert set(rms["Domestic Flag"]) <= {"Y", "N"} and set(rms["Weapon Flag"]) <= {"Y", "N"}
     assert rms["Crime Reference"].is_unique
@@ -371,15 +380,15 @@ def test_rms_records_lie_in_the_export_districts(small):
     folder, _ = small
     rms = read(folder / "rms/herts_rms_synthetic.csv")
     districts = district_polygons_bng(folder)
-    area = shapely.union_all([districts[d] for d in sample.RMS_DISTRICTS]).buffer(1.0)
+    area = shapely.union_all([districts[d] for d in RMS_DISTRICTS]).buffer(1.0)
     assert shapely.contains_xy(area, rms["Easting"].astype(float), rms["Northing"].astype(float)).all()
 
 
 def test_town_centre_violence_peaks_on_friday_and_saturday_nights(full):
     folder, _ = full
     rms = read(folder / "rms/herts_rms_synthetic.csv")
-    t = pd.to_datetime(rms["Committed From"], format=sample.RMS_DATETIME_FORMAT)
-    evening = (t - pd.Timedelta(hours=sample.NIGHT_ENDS_HOUR)).dt.day_of_week  # 01:00 Saturday is Friday night
+    t = pd.to_datetime(rms["Committed From"], format=RMS_DATETIME_FORMAT)
+    evening = (t - pd.Timedelta(hours=NIGHT_ENDS_HOUR)).dt.day_of_week  # 01:00 Saturday is Friday night
     night = evening.isin([4, 5]) & ((t.dt.hour >= 22) | (t.dt.hour < 3))
     violence = (rms["Crime Type"] == "Violence") & (rms["Domestic Flag"] == "N")
     hours_share = 2 * 5 / 168  # Friday and Saturday 22:00-03:00 as a share of the week
@@ -410,11 +419,11 @@ def test_istv_files_have_the_minimum_data_set_columns_and_monthly_periods(small)
     folder, _ = small
     for path, site in zip(ae_files(folder), ("SYN-LISTER", "SYN-WATFORD")):
         rows = read(path)
-        assert list(rows.columns) == list(sample.ISTV_COLUMNS)
+        assert list(rows.columns) == list(ISTV_COLUMNS)
         assert (rows["Site Code"] == site).all()
-        arrival = pd.to_datetime(rows["Arrival Date and Time"], format=sample.ISTV_DATETIME_FORMAT)
-        start = pd.to_datetime(rows["Reporting Period Start Date"], format=sample.ISTV_DATE_FORMAT)
-        end = pd.to_datetime(rows["Reporting Period End Date"], format=sample.ISTV_DATE_FORMAT)
+        arrival = pd.to_datetime(rows["Arrival Date and Time"], format=ISTV_DATETIME_FORMAT)
+        start = pd.to_datetime(rows["Reporting Period Start Date"], format=ISTV_DATE_FORMAT)
+        end = pd.to_datetime(rows["Reporting Period End Date"], format=ISTV_DATE_FORMAT)
         assert (start == arrival.dt.to_period("M").dt.start_time).all()
         assert (end == arrival.dt.to_period("M").dt.end_time.dt.normalize()).all()
         codes = tomllib.loads((folder / "ae/istv_codes.toml").read_text())
@@ -427,8 +436,8 @@ def test_arrival_is_0_to_6_hours_after_the_assault(small):
     folder, _ = small
     for path in ae_files(folder):
         rows = read(path)
-        arrival = pd.to_datetime(rows["Arrival Date and Time"], format=sample.ISTV_DATETIME_FORMAT)
-        assault = pd.to_datetime(rows["Assault Date and Time"], format=sample.ISTV_DATETIME_FORMAT)
+        arrival = pd.to_datetime(rows["Arrival Date and Time"], format=ISTV_DATETIME_FORMAT)
+        assault = pd.to_datetime(rows["Assault Date and Time"], format=ISTV_DATETIME_FORMAT)
         hours = (arrival - assault).dt.total_seconds() / 3600
         assert hours.between(0, 6).all()
         assert arrival.is_monotonic_increasing
@@ -447,7 +456,7 @@ def test_matched_assaults_coincide_with_a_police_record(full):
     folder, _ = full
     truth = read(folder / "ae/ground_truth_synthetic.csv")
     matched = truth["police_match"] == "True"
-    assert matched.mean() == pytest.approx(sample.AE_POLICE_MATCH_SHARE, abs=0.03)
+    assert matched.mean() == pytest.approx(AE_POLICE_MATCH_SHARE, abs=0.03)
     with_rms = truth[matched & (truth["rms_crime_reference"] != "")]
     assert len(with_rms) > 100
     rms = read(folder / "rms/herts_rms_synthetic.csv").set_index("Crime Reference")
@@ -457,8 +466,8 @@ def test_matched_assaults_coincide_with_a_police_record(full):
     assert (linked["Northing"].to_numpy() == with_rms["true_northing"].to_numpy()).all()
     files = {name: read(folder / "ae" / name) for name in with_rms["file"].unique()}
     assault = [files[f]["Assault Date and Time"].iloc[int(i)] for f, i in zip(with_rms["file"], with_rms["row_index"])]
-    assert (pd.to_datetime(pd.Series(assault), format=sample.ISTV_DATETIME_FORMAT).to_numpy()
-            == pd.to_datetime(linked["Committed From"], format=sample.RMS_DATETIME_FORMAT).to_numpy()).all()
+    assert (pd.to_datetime(pd.Series(assault), format=ISTV_DATETIME_FORMAT).to_numpy()
+            == pd.to_datetime(linked["Committed From"], format=RMS_DATETIME_FORMAT).to_numpy()).all()
     crime_ids = set(all_street_rows(folder)["Crime ID"])
     assert truth.loc[matched, "police_crime_id"].isin(crime_ids).all()
 
@@ -472,7 +481,7 @@ def test_ground_truth_has_one_row_per_assault(small):
     county = county_polygon(folder)
     lon, lat = truth["true_longitude"].astype(float), truth["true_latitude"].astype(float)
     assert shapely.contains_xy(county, lon, lat).all()
-    assert set(truth["location_kind"]) <= set(sample.DESCRIPTION_KINDS)
+    assert set(truth["location_kind"]) <= set(DESCRIPTION_KINDS)
 
 
 def test_location_text_mixes_postcodes_venues_streets_and_vague(full):
@@ -483,7 +492,7 @@ def test_location_text_mixes_postcodes_venues_streets_and_vague(full):
     for kind in ("postcode", "sector", "venue", "street"):
         assert kinds[kind] > 0.05, kind
     text = pd.concat([read(p) for p in ae_files(folder)], ignore_index=True)["Assault Location Description"]
-    postcodes = set(sample._county_postcodes(shapely.Polygon(sample.outlines.COUNTY))["postcode"])
+    postcodes = set(county_postcodes(shapely.Polygon(outlines.COUNTY))["postcode"])
     compact = {p.replace(" ", "").lower() for p in postcodes}
     written = text[truth["location_kind"].to_numpy() == "postcode"].str.replace("near ", "", regex=False)
     assert written.map(lambda s: s.replace(" ", "").lower() in compact).all()
@@ -512,14 +521,14 @@ def test_points_sit_on_a_fixed_set_of_snap_points(full):
     assert 10_000 <= len(distinct) <= 13_000
     assert len(located) / len(distinct) > 10  # many crimes share a point
     near, far, _ = outside_rates(full[0])
-    assert near == pytest.approx(sample.BORDER_SHARE, abs=RATE_TOL_FULL)
-    assert far == pytest.approx(sample.FAR_OUTSIDE_SHARE, abs=RATE_TOL_FULL)
+    assert near == pytest.approx(BORDER_SHARE, abs=RATE_TOL_FULL)
+    assert far == pytest.approx(FAR_OUTSIDE_SHARE, abs=RATE_TOL_FULL)
 
 
 def test_existing_cameras_sit_in_the_county(small):
     folder, _ = small
     cameras = read(folder / "cctv/existing_cctv_synthetic.csv")
-    assert list(cameras.columns) == list(sample.CCTV_COLUMNS)
+    assert list(cameras.columns) == list(CCTV_COLUMNS)
     assert 15 <= len(cameras) <= 25 and cameras["site_id"].is_unique
     assert (cameras["radius_m"].astype(int) > 0).all()
     county = county_polygon(folder)

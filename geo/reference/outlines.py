@@ -1,6 +1,7 @@
 """Simplified outlines of Hertfordshire and its 10 districts, in British National Grid metres.
 
-Embedded so that the sample generator (``geo.sample``) needs no download and no ``../shared`` folder.
+Real reference data, not synthetic: embedded so that the library needs no download and no ``../shared``
+folder. Read by the sample generator (``geo.sample``: its boundary files and where its points may go).
 Derived once, not at run time, from ``../shared/data/boundaries/herts_lsoa2011.geojson`` (ONS LSOA 2011
 boundaries, generalised, via martinjc/UK-GeoJSON): the LSOAs were projected to EPSG:27700, snapped to a 1 m
 grid, dissolved by district, simplified as one coverage with ``shapely.coverage_simplify`` (tolerance
