@@ -1,8 +1,8 @@
 """Hotspots: the dashboard. Run with ``python -m streamlit run app.py``.
 
 Page config and navigation live here. Each page under pages/ starts with
-pages/_ui.py's page_setup() (page config, first-run data, the menu, the shared sidebar,
-presentation mode), calls the library through pages/_ui.py (the only place that
+pages/_ui/setup.py's page_setup() (page config, first-run data, the menu, the shared sidebar,
+presentation mode), calls the library through pages/_ui/cache.py (the only place that
 caches), and renders. The menu is drawn by page_setup, not by st.navigation, because
 Streamlit runs a page without this file on a deep link to a fresh server (app.py sits
 beside a pages/ folder), and the page must look the same either way.
@@ -10,9 +10,9 @@ beside a pages/ folder), and the page must look the same either way.
 
 import streamlit as st
 
-from pages import _ui
+from pages._ui.setup import PAGES, configure_page
 
-_ui.configure_page()
+configure_page()
 page = st.navigation([st.Page(path, title=title, icon=icon, default=(i == 0))
-                      for i, (path, title, icon) in enumerate(_ui.PAGES)], position="hidden")
+                      for i, (path, title, icon) in enumerate(PAGES)], position="hidden")
 page.run()

@@ -115,10 +115,11 @@ def main(argv=None) -> int:
         return 1
 
     from geo.boundaries import read_area
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
     from hotspots.tasks.evaluate import DEFAULT_GROUPS, DEFAULT_METHODS, evaluate_groups
-    from hotspots.methods.forecast import shift_month
+    from geo.months import shift_month
+    from geo.query import Selection
 
     methods = list(DEFAULT_METHODS) + ["oracle"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -130,8 +131,8 @@ def main(argv=None) -> int:
         test = args.test or f"{months[-N_TEST_MONTHS]}..{months[-1]}"
         area = read_area(BOUNDARY)
         t0 = time.perf_counter()
-        evs = evaluate_groups(store, test, DEFAULT_GROUPS, train_months=args.train_months, methods=methods,
-                              res=args.res, area=area)
+        evs = evaluate_groups(store, test, DEFAULT_GROUPS, sel=Selection(area=area), train_months=args.train_months,
+                              methods=methods, res=args.res)
         t_eval = time.perf_counter() - t0
         foot = None
         if not args.no_footprint:

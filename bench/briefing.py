@@ -57,7 +57,7 @@ def main() -> int:
         return 1
     sys.path.insert(0, str(ROOT))
     from geo.boundaries import read_areas
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_briefing_"))

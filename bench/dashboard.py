@@ -4,17 +4,17 @@ One year of the real Hertfordshire police.uk street files (``../shared/data``,
 2021-01 .. 2021-12) and the district boundaries are loaded into a temporary DuckDB
 store. Then, in the same process:
 
-* **Server side, in this process.** For each resolution, ``hotspots.detect.detect(store,
-  "count", ...)`` and the data the page sends its map (``pages/_ui.map_layers`` +
-  ``hotspots.webmap.hexmap_args``, then ``json.dumps`` as Streamlit serialises component
+* **Server side, in this process.** For each resolution, ``hotspots.tasks.detect.detect(store,
+  "count", ...)`` and the data the page sends its map (``hotspots.outputs.webmap.map_layers`` +
+  ``hotspots.outputs.webmap.hexmap_args``, then ``json.dumps`` as Streamlit serialises component
   arguments), median of ``--runs``; ``ensure_data``'s ``Store(path)``, and the cached
   functions (store summary, boundaries, detection) both as a cache hit and a miss. It
   checks whether opening the store as ``ensure_data`` does changes its modification time
-  (``_ui.store_version``, part of every ``st.cache_data`` key).
+  (``pages._ui.db.store_version``, part of every ``st.cache_data`` key).
 * **Payloads.** What one change sends the map (the component's JSON arguments), what the
   first opening adds once (the component's page, script, h3-js, Leaflet and its CSS, from
   disk), against two baselines built from the same hexagons: the folium map the page drew
-  before (``hotspots.webmap.hex_map``, ``map_payload_bytes``: sent whole on every change)
+  before (``bench/folium_maps.hex_map``, ``map_payload_bytes``: sent whole on every change)
   and the naive map (one ``folium.Polygon`` per cell, each with its own tooltip).
 * **In the browser.** ``streamlit run app.py`` on a free port (``HOTSPOTS_DB`` = the
   temporary store), headless Debian Chromium with the e2e tests' arguments (every
@@ -106,7 +106,7 @@ POLL_MS = 20
 MAX_PRESSES = 3
 TIMEOUT_MS = 120_000
 def quiet_streamlit() -> None:
-    """No "missing ScriptRunContext" / "No runtime found" lines when pages/_ui.py runs here.
+    """No "missing ScriptRunContext" / "No runtime found" lines when pages/_ui/ runs here.
 
     Streamlit sets its log level when it first reads its config, so read it first.
     """
@@ -128,7 +128,7 @@ def median(xs):
 # -- data ------------------------------------------------------------------------------------
 def load_store(db: Path) -> dict:
     from geo.boundaries import read_areas
-    from geo.ingest import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
 
     files = sorted(STREET_DIR.glob("2021-*.csv"))
@@ -146,29 +146,28 @@ def load_store(db: Path) -> dict:
 
 # -- server side, in this process ------------------------------------------------------------------
 def settings(res: int, date_from: str, date_to: str):
-    from pages import _ui
+    from pages._ui.state import Settings
 
-    return _ui.Settings(date_from=date_from, date_to=date_to, res=res, basemap=OFFLINE)
+    return Settings(date_from=date_from, date_to=date_to, res=res, basemap=OFFLINE)
 
 
 def detection(db: Path, s):
-    """``detect(store, "count", ...)`` as pages/_ui._detection calls it (whole store, counts)."""
+    """``detect(store, "count", ...)`` as pages/_ui/cache.py calls it (whole store, counts)."""
     from geo.store import Store
-    from hotspots.detect import detect
+    from hotspots.tasks.detect import detect
 
     with Store(db, create=False) as store:
-        return detect(store, "count", s.filter(), res=s.res, area=None, harm=s.harm,
-                      exclude_police_generated=s.exclude_police_generated)
+        return detect(store, "count", s.selection(), res=s.res)
 
 
 def our_args(det, s) -> tuple[dict, dict]:
-    """What pages/_ui.show_map sends its map component: (args, layers)."""
-    from hotspots.webmap import hexmap_args
-    from pages import _ui
+    """What pages/_ui/maps.show_map sends its map component: (args, layers)."""
+    from hotspots.outputs.webmap import hexmap_args, map_layers
+    from pages._ui import cache
 
-    layers = _ui.map_layers(det, s)
+    layers = map_layers(det, s.harm)
     args = hexmap_args(layers["cells"], colours=layers["colours"], labels=layers["labels"], legend=layers["legend"],
-                       res=s.res, boundaries=_ui.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
+                       res=s.res, boundaries=cache.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
                        selected=None, view_key=s.area, height_px=MAP_HEIGHT_PX)
     return args, layers
 
@@ -178,14 +177,14 @@ def args_steps(det, s) -> dict[str, float]:
     Streamlit makes of the component's arguments."""
     import json
 
-    from hotspots.webmap import hexmap_args
-    from pages import _ui
+    from hotspots.outputs.webmap import hexmap_args, map_layers
+    from pages._ui import cache
 
     t = [time.perf_counter()]
-    layers = _ui.map_layers(det, s)
+    layers = map_layers(det, s.harm)
     t.append(time.perf_counter())
     args = hexmap_args(layers["cells"], colours=layers["colours"], labels=layers["labels"], legend=layers["legend"],
-                       res=s.res, boundaries=_ui.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
+                       res=s.res, boundaries=cache.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
                        selected=None, view_key=s.area, height_px=MAP_HEIGHT_PX)
     t.append(time.perf_counter())
     json.dumps(dict(args, default=None, key="map-count"))
@@ -195,12 +194,12 @@ def args_steps(det, s) -> dict[str, float]:
 
 
 def folium_map(layers: dict, s):
-    """The map the page drew before the component: hotspots.webmap.hex_map (folium)."""
-    from hotspots.webmap import hex_map
-    from pages import _ui
+    """The map the page drew before the component: bench/folium_maps.hex_map (folium)."""
+    from bench.folium_maps import hex_map
+    from pages._ui import cache
 
     return hex_map(layers["cells"], colours=layers["colours"], labels=layers["labels"], legend=layers["legend"],
-                   boundaries=_ui.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
+                   boundaries=cache.boundaries(s), tiles=s.basemap, overlays=layers["overlays"],
                    height_px=MAP_HEIGHT_PX)
 
 
@@ -209,7 +208,7 @@ def naive_map(layers: dict, boundaries: dict):
     import folium
     import h3
 
-    from hotspots import webmap
+    from bench import folium_maps
 
     cells = list(layers["cells"]["cell"])
     lats, lngs = zip(*(h3.cell_to_latlng(c) for c in cells))
@@ -223,14 +222,14 @@ def naive_map(layers: dict, boundaries: dict):
                        fill=True, fill_color=colour, fill_opacity=0.8,
                        tooltip=folium.Tooltip(html.escape(label), sticky=True)).add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    webmap._LegendControl(layers["legend"].html()).add_to(m)
+    folium_maps.LegendControl(folium_maps.legend_html(layers["legend"])).add_to(m)
     m.fit_bounds(bounds)
     return m
 
 
 def component_files_bytes() -> dict[str, int]:
     """The files the map component's iframe fetches once, when the map first opens (bytes on disk)."""
-    from pages._hexmap import FRONTEND
+    from pages._ui.hexmap import FRONTEND
 
     page = (FRONTEND / "index.html").read_text()
     out = {"index.html": len(page.encode())}
@@ -241,15 +240,15 @@ def component_files_bytes() -> dict[str, int]:
 
 
 def ensure_data_open(db: Path) -> bool:
-    """What app.py's ``_ui.ensure_data()`` does with the store on every run; does the store's
-    modification time (part of every st.cache_data key, ``_ui.store_version``) change?"""
+    """What ``pages._ui.setup.ensure_data()`` does with the store on every run; does the store's
+    modification time (part of every st.cache_data key, ``pages._ui.db.store_version``) change?"""
     from geo.store import Store
-    from pages import _ui
+    from pages._ui.db import store_version
 
-    before = _ui.store_version()
+    before = store_version()
     with Store(db) as store:  # create=True, as ensure_data opens it
         store.count()
-    return _ui.store_version() != before
+    return store_version() != before
 
 
 def timed(fn, runs: int):
@@ -268,8 +267,9 @@ def timed(fn, runs: int):
 def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -> dict:
     """Hexagon counts and data versions for every period the browser will visit; server timings;
     payloads ours and the baselines'."""
-    from hotspots.webmap import hexmap_payload_bytes, map_payload_bytes
-    from pages import _ui
+    from bench.folium_maps import map_payload_bytes
+    from hotspots.outputs.webmap import hexmap_payload_bytes
+    from pages._ui import cache
 
     out: dict = {"expected": {}, "version": {}, "hexagons": {}}
     for p in periods:
@@ -283,12 +283,12 @@ def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -
     # timings on the first change's period (2021-02..2021-12)
     s = settings(res, "2021-02", YEAR[1])
     out["ensure_s"], out["mtime_changes"] = timed(lambda: ensure_data_open(db), runs)
-    out["summary_s"], _ = timed(lambda: (_ui.store_summary.clear(), _ui.summary()), runs)
-    out["boundaries_s"], _ = timed(lambda: (_ui._boundaries_geojson.clear(), _ui.boundaries(s)), runs)
+    out["summary_s"], _ = timed(lambda: (cache._summary.clear(), cache.summary()), runs)
+    out["boundaries_s"], _ = timed(lambda: (cache._boundaries_geojson.clear(), cache.boundaries(s)), runs)
     out["detect_s"], det = timed(lambda: detection(db, s), runs)
-    _ui.detection(s, "count")  # fills st.cache_data (memory, in this process), as the app's first run does
-    out["cache_hit_s"], _ = timed(lambda: _ui.detection(s, "count"), runs)
-    _ui.boundaries(s)  # warm (its miss is timed above), so the next lines time the map alone
+    cache.detection(s, "count")  # fills st.cache_data (memory, in this process), as the app's first run does
+    out["cache_hit_s"], _ = timed(lambda: cache.detection(s, "count"), runs)
+    cache.boundaries(s)  # warm (its miss is timed above), so the next lines time the map alone
     steps: dict[str, list[float]] = {}
     for _ in range(runs):
         for k, v in args_steps(det, s).items():
@@ -305,7 +305,7 @@ def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -
     out["files_bytes"] = component_files_bytes()
     out["folium_build_render_s"], out["folium_bytes"] = timed(lambda: map_payload_bytes(folium_map(layers, s)), 1)
     out["naive_build_render_s"], out["naive_bytes"] = timed(
-        lambda: len(naive_map(layers, _ui.boundaries(s)).get_root().render().encode("utf-8")), 1)
+        lambda: len(naive_map(layers, cache.boundaries(s)).get_root().render().encode("utf-8")), 1)
     return out
 
 
@@ -582,10 +582,10 @@ def browse(browser, url: str, res: int, plan: list[dict], first_expected: int, f
 
 def press(page, cdp, wire: Wire, step: dict) -> dict:
     """Press the step's key once on its slider thumb; what happened, with timestamps (ms since the epoch)."""
-    from pages import _ui
+    from pages._ui.db import store_version
 
     page.evaluate(SETTLE, {"settleMs": SETTLE_MS, "pollMs": POLL_MS})
-    version = _ui.store_version()  # the app's own cache-key part (HOTSPOTS_DB is set in this process too)
+    version = store_version()  # the app's own cache-key part (HOTSPOTS_DB is set in this process too)
     page.evaluate(ARM)
     page.get_by_role("slider").nth(step["thumb"]).focus()
     m0 = perf_metrics(cdp) if cdp else {}
@@ -607,7 +607,7 @@ def press(page, cdp, wire: Wire, step: dict) -> dict:
                     ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")}
     r["wire"] = wire.between(r["key"] - 50, r["done"] + STABLE_MS) if wire else []
     r["period_seen"] = tuple(r.pop("period"))
-    r["store_version_changed"] = _ui.store_version() != version
+    r["store_version_changed"] = store_version() != version
     r.update(step)
     return r
 
@@ -712,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
     try:
         db = tmp / "dashboard.duckdb"
-        os.environ["HOTSPOTS_DB"] = str(db)  # pages/_ui.py in this process reads the same store
+        os.environ["HOTSPOTS_DB"] = str(db)  # pages/_ui/ in this process reads the same store
         os.environ["HOTSPOTS_SAMPLE_DIR"] = str(tmp / "sample")
         info = load_store(db)
         print(f"store: {info['files']} files, {info['rows']:,} incidents, {info['districts']} districts "

@@ -197,13 +197,13 @@ def in_subprocess(name: str, npz: Path, tmp: Path, timeout: float | None = None)
 
 # -- data ---------------------------------------------------------------------------------
 def load_real(tmp: Path):
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
-    from hotspots.tasks.query import IncidentFilter, select_incidents
+    from geo.query import Selection, select_incidents
 
     store = Store(tmp / "engine.duckdb")
     ingest_police([STREET_DIR], store)
-    t, inc, _ = best_of(lambda: select_incidents(store, IncidentFilter()), 3)
+    t, inc, _ = best_of(lambda: select_incidents(store, Selection()), 3)
     return store, inc, t
 
 
@@ -298,7 +298,7 @@ def bench_gistar(tag, inc, runs, full, checks, rows):
 
     import hotspots.methods.gistar as gistar
     import hotspots.methods.lattice as lattice
-    from hotspots.tasks.query import analysis_window, count_by_cell
+    from hotspots.methods.cells import analysis_window, count_by_cell
 
     t_prep, (counts, window), _ = best_of(lambda: (count_by_cell(inc, RES), analysis_window(inc, RES)), runs)
     rows.append(Row(tag, "prep: count_by_cell + analysis_window", t_prep,
@@ -353,7 +353,8 @@ def bench_kde(tag, inc, window, runs, full, subsample, checks, rows, mem):
     from scipy.spatial import cKDTree
     from sklearn.neighbors import KernelDensity
 
-    from hotspots.methods.density import QuarticKDE, cells_to_bng
+    from geo.grid import cells_to_bng
+    from hotspots.methods.density import QuarticKDE
 
     x, y = inc["easting"].to_numpy(), inc["northing"].to_numpy()
     t_ours, dens, _ = best_of(lambda: QuarticKDE(bandwidth_m=BANDWIDTH_M).fit(x, y).density_at_cells(window), runs)
@@ -485,16 +486,15 @@ def bench_hdbscan(tag, inc, runs, run_ref, est_from, checks, rows, mem, quick=Fa
 
 
 def bench_detect(store, runs, rows):
-    import hotspots.methods.gistar as gistar
     import hotspots.methods.lattice as lattice
     from hotspots.tasks.detect import detect
-    from hotspots.tasks.query import IncidentFilter
+    from geo.query import Selection
 
     out = {}
     for method in ("count", "kde", "gistar", "dbscan"):
         def run():
             lattice.cached_kring_weights.cache_clear()  # every run builds its k-ring weights, as a first call does
-            return detect(store, method, IncidentFilter(), res=RES)
+            return detect(store, method, Selection(), res=RES)
         t, det, _ = best_of(run, runs)
         out[method] = t
         rows.append(Row("A", f"detect('{method}') end to end", t,

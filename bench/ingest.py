@@ -128,7 +128,7 @@ def best_of(fn, runs: int, slow_limit_s: float | None = None) -> tuple[float, ob
 def run_pipeline(folder: Path, db: Path, with_area: bool):
     """The project's route, end to end: boundary read, ingest into a fresh DuckDB file."""
     from geo.boundaries import read_area
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
 
     for p in (db, Path(str(db) + ".wal")):
@@ -204,16 +204,18 @@ def build_units(folder: Path):
     import duckdb
 
     import geo.ingest.pipeline as ing
+    import geo.ingest.police as pol
     from geo.boundaries import read_area
+    from geo.constants import SOURCE_POLICE
     from geo.readers import police
     from geo.readers.common import discover
 
     area = read_area(BOUNDARY)
-    raws = [raw for _, raw, _, _ in ing._read_all(discover([folder]), None)]
+    raws = [raw for _, raw, _, _ in pol.read_files(discover([folder]), None)]
     con = duckdb.connect()
-    staged = ing._stage(con, police.KINDS[police.STREET], raws)
+    staged = pol.stage(con, police.KINDS[police.STREET], raws)
     con.close()
-    return ing._incident_units(staged, raws, police.STREET, area)
+    return ing.incident_units(staged, raws, police.STREET, area, source=SOURCE_POLICE, repeats_kept=True)
 
 
 def store_variants(units, db: Path, runs: int) -> list[tuple[str, float]]:
@@ -280,7 +282,8 @@ def durable_floor(units, db: Path) -> dict:
     import duckdb
     import pyarrow as pa
 
-    from geo.schema import INCIDENT_COLUMNS, incident_ddl
+    from geo.schema import INCIDENT_COLUMNS
+    from geo.store import incident_ddl
 
     cols = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id")]
     names = ", ".join(cols)
@@ -444,7 +447,7 @@ class TimedConnection:
 
 @contextmanager
 def _timed_locate(totals: dict):
-    """Time geo.ingest.pipeline.locate (the name _incident_units calls) while inside the block."""
+    """Time geo.ingest.pipeline.locate (the name incident_units calls) while inside the block."""
     import geo.ingest.pipeline as ing
 
     real = ing.locate
@@ -477,7 +480,9 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
     import pandas as pd
 
     import geo.ingest.pipeline as ing
+    import geo.ingest.police as pol
     from geo.boundaries import read_area
+    from geo.constants import SOURCE_POLICE
     from geo.readers import police
     from geo.readers.common import discover
     from geo.store import Store
@@ -495,7 +500,7 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
 
     t0 = time.perf_counter()
     sources = discover([folder])
-    read = ing._read_all(sources, None)
+    read = pol.read_files(sources, None)
     t["read CSVs (read_table x files, 2 threads)"] += time.perf_counter() - t0
     raws = [raw for _, raw, kind, err in read if err is None and kind == police.STREET]
     if len(raws) != len(sources):
@@ -503,7 +508,7 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
 
     con = duckdb.connect()
     t0 = time.perf_counter()
-    staged = ing._stage(con, police.KINDS[police.STREET], raws)
+    staged = pol.stage(con, police.KINDS[police.STREET], raws)
     con.close()
     t["stage (DuckDB SQL: validate, parse)"] += time.perf_counter() - t0
     facts["staged_chunks"] = staged.column("x").num_chunks
@@ -516,8 +521,8 @@ def phase_breakdown(folder: Path, db: Path, with_area: bool) -> tuple[list[tuple
 
     t0 = time.perf_counter()
     with _timed_locate(t):
-        units = ing._incident_units(staged, raws, police.STREET, area)
-    t["cut into per-file units (_incident_units minus locate)"] += (
+        units = ing.incident_units(staged, raws, police.STREET, area, source=SOURCE_POLICE, repeats_kept=True)
+    t["cut into per-file units (incident_units minus locate)"] += (
         time.perf_counter() - t0 - t["locate (check, project, H3, area test)"])
 
     t0 = time.perf_counter()

@@ -106,7 +106,7 @@ def _spopt(demand, w, cand, radius, p, timeout_s, tmp: Path, tag: str) -> dict:
 
 
 def _real_store(args, tmp: Path):
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
 
     if args.db:
@@ -123,23 +123,25 @@ def _real_store(args, tmp: Path):
 def bench_cctv(args) -> dict:
     """Mobile CCTV siting on the busiest district: ours (HiGHS, sparse) against spopt (pulp/CBC, dense)."""
     from geo.boundaries import read_areas
-    from hotspots.tasks.cctv import build_instance, site_cameras, solve_mclp
-    from hotspots.tasks.query import IncidentFilter, select_incidents
+    from hotspots.methods.mclp import solve_mclp
+    from hotspots.tasks.cctv import build_instance, site_cameras
+
+    from geo.query import Selection, select_incidents
 
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         store = _real_store(args, tmp)
         try:
             areas = read_areas(DISTRICTS)
-            inc = select_incidents(store, IncidentFilter(), None, columns=("easting", "northing", "month"))
+            inc = select_incidents(store, Selection(), columns=("easting", "northing", "month"))
             counts = {a.name: int(a.contains(inc["easting"], inc["northing"]).sum()) for a in areas}
             district = max(counts, key=counts.get)
             area = next(a for a in areas if a.name == district)
             months = sorted(inc["month"].unique())
-            flt = IncidentFilter(months[0], months[-1])
-            t_end, plan = _best(lambda: site_cameras(store, flt, area, cameras=CCTV_CAMERAS, radius_m=CCTV_RADIUS_M),
+            sel = Selection(months[0], months[-1], area=area)
+            t_end, plan = _best(lambda: site_cameras(store, sel, cameras=CCTV_CAMERAS, radius_m=CCTV_RADIUS_M),
                                 args.runs)
-            inst = build_instance(store, flt, area, radius_m=CCTV_RADIUS_M)
+            inst = build_instance(store, sel, radius_m=CCTV_RADIUS_M)
             t_solve, sol = _best(lambda: solve_mclp(inst.A, inst.w, CCTV_CAMERAS), args.runs)
             demand = inst.dem[["easting", "northing"]].to_numpy()
             cand = inst.cand[["easting", "northing"]].to_numpy()

@@ -32,7 +32,7 @@ from geo.errors import InputFileError
 from geo.readers.inputs import shown_name
 from geo.reference.great_britain import great_britain
 
-__all__ = ["AREA_SUFFIXES", "Area", "read_area", "read_areas"]
+__all__ = ["AREA_SUFFIXES", "Area", "read_area", "read_areas", "read_green"]
 
 #: File endings of the formats read (the format itself is decided by the content).
 AREA_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".kml", ".zip")
@@ -375,3 +375,8 @@ def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:
         check_in_great_britain(geom, str(name), shown)
         out.append(Area(name=str(name), geometry=geom, source=shown))
     return out
+
+
+def read_green(path):
+    """A green-space or vegetation layer (any polygon file) as one geometry in BNG metres."""
+    return read_area(path, name="green space").geometry

@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import shapely
 from pyproj import Transformer
 
 from geo.constants import BNG_E_RANGE, BNG_N_RANGE, CRS_BNG, CRS_LONLAT, GB_LAT_RANGE, GB_LON_RANGE
@@ -19,6 +20,7 @@ __all__ = [
     "in_gb_lonlat",
     "lonlat_to_bng",
     "looks_swapped",
+    "to_lonlat",
 ]
 
 
@@ -86,3 +88,13 @@ def looks_swapped(lon, lat) -> np.ndarray:
     [True, False]
     """
     return ~in_gb_lonlat(lon, lat) & in_gb_lonlat(lat, lon)
+
+
+def to_lonlat(geom):
+    """Shapely geometries (one or an array) from British National Grid metres to longitude/latitude."""
+
+    def f(coords):
+        lon, lat = bng_to_lonlat(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    return shapely.transform(geom, f)

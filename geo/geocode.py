@@ -41,6 +41,8 @@ import pandas as pd
 
 from geo.errors import InputFileError, SchemaError, SettingError
 from geo.reference.towns import TOWNS
+from geo.crs import lonlat_to_bng
+from geo.readers.inputs import shown_name
 
 __all__ = [
     "AREA_CONFIDENCE", "Geocoded", "Geocoder", "PostcodeIndex", "StreetIndex", "description_key",
@@ -228,7 +230,6 @@ class PostcodeIndex:
     >>> idx.postcode("AL1 1AG")
     (515487.0, 206498.0)
     """
-
     def __init__(self, folder: str | Path | None = None):
         self.folder = str(folder or codepoint_folder())
         self.areas = frozenset(p.name.split(".")[0] for p in Path(self.folder).glob("*.csv.gz"))
@@ -277,8 +278,6 @@ def towns_table() -> pd.DataFrame:
     centres, moved to the median of the real 2021 police.uk violence points nearby; the radius is the 80th
     percentile of those points' distance, 500-2,450 m).
     """
-    from geo.crs import lonlat_to_bng
-
     e, n = lonlat_to_bng([t[2] for t in TOWNS], [t[1] for t in TOWNS])
     return pd.DataFrame({"name": [t[0] for t in TOWNS], "key": [_words(t[0]) for t in TOWNS],
                          "easting": e, "northing": n, "radius_m": [float(t[6]) for t in TOWNS]})
@@ -302,7 +301,6 @@ class StreetIndex:
     town : numpy.ndarray of int
         Index into ``towns_table()`` of the nearest town centre.
     """
-
     key: np.ndarray
     name: np.ndarray
     easting: np.ndarray
@@ -356,14 +354,9 @@ class StreetIndex:
     @classmethod
     def from_store(cls, store) -> "StreetIndex":
         """The street snap points of the police.uk and force-records data in a store (counted by point)."""
-        rows = store.con.execute(
-            "SELECT location, easting, northing, count(*)::DOUBLE AS n FROM incidents "
-            "WHERE source IN ('police', 'rms') AND location LIKE 'On or near %' GROUP BY ALL "
-            "ORDER BY location, easting, northing").fetchall()
-        if not rows:
-            return cls.from_locations([], [], [])
-        loc, e, n, w = zip(*rows)
-        return cls.from_locations(loc, e, n, w)
+        pts = store.street_points()
+        return cls.from_locations(pts["location"].tolist(), pts["easting"].tolist(), pts["northing"].tolist(),
+                                  pts["n"].tolist())
 
     def __len__(self) -> int:
         return len(self.key)
@@ -460,8 +453,6 @@ def read_gazetteer(path_or_frame, postcodes: PostcodeIndex | None = None) -> pd.
     if isinstance(path_or_frame, pd.DataFrame):
         df, where = path_or_frame.copy(), "the gazetteer"
     else:
-        from geo.readers.common import shown_name
-
         p = Path(path_or_frame)
         where = shown_name(path_or_frame)
         if not p.exists():
@@ -499,7 +490,6 @@ def read_gazetteer(path_or_frame, postcodes: PostcodeIndex | None = None) -> pd.
 @dataclass
 class Geocoded:
     """Where each description was placed. Arrays align with the input; NaN / None where not located."""
-
     easting: np.ndarray
     northing: np.ndarray
     precision: np.ndarray   # 'postcode' | 'venue' | 'street' | 'area' | None
@@ -539,7 +529,6 @@ class Geocoder:
     >>> float(r.easting[0]), float(r.easting[1])
     (515487.0, 511000.0)
     """
-
     def __init__(self, postcodes: PostcodeIndex | None = None, venues: pd.DataFrame | None = None,
                  streets: StreetIndex | None = None, fixes: dict | None = None):
         self.postcodes = postcodes or PostcodeIndex()

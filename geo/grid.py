@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from h3ronpy.vector import cells_to_coordinates
 
 from geo.constants import H3_RESOLUTIONS, H3_STORED_RES
-from geo.crs import lonlat_to_bng
+from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import SettingError
 
 __all__ = [
@@ -194,8 +194,6 @@ def polygon_to_cells(geometry_bng, res: int) -> np.ndarray:
     True
     """
     import shapely
-
-    from geo.crs import bng_to_lonlat
 
     def to_wgs84(coords):
         lon, lat = bng_to_lonlat(coords[:, 0], coords[:, 1])
@@ -570,3 +568,16 @@ def footprint_cells(cells: np.ndarray, res: int, levels: int) -> np.ndarray:
     parents = np.unique(cell_to_parent(np.asarray(cells, dtype=np.uint64), max(res - levels, 0)))
     children = [h3.str_to_int(c) for p in parents for c in h3.cell_to_children(format(int(p), "x"), res)]
     return np.asarray(children, dtype=np.uint64)
+
+
+def cells_to_bng_polygon(cells):
+    """The union of H3 cells as one shapely (Multi)Polygon in British National Grid metres."""
+    import shapely
+
+    polys = []
+    for c in cells:
+        lat, lon = np.asarray(cell_boundary(str(c))).T
+        x, y = lonlat_to_bng(lon, lat)
+        polys.append(shapely.Polygon(np.column_stack([x, y])))
+    # neighbouring cells share vertices exactly; a tiny snap removes projection round-off
+    return shapely.union_all(shapely.set_precision(np.asarray(polys, dtype=object), 0.001))

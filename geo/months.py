@@ -16,8 +16,9 @@ import re
 
 from geo.errors import SettingError
 
-__all__ = ["FIRST_POLICE_MONTH", "FIRST_RECORD_YEAR", "MAX_SPAN_MONTHS", "MAX_CELL_MONTHS", "MONTH_RE",
-           "check_cell_months", "check_month", "current_month", "month_index", "months_between", "shift_month"]
+__all__ = ["FIRST_POLICE_MONTH", "FIRST_RECORD_YEAR", "MAX_CELL_MONTHS", "MAX_SPAN_MONTHS", "MONTH_RE",
+           "check_cell_months", "check_month", "current_month", "month_index", "month_of_index", "months_between",
+           "shift_month"]
 
 #: The first month police.uk publishes (data.police.uk, "About": December 2010).
 FIRST_POLICE_MONTH = "2010-12"
@@ -68,14 +69,22 @@ def month_index(month: str) -> int:
     return int(month[:4]) * 12 + int(month[5:7]) - 1
 
 
+def month_of_index(i: int) -> str:
+    """The ``YYYY-MM`` of a month index (``month_index``'s inverse).
+
+    >>> month_of_index(month_index("2021-12"))
+    '2021-12'
+    """
+    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+
+
 def shift_month(month: str, k: int) -> str:
     """The month ``k`` months after ``month`` (before, for negative ``k``).
 
     >>> shift_month("2021-01", -1), shift_month("2021-12", 1), shift_month("2021-06", -12)
     ('2020-12', '2022-01', '2020-06')
     """
-    i = month_index(month) + k
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
+    return month_of_index(month_index(month) + k)
 
 
 def months_between(first: str, last: str) -> list[str]:
@@ -89,7 +98,7 @@ def months_between(first: str, last: str) -> list[str]:
         raise SettingError(f"The period {first} to {last} spans {b - a + 1:,} months; an analysis covers at most "
                            f"{MAX_SPAN_MONTHS} months ({MAX_SPAN_MONTHS // 12} years).",
                            "Choose a shorter period (the sidebar, or --from and --to).")
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(a, b + 1)]
+    return [month_of_index(i) for i in range(a, b + 1)]
 
 
 def check_cell_months(n_cells: int, n_months: int, what: str = "The analysis") -> None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Column", "INCIDENT_CHECKS", "INCIDENT_COLUMNS", "REASONS", "Reason", "REJECTION_COLUMNS", "incident_ddl"]
+import pandas as pd
+
+from geo.constants import SYNTHETIC_MARK
+
+__all__ = ["Column", "INCIDENT_CHECKS", "INCIDENT_COLUMNS", "REASONS", "Reason", "REJECTION_COLUMNS", "is_synthetic"]
 
 
 @dataclass(frozen=True)
@@ -131,19 +135,6 @@ REASONS: dict[str, Reason] = dict([
 ])
 
 
-def incident_ddl(table: str = "incidents") -> str:
-    """CREATE TABLE statement of the canonical incident table.
-
-    >>> incident_ddl().splitlines()[1].strip()
-    'id VARCHAR NOT NULL,'
-    """
-    cols = [f"{c.name} {c.sql_type}{'' if c.default is None else ' DEFAULT ' + c.default}"
-            f"{'' if c.nullable else ' NOT NULL'}" for c in INCIDENT_COLUMNS]
-    cols += [f"CHECK ({rule})" for rule in INCIDENT_CHECKS]
-    body = ",\n  ".join(cols)
-    return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
-
-
 def markdown_tables() -> str:
     """The README's "Incident table" and "Rejection reasons" tables, from the definitions above."""
     lines = ["| column | type | meaning |", "|---|---|---|"]
@@ -175,3 +166,8 @@ if __name__ == "__main__":  # python -m geo.schema --write-readme
         write_readme()
     else:
         print(markdown_tables())
+
+
+def is_synthetic(df: pd.DataFrame) -> bool:
+    """True when any row's force marks it as the synthetic sample."""
+    return "force" in df and df["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any()

@@ -1,11 +1,18 @@
-"""Analysis defaults in one place, each with its source.
+"""Analysis defaults in one place, each with its source, and one parameter spec per setting.
 
-Data constants (categories, CRS, grid resolutions) are in ``geo.constants``.
+Data constants (categories, CRS, grid resolutions) are in ``geo.constants``. ``SPECS`` declares each tunable
+setting once (type, range, unit, help): estimators check against it, the command line and the app's widgets
+are built from it.
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from numbers import Integral, Real
+
 from geo.constants import AE_CATEGORY, H3_DEFAULT_RES  # noqa: F401  (re-exported)
+from geo.errors import SettingError
 
 #: Cambridge Crime Harm Index, category-level approximations for police.uk types,
 #: in days of imprisonment at the sentencing starting point (Sherman, Neyroud &
@@ -135,3 +142,174 @@ PATROL_TRAVEL_MIN = 5.0
 #: A patrol plan suggests another of PATROL_SHIFTS when its hours hold at least this many
 #: percentage points more of the areas' dated incidents than the shift chosen.
 PATROL_SHIFT_HINT_PP = 10.0
+
+
+# -- Parameter specifications ------------------------------------------------------------
+# Each setting is declared once (scikit-learn's ``Interval`` / ``StrOptions`` are the model): its type,
+# range, unit and help. The estimators check their parameters with it, the command line builds its
+# options from it, and the app's widgets take their range from it, so a range is written in one place.
+@dataclass(frozen=True)
+class ParamSpec:
+    """One setting: what it is, what it may be, and how it is asked for.
+
+    ``closed`` says which ends of ``[low, high]`` are allowed: ``both``, ``left``, ``right`` or ``neither``.
+
+    Examples
+    --------
+    >>> SPECS["cameras"].check(8, "site_cameras")
+    8
+    >>> SPECS["cameras"].check(0, "site_cameras")
+    Traceback (most recent call last):
+    ...
+    geo.errors.SettingError: The 'cameras' parameter of site_cameras must be an int in the range [1, 200]. Got 0 instead. ...
+    """
+
+    name: str
+    label: str
+    kind: type
+    default: object
+    low: float | None = None
+    high: float | None = None
+    closed: str = "both"
+    unit: str = ""
+    help: str = ""
+    options: tuple = ()
+    allow_none: bool = False
+    step: float | None = None
+
+    @property
+    def option(self) -> str:
+        """The command line's option, e.g. ``--bandwidth-m``."""
+        return "--" + self.name.replace("_", "-")
+
+    def _end(self, value) -> str:
+        return repr(self.kind(value)) if self.kind in (int, float) else f"{value:g}"
+
+    def interval(self) -> str:
+        """The allowed range as scikit-learn writes it, e.g. ``(0.0, inf)`` or ``[1, 200]``.
+
+        >>> SPECS["eps_m"].interval(), SPECS["cameras"].interval()
+        ('(0.0, inf)', '[1, 200]')
+        """
+        if self.options:
+            return "{" + ", ".join(repr(o) for o in self.options) + "}"
+        lo = "-inf" if self.low is None else self._end(self.low)
+        hi = "inf" if self.high is None else self._end(self.high)
+        left = "[" if self.closed in ("both", "left") and self.low is not None else "("
+        right = "]" if self.closed in ("both", "right") and self.high is not None else ")"
+        return f"{left}{lo}, {hi}{right}"
+
+    def contains(self, value, allow_none: bool | None = None) -> bool:
+        """Whether ``value`` is allowed (type and range); ``allow_none`` overrides the spec's."""
+        if value is None:
+            return self.allow_none if allow_none is None else allow_none
+        if self.options:
+            return value in self.options
+        if self.kind is bool:
+            return isinstance(value, bool)
+        if isinstance(value, bool) or not isinstance(value, Real):
+            return False
+        if self.kind is int and not isinstance(value, Integral):
+            return False
+        if not math.isfinite(value):
+            return False
+        lo_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        hi_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        return lo_ok and hi_ok
+
+    def message(self, value, owner: str, allow_none: bool | None = None) -> str:
+        what = {int: "an int", float: "a float", bool: "a bool", str: "a str"}[self.kind]
+        where = f"among {self.interval()}" if self.options else f"in the range {self.interval()}"
+        none = " or None" if (self.allow_none if allow_none is None else allow_none) else ""
+        return f"The '{self.name}' parameter of {owner} must be {what} {where}{none}. Got {value!r} instead."
+
+    def fix(self) -> str:
+        unit = f" ({self.unit})" if self.unit else ""
+        return f"Set {self.name}{unit} to a value {self.interval()}, e.g. {self.default!r}. {self.help}".strip()
+
+    def check(self, value, owner: str = "this setting", *, allow_none: bool | None = None, fix: str | None = None):
+        """``value`` checked (ints stay ints, floats become floats), or a ``SettingError`` in scikit-learn's words.
+
+        An estimator whose own parameter must be a number passes ``allow_none=False``; ``fix`` replaces the
+        default advice.
+        """
+        if not self.contains(value, allow_none):
+            raise SettingError(self.message(value, owner, allow_none), fix or self.fix())
+        if value is None or self.options or self.kind is bool:
+            return value
+        return self.kind(value)
+
+    def parse(self, text: str):
+        """A command-line value: the text read as ``kind`` and checked (argparse's ``type=``)."""
+        import argparse
+
+        try:
+            value = None if (self.allow_none and text.lower() == "none") else self.kind(text)
+        except (TypeError, ValueError):
+            raise argparse.ArgumentTypeError(f"{self.option} must be {self.kind.__name__}; got {text!r}") from None
+        if not self.contains(value):
+            raise argparse.ArgumentTypeError(f"{self.option} must be in {self.interval()}"
+                                             f"{' ' + self.unit if self.unit else ''}; got {text}")
+        return value
+
+    def widget_range(self) -> tuple[float | None, float | None]:
+        """(min, max) a page's number widget takes: the spec's own ends, an open end moved in by one step.
+
+        >>> SPECS["bandwidth_m"].widget_range(), SPECS["cameras"].widget_range()
+        ((50.0, None), (1, 200))
+        """
+        step = self.step or 1
+        lo = self.low if self.low is None or self.closed in ("both", "left") else self.low + step
+        hi = self.high if self.high is None or self.closed in ("both", "right") else self.high - step
+        return (self.kind(lo) if lo is not None else None), (self.kind(hi) if hi is not None else None)
+
+    def add_argument(self, parser, *, default=None, help_extra: str = "") -> None:
+        """Add this setting's option to an argparse parser (``help_extra`` is argparse text: a percent sign
+        written ``%%``)."""
+        unit = f" in {self.unit}" if self.unit else ""
+        dflt = self.default if default is None else default
+        own = f"{self.label}{unit}, {self.interval()} (default {dflt}). {self.help}".replace("%", "%%")  # argparse
+        metavar = {"%": "PCT"}.get(self.unit, self.unit.upper().replace(" ", "_")) or self.kind.__name__.upper()
+        parser.add_argument(self.option, dest=self.name, type=self.parse, default=default, metavar=metavar,
+                            help=own + help_extra)
+
+
+def _spec(name, label, kind, default, low=None, high=None, closed="both", unit="", help="", **kw) -> ParamSpec:
+    return ParamSpec(name, label, kind, default, low, high, closed, unit, help, **kw)
+
+
+#: Every tunable setting, by its parameter name.
+SPECS: dict[str, ParamSpec] = {s.name: s for s in (
+    _spec("res", "Hexagon size (H3 resolution)", int, H3_DEFAULT_RES, options=(7, 8, 9, 10, 11),
+          help="9 is about 0.1 km² (patrol areas), 10 about 0.015 km² (street level)."),
+    _spec("bandwidth_m", "Kernel bandwidth", float, KDE_BANDWIDTH_M, 0.0, None, "neither", "m",
+          "How far each incident's weight spreads (quartic kernel).", allow_none=True, step=50.0),
+    _spec("eps_m", "DBSCAN search distance", float, DBSCAN_EPS_M, 0.0, None, "neither", "m",
+          "Incidents within this distance of each other are neighbours.", allow_none=True, step=10.0),
+    _spec("min_samples", "Incidents around a core point", int, DBSCAN_MIN_SAMPLES, 1, None,
+          unit="incidents", allow_none=True),
+    _spec("min_cluster_size", "Smallest cluster", int, HDBSCAN_MIN_CLUSTER_SIZE, 2, None, unit="incidents",
+          allow_none=True),
+    _spec("k", "Neighbour rings (k)", int, GISTAR_K, 1, None, unit="rings",
+          help="1: the hexagon and its six neighbours."),
+    _spec("permutations", "Conditional permutations", int, 0, 0, None, unit="permutations",
+          help="0: analytic p-values only."),
+    _spec("seed", "Random seed", int, None, 0, 2**32 - 1, allow_none=True,
+          help="The same seed gives the same random permutations."),
+    _spec("cameras", "Cameras", int, CCTV_CAMERAS, 1, 200, unit="cameras"),
+    _spec("radius_m", "Camera coverage radius", float, CCTV_RADIUS_M, 10.0, 1000.0, unit="m",
+          help="50-100 m to identify people, 150-250 m to observe.", step=10.0),
+    _spec("min_spacing_m", "Least distance between two cameras", float, 0.0, 0.0, 5000.0, unit="m", step=50.0),
+    _spec("budget_pct", "Share of the area patrolled", float, PATROL_BUDGET_PCT, 0.0, PATROL_MAX_BUDGET_PCT,
+          "right", "%", allow_none=True, step=0.5),
+    _spec("n_areas", "Patrol areas", int, None, 1, PATROL_MAX_AREAS, unit="areas", allow_none=True),
+    _spec("sweep_areas", "Sweep areas", int, SWEEP_AREAS, 1, 50, unit="areas"),
+    _spec("flag_extra", "Added when a record flags a weapon", float, SWEEP_WEAPON_FLAG_EXTRA, 0.0, 10.0,
+          unit="weight", step=0.5, help="Force records with a weapon flag score this much more."),
+    _spec("visit_min", "Minutes per visit", float, PATROL_VISIT_MIN, 10.0, 15.0, unit="minutes", step=1.0,
+          help="The Koper curve: 10-15 minutes; little is gained beyond about 15."),
+    _spec("buffer_m", "Buffer ring width", float, WDQ_BUFFER_M, 10.0, 5000.0, unit="m", step=10.0,
+          help="The ring round each camera's area where displaced crime would show."),
+    _spec("train_months", "Training months", int, 3, 1, 36, unit="months",
+          help="Months a naive map counts before each test month."),
+)}

@@ -3,14 +3,17 @@
 import altair as alt
 import streamlit as st
 
-from pages import _pages_extra as extra
-from pages import _ui
+from pages._ui import analysis as extra
+from pages._ui import cache
+from pages._ui.errors import synthetic_banner
+from pages._ui.setup import page_setup
+from pages._ui.widgets import spec_widget
 
-s = _ui.page_setup()
+s = page_setup()
 st.title("Accuracy")
 st.caption("A hotspot map is a forecast: it says where next month's crime will be. Here each method draws its map "
            "from earlier months and is judged on a month it did not see.")
-_ui.synthetic_banner(_ui.summary()["synthetic"])
+synthetic_banner(cache.summary()["synthetic"])
 
 loaded = extra.loaded_months(s)
 if len(loaded) < 2:
@@ -22,10 +25,10 @@ if len(loaded) < 2:
     st.stop()
 
 c1, c2 = st.columns(2)
-train = int(c1.number_input("Training months: months before each test month that a simple map counts",
-                            min_value=1, max_value=12, value=extra.default_train_months(s), step=1,
-                            help="The forecast and 'every earlier month' use all the months before; the other "
-                                 "methods the training months."))
+train = int(spec_widget("train_months", where=c1, key="accuracy_train", value=extra.default_train_months(s),
+                       label="Training months: months before each test month that a simple map counts",
+                       help="The forecast and 'every earlier month' use all the months before; the other "
+                            "methods the training months."))
 choices = extra.possible_test_months(s, train)
 if not choices:
     st.error(f"No month at the end of the period ({s.date_to or loaded[-1]}) has {train} loaded months before "

@@ -6,14 +6,16 @@ one screen. The PDF and the PowerPoint deck are made from the same content.
 
 import streamlit as st
 
-from pages import _briefing_ui as bu
-from pages import _ui
+from pages._ui import briefing as bu
+from pages._ui import cache
+from pages._ui.errors import md_escape, synthetic_banner
+from pages._ui.setup import page_setup
 
 bu.open_in_presentation_mode()
-s = _ui.page_setup()
+s = page_setup()
 st.markdown(bu.SECTION_CSS, unsafe_allow_html=True)  # our own constant CSS, no data in it
 st.title("JAG briefing")
-_ui.synthetic_banner(_ui.summary()["synthetic"])
+synthetic_banner(cache.summary()["synthetic"])
 if not s.presentation:
     st.button("Present (large type, no sidebar)", on_click=bu.present, icon=":material/slideshow:")
 area, month = bu.choices(s)
@@ -23,17 +25,17 @@ if month is None:
 
 b = bu.briefing(area, month)
 name = b.title.removeprefix("JAG briefing: ")
-st.subheader(_ui.md_escape(name[:1].upper() + name[1:]))
-st.caption(_ui.md_escape(b.subtitle))
+st.subheader(md_escape(name[:1].upper() + name[1:]))
+st.caption(md_escape(b.subtitle))
 stem = bu.file_stem(b)
 c1, c2 = st.columns(2)
-c1.download_button("Download the PDF", bu.pdf(area, month), file_name=f"{stem}.pdf", mime="application/pdf",
+c1.download_button("Download the PDF", bu.briefing_file("pdf", area, month), file_name=f"{stem}.pdf", mime="application/pdf",
                    icon=":material/picture_as_pdf:", width="stretch")
-c2.download_button("Download the PowerPoint deck", bu.pptx(area, month), file_name=f"{stem}.pptx",
+c2.download_button("Download the PowerPoint deck", bu.briefing_file("pptx", area, month), file_name=f"{stem}.pptx",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
                    icon=":material/slideshow:", width="stretch")
 st.caption("Both files hold the same sections as this page, one page or slide each. A&E counts from 1 to 7 are "
            "never shown. From the command line: "
-           + _ui.md_escape(f"python -m hotspots brief --month {b.month} --out briefing.pdf"))
+           + md_escape(f"python -m hotspots brief --month {b.month} --out briefing.pdf"))
 for sec in b.sections:
     bu.show_section(sec)

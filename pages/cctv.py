@@ -3,31 +3,36 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots.tasks.cctv import NEAR_SITES_M, existing_words, plan_csv, plan_geojson, plan_kml, plan_map
-from hotspots.defaults import CCTV_CAMERAS, CCTV_MAX_MONTHS_PER_SITE, CCTV_RADIUS_M, WDQ_BUFFER_M
-from hotspots.tasks.did_it_work import WDQ_MEANING, evaluation_csv
+from hotspots.defaults import CCTV_MAX_MONTHS_PER_SITE
+from hotspots.methods.wdq import WDQ_MEANING
+from hotspots.outputs.cctv import existing_words, plan_csv, plan_geojson, plan_kml, plan_layers
+from hotspots.outputs.did_it_work import evaluation_csv
 from hotspots.outputs.files import neutralise_formulas
-from pages import _cctv_ui as cu
-from pages import _ui
+from pages._ui import cache
+from pages._ui.errors import md_escape, run_safely, synthetic_banner
+from pages._ui.maps import show_layers
+from pages._ui.setup import page_setup
+from pages._ui.state import CctvSettings, upload
+from pages._ui.widgets import spec_widget
 
-s = _ui.page_setup()
-info = _ui.summary()
+s = page_setup()
+info = cache.summary()
 st.title("Mobile CCTV")
 st.caption(s.describe())
-_ui.synthetic_banner(info["synthetic"])
+synthetic_banner(info["synthetic"])
 st.write(f"Choose where the partnership's mobile cameras see the most {'harm' if s.harm else 'crime'}: each site "
          "covers the incidents within its radius, and the sites are chosen together, so two cameras never "
          "waste their view on the same street. The answer is proven optimal.")
 
 with st.expander("Cameras and sites", expanded=True):
     c1, c2, c3 = st.columns(3)
-    cameras = int(c1.number_input("Cameras to place", min_value=1, max_value=50, value=CCTV_CAMERAS, step=1,
-                                  help="Hertsmere's partnership runs 8 mobile cameras."))
-    radius = float(c2.slider("Coverage radius (metres)", 25, 300, int(CCTV_RADIUS_M), step=25,
-                             help="About 50-100 m to identify people, 150-250 m to observe."))
-    spacing = float(c3.number_input("Minimum distance between cameras (metres; 0 = no rule)", min_value=0,
-                                    max_value=5000, value=0, step=50))
-    sample_cams = cu.sample_cameras() if info["synthetic"] else None
+    cameras = int(spec_widget("cameras", where=c1, key="cctv_cameras", label="Cameras to place", box=True,
+                              help="Hertsmere's partnership runs 8 mobile cameras."))
+    radius = float(spec_widget("radius_m", where=c2, key="cctv_radius", label="Coverage radius (metres)",
+                               help="About 50-100 m to identify people, 150-250 m to observe."))
+    spacing = float(spec_widget("min_spacing_m", where=c3, key="cctv_spacing", label="Minimum distance between cameras (metres; 0 = no rule)",
+                                box=True))
+    sample_cams = cache.sample_cameras() if info["synthetic"] else None
     u1, u2, u3 = st.columns(3)
     use_sample = sample_cams is not None and u1.checkbox(
         "Use the sample's existing cameras", value=True,
@@ -38,9 +43,9 @@ with st.expander("Cameras and sites", expanded=True):
                                        "hexagon with an incident)", type=["csv", "geojson", "json", "gpkg", "kml"])
     exclude_file = u3.file_uploader("Zones where no camera may go (polygons)",
                                     type=["geojson", "json", "gpkg", "kml", "zip"])
-existing = cu.upload(existing_file) or (sample_cams if use_sample else None)
-settings = cu.CctvSettings(cameras, radius, spacing, existing, cu.upload(candidates_file), cu.upload(exclude_file))
-plan = cu.plan(s, settings)
+existing = upload(existing_file) or (sample_cams if use_sample else None)
+settings = CctvSettings(cameras, radius, spacing, existing, upload(candidates_file), upload(exclude_file))
+plan = cache.cctv(s, settings)
 sm = plan.summary
 unit = "days of harm" if s.harm else "incidents"
 
@@ -59,7 +64,7 @@ m4.metric("Solution", "Optimal" if sm["optimal"] else "Best found",
                + f"HiGHS solved it in {sm['solve_s']:.2f} s: {sm['sizes']['demand_points']:,} points with incidents, "
                f"{sm['sizes']['candidates']:,} candidate sites ({sm['candidate_source']}).")
 if sm["existing_cameras"]:
-    st.caption(_ui.md_escape(existing_words(sm)))
+    st.caption(md_escape(existing_words(sm)))
 if sm["sites_used"] < sm["cameras"]:
     st.info(f"Only {sm['sites_used']} sites add anything: every incident in reach of a candidate site is covered.",
             icon=":material/info:")
@@ -69,14 +74,9 @@ if s.presentation:
 else:
     map_col, side = st.columns([3, 2])
 with map_col:
-    from streamlit_folium import st_folium
-
-    m = _ui.run_safely(plan_map, plan, boundaries=_ui.boundaries(s), tiles=s.basemap,
-                       height_px=760 if s.presentation else 620)
-    st_folium(m, height=760 if s.presentation else 620, use_container_width=True, returned_objects=[],
-              key="cctv-map")
-    st.caption(f"Circles: what each camera sees ({radius:,.0f} m). Hexagons: {unit if not s.harm else 'incidents'} "
-               f"per street-level hexagon within {NEAR_SITES_M / 1000:.1f} km of a camera. {_ui.basemap_note(s)}")
+    layers = run_safely(plan_layers, plan)
+    layers["note"] = f"Circles: what each camera sees ({radius:,.0f} m), numbered by rank. {layers['note']}"
+    show_layers(layers, s, res=10, key="cctv-map", height_px=760 if s.presentation else 620)
 with side:
     st.subheader("The sites, best first")
     shown = plan.sites[["rank", "covered_incidents", "added_incidents", "covered_harm", "cumulative_pct",
@@ -101,7 +101,7 @@ with side:
     d1.download_button("CSV", plan_csv(plan), f"{name}.csv", "text/csv")
     d2.download_button("GeoJSON", plan_geojson(plan), f"{name}.geojson", "application/geo+json")
     d3.download_button("KML", plan_kml(plan), f"{name}.kml", "application/vnd.google-earth.kml+xml")
-    d4.download_button("PDF", cu.pdf(s, settings), f"{name}.pdf", "application/pdf",
+    d4.download_button("PDF", cache.cctv_sheet(s, settings), f"{name}.pdf", "application/pdf",
                        help="A printable plan: map, table and notes.")
 
 with st.expander("The greedy answer, camera by camera"):
@@ -126,11 +126,11 @@ dep_file = e1.file_uploader("A past deployment (CSV: site, easting/northing or l
                             "YYYY-MM)", type=["csv"])
 control_file = e2.file_uploader("Control area (polygon; default: the rest of the area minus target and buffer)",
                                 type=["geojson", "json", "gpkg", "kml", "zip"])
-buffer_m = float(e2.slider("Buffer ring width (metres)", 50, 1000, int(WDQ_BUFFER_M), step=50))
+buffer_m = float(spec_widget("buffer_m", where=e2, key="cctv_buffer", label="Buffer ring width (metres)"))
 months = sorted({m for src in s.sources for m in info["months_by_source"].get(src, [])})
-kw: dict = {"radius_m": radius, "buffer_m": buffer_m, "control": cu.upload(control_file)}
+kw: dict = {"radius_m": radius, "buffer_m": buffer_m, "control": upload(control_file)}
 if dep_file is not None:
-    kw["deployment"] = cu.upload(dep_file)
+    kw["deployment"] = upload(dep_file)
 elif len(months) >= 2 and len(plan.sites):
     half = len(months) // 2
     choices = months[1:]
@@ -146,7 +146,7 @@ elif len(months) >= 2 and len(plan.sites):
 else:
     st.info("Load at least two months to compare before and after.", icon=":material/info:")
     st.stop()
-ev = cu.evaluation(s, **kw)
+ev = cache.deployment(s, **kw)
 t = ev.table
 total = t.iloc[-1]
 w1, w2, w3 = st.columns(3)
@@ -155,7 +155,7 @@ w1.metric("Target area", f"{total['target_before']:,.0f} → {total['target_afte
                f"{total['to']}.")
 w2.metric("Control area", f"{total['control_before']:,.0f} → {total['control_after']:,.0f} {unit}")
 w3.metric("Weighted Displacement Quotient", "n/a" if pd.isna(total["wdq"]) else f"{total['wdq']:.2f}")
-st.markdown(f"**All sites:** {_ui.md_escape(total['interpretation'])}")
+st.markdown(f"**All sites:** {md_escape(total['interpretation'])}")
 st.dataframe(neutralise_formulas(t.drop(columns=["meaning"])), hide_index=True, width="stretch", column_config={
     "site": "Site", "from": "Up from", "to": "Down after", "before_from": "Before: from", "before_to": "Before: to",
     "target_before": st.column_config.NumberColumn("Target before", format="%.0f"),
@@ -176,6 +176,6 @@ st.dataframe(neutralise_formulas(t.drop(columns=["meaning"])), hide_index=True, 
     "tne": st.column_config.NumberColumn(f"Net {unit} prevented (TNE)", format="%.1f"),
     "interpretation": st.column_config.TextColumn("What it means")})
 st.download_button("Download the comparison (CSV)", evaluation_csv(ev), "cctv-did-it-work.csv", "text/csv")
-st.caption(f"{_ui.md_escape(ev.summary['note'])} Control: {_ui.md_escape(ev.summary['control'])}.")
+st.caption(f"{md_escape(ev.summary['note'])} Control: {md_escape(ev.summary['control'])}.")
 with st.expander("How to read the WDQ"):
     st.dataframe(pd.DataFrame({"Result": list(WDQ_MEANING.values())}), hide_index=True, width="stretch")

@@ -3,17 +3,20 @@
 import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE
-from pages import _ae_data_ui as _ae
-from pages import _data_ui as _data
-from pages import _ui
+from geo.readers.inputs import shown_name
+from pages._ui import ae_forms as _ae
+from pages._ui import cache
+from pages._ui import data_forms as _data
+from pages._ui.errors import guarded, read_only_banner, synthetic_banner
+from pages._ui.setup import page_setup
 
-_ui.page_setup()
+page_setup()
 st.title("Data")
 st.caption("Load files into the store, check what each load did, and remove what is no longer wanted. "
            "Every row read is either stored or listed with the reason it was not.")
-info = _ui.summary()
-_ui.synthetic_banner(info["synthetic"])
-_ui.read_only_banner(info)
+info = cache.summary()
+synthetic_banner(info["synthetic"])
+read_only_banner(info)
 read_only = bool(info.get("read_only"))
 _data.show_notice()
 
@@ -32,7 +35,7 @@ with police:
                              "located elsewhere).")
     if st.button("Load", type="primary", disabled=not files or read_only, key="data_police_load",
                  icon=":material/upload:"):
-        if _data.guarded(_data.load_police, files, area) is not None:
+        if guarded(_data.load_police, files, area) is not None:
             st.rerun()
     _data.show_report("police")
 
@@ -46,13 +49,13 @@ with rms:
     head = None
     if rms_files:
         paths = _data.staged_uploads(rms_files, _data.RMS_STAGED)
-        head = _data.export_header(paths[0])
+        head = cache.export_header(paths[0], shown_name(paths[0]))
     if head:
         st.caption(f"{head['rows']:,} rows in the first file; its header is on row {head['header_row']:,}. "
                    "The first rows:")
         st.dataframe(head["preview"], hide_index=True, width="stretch")
         columns = head["columns"]
-        saved = _data.saved_mappings()
+        saved = cache.saved_mappings()
         st.selectbox("Start from a saved mapping", [_data.NEW_MAPPING, *saved], key=_data.RMS_SAVED,
                      on_change=_data.apply_saved_mapping, args=(columns,))
         missing = st.session_state.get(_data.RMS_MISSING)
@@ -100,7 +103,7 @@ with rms:
                 st.success("Mapping saved: choose it under 'Start from a saved mapping' next time.")
         if b2.button("Load force records", type="primary", key="data_rms_load", icon=":material/upload:",
                      disabled=read_only):
-            if _data.guarded(_data.load_rms, paths, doc, rms_area) is not None:
+            if guarded(_data.load_rms, paths, doc, rms_area) is not None:
                 st.rerun()
     _data.show_report("rms")
 
@@ -116,7 +119,7 @@ with boundaries:
                           placeholder="LAD23NM", help="Left empty, the usual ONS name properties are tried.")
     if st.button("Add areas", type="primary", disabled=bfile is None or read_only, key="data_boundary_add",
                  icon=":material/add:"):
-        if _data.guarded(_data.add_boundaries, bfile, layer, field) is not None:
+        if guarded(_data.add_boundaries, bfile, layer, field) is not None:
             st.rerun()
     added = st.session_state.get(_data.ADDED_AREAS)
     if added:
@@ -135,7 +138,7 @@ with contents:
     c3.metric("Police forces", _data.plural(police_forces, "force"),
               help="Forces of the police.uk, stop-and-search and force-records data (A&E data comes from "
                    "hospital sites, listed in the table below out of presentation mode).")
-    c4.metric("Outcomes stored", f"{_data.outcome_count():,} outcomes",
+    c4.metric("Outcomes stored", f"{info['outcomes']:,} outcomes",
               help="police.uk outcomes-file rows: each crime shows its latest outcome.")
     if len(status):
         st.markdown("**Incidents stored, by month and source**")
@@ -186,7 +189,7 @@ with removal:
         sure = st.checkbox("Yes, remove them", key=_data.confirm_key())
         if st.button("Remove", type="primary", disabled=not sure or read_only, key="data_remove",
                      icon=":material/delete:"):
-            if _data.guarded(_data.remove, src, force, forget) is not None:
+            if guarded(_data.remove, src, force, forget) is not None:
                 st.rerun()
 
 # -- A&E (the only place A&E free text is shown) -------------------------------------------------------

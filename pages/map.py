@@ -4,74 +4,65 @@ import math
 
 import streamlit as st
 
-from hotspots import defaults
-from hotspots.tasks.detect import METHOD_MEANING
 from hotspots.outputs.files import incidents_csv, incidents_geojson, incidents_kml, neutralise_formulas
-from pages import _ui
+from hotspots.tasks.registry import METHODS
+from pages._ui import cache
+from pages._ui.errors import synthetic_banner
+from pages._ui.maps import show_map
+from pages._ui.setup import page_setup
+from pages._ui.widgets import spec_widget
 
-METHODS = {
-    "Counts": "count",
-    "Forecast (next month)": "forecast",
-    "Kernel density": "kde",
-    "Gi* hot spots": "gistar",
-    "DBSCAN clusters": "dbscan",
-    "HDBSCAN clusters": "hdbscan",
-}
+#: The registered methods that draw a map, by their label (the registry's order: counts first).
+MAP_METHODS = {m.label: name for name, m in METHODS.items() if m.map is not None}
 PAGE_ROWS = 50
 
-s = _ui.page_setup()
-info = _ui.summary()
+s = page_setup()
+info = cache.summary()
 st.title("Hotspot map")
 st.caption(s.describe())
-_ui.synthetic_banner(info["synthetic"])
+synthetic_banner(info["synthetic"])
 
-label = st.radio("Method", list(METHODS), horizontal=True, label_visibility="collapsed")
-method = METHODS[label]
+label = st.radio("Method", list(MAP_METHODS), horizontal=True, label_visibility="collapsed")
+method = MAP_METHODS[label]
+spec = METHODS[method]
 params: dict = {}
 with st.expander("Settings of the method", expanded=False):
-    if method == "kde":
-        params["bandwidth_m"] = st.slider("Bandwidth: how far each incident's influence spreads (metres)",
-                                          100, 1000, int(defaults.KDE_BANDWIDTH_M), step=50)
-    elif method == "gistar":
-        params["k"] = st.slider("Neighbourhood: rings of hexagons around each one", 1, 3, defaults.GISTAR_K)
-    elif method == "dbscan":
-        params["eps_m"] = st.slider("Search distance between incidents (metres)", 25, 500,
-                                    int(defaults.DBSCAN_EPS_M), step=25)
-        params["min_samples"] = st.slider("Incidents needed around a core point", 3, 50, defaults.DBSCAN_MIN_SAMPLES)
-    elif method == "hdbscan":
-        params["min_cluster_size"] = st.slider("Smallest cluster (incidents)", 5, 200, defaults.HDBSCAN_MIN_CLUSTER_SIZE)
-    elif method == "forecast":
+    offered = spec.page_settings()
+    for name in offered:
+        params[name] = spec_widget(name, key=f"map_{method}_{name}")
+    if method == "forecast":
         st.write("The forecast fits its two settings (how fast old months fade, how much neighbours count) on "
                  "the months of the period before each one, then scores every hexagon for the month after.")
-    else:
-        st.write("Counts need no settings: each hexagon shows the incidents (or harm) inside it.")
-st.info(METHOD_MEANING[method], icon=":material/info:")
+    elif not offered:
+        st.write("Counts need no settings: each hexagon shows the incidents (or harm) inside it."
+                 if method == "count" else "This method needs no settings.")
+st.info(spec.meaning, icon=":material/info:")
 
-det = _ui.detection(s, method, **params)
+det = cache.detection(s, method, **params)
 sm = det.summary
 c1, c2, c3 = st.columns(3)
 c1.metric("Incidents selected", f"{sm['incidents']:,} incidents")
-if method in ("dbscan", "hdbscan"):
+if spec.map.kind == "clusters":
     c2.metric("Clusters found", f"{sm.get('clusters', 0):,} clusters")
     c3.metric("Incidents in clusters", f"{sm.get('clustered_pct', 0):.0f}%")
-elif method == "forecast":
+elif "cum_area_pct" in det.table:  # a ranking of the whole area (the forecast)
     top2 = det.table.loc[det.table["cum_area_pct"] <= 2.0]
-    c2.metric("Forecast for", sm["forecast_month"])
+    c2.metric("Forecast for", sm.get("forecast_month", "the next month"))
     c3.metric("Top 2 % of the area", f"{len(top2):,} hexagons",
               help="The hexagons to patrol first: those with the highest forecast, covering 2 % of the study area.")
-elif method == "gistar":
+elif spec.map.kind == "classes":
     classes = sm.get("classes", {})
-    hot = sum(v for k, v in classes.items() if k.startswith("Hot"))
+    hot = sum(v for k, v in classes.items() if k.lower().startswith("hot") or k.endswith("hot spot"))
     c2.metric("Hot-spot hexagons", f"{hot:,} hexagons", help="Significant at 90 % or more after FDR correction.")
-    c3.metric("Hexagons analysed", f"{sm.get('window_cells', 0):,} hexagons",
+    c3.metric("Hexagons analysed", f"{sm.get('window_cells', len(det.table)):,} hexagons",
               help="Every hexagon of the area, empty ones as zeros.")
 else:
     c2.metric("Hexagons with incidents", f"{int((det.table['count'] > 0).sum()):,} hexagons")
     top = det.table.iloc[0] if len(det.table) else None
-    if top is not None and method == "count":
-        c3.metric("Busiest hexagon", f"{int(top['count']):,} incidents")
-    elif top is not None:
+    if top is not None and "density" in det.table:
         c3.metric("Peak density", f"{top['density']:,.0f} per km²")
+    elif top is not None:
+        c3.metric("Busiest hexagon", f"{int(top['count']):,} incidents")
 
 # beside the map on a desk; below it, full width, on a projector
 if s.presentation:
@@ -79,7 +70,7 @@ if s.presentation:
 else:
     map_col, side = st.columns([3, 2])
 with map_col:
-    cell = _ui.show_map(det, s, key=f"map-{method}", height_px=760 if s.presentation else 620)
+    cell = show_map(det, s, key=f"map-{method}", height_px=760 if s.presentation else 620)
 
 with side:
     if not cell:
@@ -87,7 +78,7 @@ with side:
         st.write("Click any hexagon on the map to see what happens there: crime types, the monthly trend, the "
                  "busiest locations and the incidents themselves.")
     else:
-        prof = _ui.cell_profile(s, cell)
+        prof = cache.profile(s, cell)
         st.subheader("This hexagon")
         st.caption(f"H3 cell {cell} (resolution {s.res})")
         if prof.total == 0:

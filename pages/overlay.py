@@ -2,17 +2,19 @@
 
 import streamlit as st
 
-from hotspots.tasks.overlay import overlay_csv, overlay_geojson
-from pages import _overlay_ui as ov
-from pages import _ui
+from pages._ui import cache
+from pages._ui import overlay as ov
+from pages._ui.errors import synthetic_banner
+from pages._ui.setup import page_setup
+from hotspots.outputs.overlay import overlay_csv, overlay_geojson
 
-s = _ui.page_setup()
+s = page_setup()
 st.title("Police violence and A&E assaults")
 st.caption(ov.describe(s) + " The sidebar's data and crime-type choices do not apply here: this page always "
            "compares police.uk violence with A&E assaults.")
-_ui.synthetic_banner(_ui.summary()["synthetic"])
+synthetic_banner(cache.summary()["synthetic"])
 
-if not ov.ae_loaded():
+if not cache.ae_loaded():
     st.info("**No A&E assault data is loaded.** This page compares police-recorded violence with assaults treated "
             "in emergency departments (ISTV data, shared with the partnership at least monthly). Load the "
             "departments' ISTV files (CSV or Excel) on the Data page, or from the command line: "

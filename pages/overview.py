@@ -4,16 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from geo.constants import SOURCE_AE
-from pages import _ui
-from pages._data_ui import plural
+from hotspots.methods.suppress import suppress_counts
+from pages._ui import cache
+from pages._ui.data_forms import plural
+from pages._ui.errors import synthetic_banner
+from pages._ui.setup import page_setup
 
-_ui.page_setup()
+page_setup()
 st.title("Hotspots")
 st.caption("Crime and harm hotspots for community safety partnerships in England and Wales.")
-s = _ui.summary()
-_ui.synthetic_banner(s["synthetic"])
+s = cache.summary()
+synthetic_banner(s["synthetic"])
 
-status = _ui.shown_data(s)  # once real data is loaded, the synthetic sample is left out, as on every page
+status = cache.shown_data(s)  # once real data is loaded, the synthetic sample is left out, as on every page
 left_out = int(s["status"]["rows"].sum()) - int(status["rows"].sum()) if len(status) else 0
 not_ae = status.loc[status["source"] != SOURCE_AE] if len(status) else status
 months = sorted(status.loc[status["rows"] > 0, "month"].unique()) if len(status) else []
@@ -37,8 +40,6 @@ if len(status) and int(status["rows"].sum()):
     if "ae" in table.columns:
         # A&E counts 1 to 7 are never shown outside the Data page (DOMAIN.md section 4); the
         # column total is not shown either, so nothing can be recovered by subtraction
-        from hotspots.methods.suppress import suppress_counts
-
         table["ae"] = pd.Series(suppress_counts(table["ae"].to_numpy(), with_total=False).labels(),
                                 index=table.index, dtype=object)
     table.columns = [{"police": "police.uk street crime", "rms": "Force records", "stop_search": "Stop and search",

@@ -3,18 +3,22 @@
 import streamlit as st
 
 from hotspots import defaults
-from hotspots.tasks.patrol import MONTH_ONLY_NOTE, plan_csv, plan_geojson, plan_kml, plan_table
-from pages import _patrol_ui as pu
-from pages import _ui
+from hotspots.outputs.patrol import plan_csv, plan_geojson, plan_kml, plan_table
+from hotspots.tasks.patrol import MONTH_ONLY_NOTE
+from pages._ui import cache
+from pages._ui.errors import md_escape, synthetic_banner
+from pages._ui.setup import page_setup
+from pages._ui.state import DATASETS, PatrolSettings, use_dataset
+from pages._ui.widgets import spec_widget
 
 SHIFTS = {f"{k.capitalize()} ({v})": k for k, v in defaults.PATROL_SHIFTS.items()}
 CUSTOM = "Another shift (type it)"
 
-s = _ui.page_setup()
-info = _ui.summary()
+s = page_setup()
+info = cache.summary()
 st.title("Patrol planner")
 st.caption(s.describe())
-_ui.synthetic_banner(info["synthetic"])
+synthetic_banner(info["synthetic"])
 st.write("The places to patrol next month, ranked by the recommended forecast (the method that best predicted "
          "next month's crime on the Accuracy page), joined into walkable patrol areas, with a timetable of short "
          "visits in random order.")
@@ -22,24 +26,23 @@ st.write("The places to patrol next month, ranked by the recommended forecast (t
 c1, c2, c3 = st.columns(3)
 mode = c1.radio("Patrol budget", ["A share of the area", "A number of patrol areas"], key="patrol_mode")
 if mode == "A share of the area":
-    budget = c1.slider("Share of the study area to patrol (%)", 0.25, defaults.PATROL_MAX_BUDGET_PCT,
-                       defaults.PATROL_BUDGET_PCT, step=0.25, key="patrol_budget",
-                       help="The plan never covers more than this. Hot-spot patrols usually cover 1-2 % of a district.")
+    budget = spec_widget("budget_pct", where=c1, key="patrol_budget", label="Share of the study area to patrol (%)",
+                         help="The plan never covers more than this. Hot-spot patrols usually cover 1-2 % of a "
+                              "district.")
     n_areas = None
 else:
     budget = None
-    n_areas = int(c1.number_input("Number of patrol areas", 1, defaults.PATROL_MAX_AREAS, 6, key="patrol_n"))
+    n_areas = int(spec_widget("n_areas", where=c1, value=6, key="patrol_n", label="Number of patrol areas", box=True))
 labels = list(SHIFTS) + [CUSTOM]
 default_shift = next(k for k, v in SHIFTS.items() if v == defaults.PATROL_DEFAULT_SHIFT)
 shift_label = c2.selectbox("Shift", labels, index=labels.index(default_shift), key="patrol_shift")
 shift = SHIFTS.get(shift_label) or c2.text_input("Shift (HH:MM-HH:MM)", "18:00-02:00", key="patrol_custom")
-visit = c3.slider("Minutes per visit", 10, 15, int(defaults.PATROL_VISIT_MIN), key="patrol_visit",
-                  help="The Koper curve: 10-15 minutes; little is gained beyond about 15.")
-seed = int(c3.number_input("Random order: seed", 0, 10_000, 0, key="patrol_seed",
-                           help="Change it for a different random visiting order."))
+visit = spec_widget("visit_min", where=c3, key="patrol_visit")
+seed = int(spec_widget("seed", where=c3, value=0, key="patrol_seed", label="Random order: seed",
+                       help="Change it for a different random visiting order."))
 
-settings = pu.PatrolSettings(budget_pct=budget, n_areas=n_areas, shift=shift, visit_min=float(visit), seed=seed)
-plan = pu.plan(s, settings)
+settings = PatrolSettings(budget_pct=budget, n_areas=n_areas, shift=shift, visit_min=float(visit), seed=seed)
+plan = cache.plan("patrol", s, settings)
 sm = plan.summary
 
 m1, m2, m3, m4 = st.columns(4)
@@ -67,15 +70,15 @@ if s.presentation:
 else:
     map_col, side = st.columns([3, 2])
 with map_col:
-    st.image(pu.map_png(s, settings), caption="Patrol areas: the number is the rank. Drawn without a basemap, as "
+    st.image(cache.static_map("patrol", s, settings), caption="Patrol areas: the number is the rank. Drawn without a basemap, as "
              "printed on the patrol sheet.", width="stretch")
 with side:
     st.subheader("When")
     if plan.times.empty:
         st.info(MONTH_ONLY_NOTE, icon=":material/schedule:")
         if "rms" in info["months_by_source"] and s.sources != ("rms",):
-            st.button("Use force records (with times)", on_click=_ui.use_dataset,
-                      args=(next(d for d, src in _ui.DATASETS.items() if src == ("rms",)),))
+            st.button("Use force records (with times)", on_click=use_dataset,
+                      args=(next(d for d, src in DATASETS.items() if src == ("rms",)),))
     else:
         t = plan.times.copy()
         t["hour"] = [f"{h:02d}:00-{(h + 1) % 24:02d}:00" for h in t["hour"]]
@@ -83,12 +86,12 @@ with side:
                      hide_index=True, width="stretch",
                      column_config={"Incidents (aoristic)": st.column_config.NumberColumn(format="%.1f")})
         for note in plan.time_notes:
-            st.caption(_ui.md_escape(note))
+            st.caption(md_escape(note))
 
 st.subheader("Patrol areas, best first")
 st.dataframe(plan_table(plan), hide_index=True, width="stretch")
 
-st.subheader(f"Visiting timetable: {_ui.md_escape(sm['shift'])}")
+st.subheader(f"Visiting timetable: {md_escape(sm['shift'])}")
 st.write(f"Spend {sm['visit_min']:g} minutes in each area on each visit, and come back about every "
          f"{sm['revisit_min'] / 60:g} hours. The order changes every round so nobody can predict it; each team "
          f"holds at most {int(sm['revisit_min'] // (sm['visit_min'] + defaults.PATROL_TRAVEL_MIN))} areas, with "
@@ -98,7 +101,7 @@ st.dataframe(plan.schedule.drop(columns=["start_min"]).rename(columns={
     hide_index=True, width="stretch")
 
 d1, d2, d3, d4 = st.columns(4)
-d1.download_button("Patrol sheet (PDF)", pu.pdf(s, settings), "patrol-sheet.pdf", "application/pdf",
+d1.download_button("Patrol sheet (PDF)", cache.sheet("patrol", s, settings), "patrol-sheet.pdf", "application/pdf",
                    help="Map, areas, times and the timetable, ready to print.")
 d2.download_button("GeoJSON", plan_geojson(plan), "patrol-areas.geojson", "application/geo+json")
 d3.download_button("KML (in-car, handheld)", plan_kml(plan), "patrol-areas.kml",

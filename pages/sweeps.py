@@ -4,17 +4,20 @@ import pandas as pd
 import streamlit as st
 
 from hotspots import defaults
-from hotspots.tasks.sweeps import sweep_csv, sweep_geojson, sweep_kml, sweep_table
-from pages import _sweeps_ui as su
-from pages import _ui
+from hotspots.outputs.sweeps import sweep_csv, sweep_geojson, sweep_kml, sweep_table
+from pages._ui import cache
+from pages._ui.errors import md_escape, synthetic_banner
+from pages._ui.setup import page_setup
+from pages._ui.state import WHOLE_STORE, SweepSettings, upload
+from pages._ui.widgets import spec_widget
 
-s = _ui.page_setup()
-info = _ui.summary()
+s = page_setup()
+info = cache.summary()
 st.title("Knife-sweep areas")
-st.caption(f"{_ui.md_escape(s.dataset)}, {s.date_from} to {s.date_to}, "
-           f"{_ui.md_escape(s.area) if s.area != _ui.WHOLE_STORE else 'the whole store'}. "
+st.caption(f"{md_escape(s.dataset)}, {s.date_from} to {s.date_to}, "
+           f"{md_escape(s.area) if s.area != WHOLE_STORE else 'the whole store'}. "
            "The sidebar's crime types and harm setting are not used here: the score has its own weights.")
-_ui.synthetic_banner(info["synthetic"])
+synthetic_banner(info["synthetic"])
 st.write("Small areas where weapon violence concentrates, for a search of hedges, bushes and verges. Each "
          "incident scores its weight below; the top street-level hexagons are joined into areas and put in a "
          "short walking order.")
@@ -25,23 +28,23 @@ with c1:
     table = pd.DataFrame({"Counts as": list(defaults.SWEEP_WEIGHTS), "Weight": list(defaults.SWEEP_WEIGHTS.values())})
     edited = st.data_editor(table, hide_index=True, disabled=["Counts as"], key="sweep_weights", width="stretch",
                             column_config={"Weight": st.column_config.NumberColumn(min_value=0.0, step=0.5)})
-    flag = st.number_input("Added when the record flags a weapon (force records)", 0.0, 10.0,
-                           defaults.SWEEP_WEAPON_FLAG_EXTRA, step=0.5, key="sweep_flag")
+    flag = spec_widget("flag_extra", key="sweep_flag", label="Added when the record flags a weapon (force records)",
+                       box=True)
 with c2:
-    n_areas = st.slider("Sweep areas", 1, 20, defaults.SWEEP_AREAS, key="sweep_n")
-    has_ae = su.ae_loaded()
+    n_areas = spec_widget("sweep_areas", key="sweep_n", label="Sweep areas")
+    has_ae = cache.ae_loaded()
     with_ae = st.checkbox("Include A&E knife/sharp assaults", value=has_ae, disabled=not has_ae, key="sweep_ae",
                           help="A&E attendances for assaults with a knife or sharp object, where loaded. With them the "
                                "areas are ranked without a score and no A&E number is shown, so no small "
                                "count can be worked out.")
-    upload = st.file_uploader("Green space or vegetation (GeoJSON, GeoPackage, KML polygons), e.g. an "
+    green_file = st.file_uploader("Green space or vegetation (GeoJSON, GeoPackage, KML polygons), e.g. an "
                               "OpenStreetMap extract", type=["geojson", "json", "gpkg", "kml"], key="sweep_green")
 
 weights = tuple((str(k), float(v) if pd.notna(v) else 0.0) for k, v in zip(edited["Counts as"], edited["Weight"]))
-green = (upload.name, upload.getvalue()) if upload is not None else None
-settings = su.SweepSettings(weights=weights, flag_extra=float(flag), n_areas=int(n_areas),
+green = upload(green_file)
+settings = SweepSettings(weights=weights, flag_extra=float(flag), n_areas=int(n_areas),
                             with_ae=bool(with_ae and has_ae), green=green)
-plan = su.plan(s, settings)
+plan = cache.plan("sweeps", s, settings)
 sm = plan.summary
 
 m1, m2, m3 = st.columns(3)
@@ -50,7 +53,7 @@ m2.metric("Area to search", f"{sm['area_km2'] * 1e6:,.0f} m²", help=f"{sm['area
 m3.metric("Walk between them", f"{sm['walk_m'] / 1000:.1f} km",
           help=f"Straight lines between area centres in the suggested order (nearest neighbour alone: "
                f"{sm['nearest_neighbour_walk_m'] / 1000:.1f} km).")
-st.caption(_ui.md_escape(sm["score_note"]) + "."
+st.caption(md_escape(sm["score_note"]) + "."
            + (" The rank is the order of the score; the visiting order is the walk." if sm["ae_included"] else ""))
 
 if s.presentation:
@@ -58,7 +61,7 @@ if s.presentation:
 else:
     map_col, side = st.columns([3, 2])
 with map_col:
-    st.image(su.map_png(s, settings), caption="Sweep areas numbered in visiting order"
+    st.image(cache.static_map("sweeps", s, settings), caption="Sweep areas numbered in visiting order"
              + (", green space shaded" if sm["green_layer"] else "") + ". Drawn without a basemap, as printed.",
              width="stretch")
 with side:
@@ -68,7 +71,7 @@ with side:
         st.caption("Load a green-space layer to see how much of each area is hedges, grass and scrub.")
 
 d1, d2, d3, d4 = st.columns(4)
-d1.download_button("Sweep sheet (PDF)", su.pdf(s, settings), "sweep-sheet.pdf", "application/pdf",
+d1.download_button("Sweep sheet (PDF)", cache.sheet("sweeps", s, settings), "sweep-sheet.pdf", "application/pdf",
                    help="Map, areas in order and how to sweep, ready to print.")
 d2.download_button("GeoJSON", sweep_geojson(plan), "sweep-areas.geojson", "application/geo+json")
 d3.download_button("KML (handheld)", sweep_kml(plan), "sweep-areas.kml", "application/vnd.google-earth.kml+xml")

@@ -4,13 +4,17 @@ import altair as alt
 import streamlit as st
 
 from hotspots.methods.temporal import DAYS, MAX_WINDOW_DAYS
-from pages import _pages_extra as extra
-from pages import _ui
+from hotspots.outputs.legend import EMERGING_EXPLAINED
+from pages._ui import analysis as extra
+from pages._ui import cache
+from pages._ui.errors import synthetic_banner
+from pages._ui.maps import show_map
+from pages._ui.setup import page_setup
 
-s = _ui.page_setup()
+s = page_setup()
 st.title("Trends")
 st.caption(f"{s.dataset}, {extra.period_words(s)}. Area and crime types are listed under each chart.")
-_ui.synthetic_banner(_ui.summary()["synthetic"])
+synthetic_banner(cache.summary()["synthetic"])
 unit = extra.value_label(s)
 
 # -- (a) month by month -------------------------------------------------------------------
@@ -49,9 +53,9 @@ elif ser.months_with_data < 3:
              "**How to fix it:** choose a longer period in the sidebar (a year or more is best).",
              icon=":material/error:")
 else:
-    det = _ui.detection(s, "emerging")
-    _ui.show_map(det, s, key="emerging_map")
-    st.markdown(extra.EMERGING_EXPLAINED)
+    det = cache.detection(s, "emerging")
+    show_map(det, s, key="emerging_map")
+    st.markdown(EMERGING_EXPLAINED)
     st.dataframe(extra.emerging_classes(det, s.harm), width="stretch", hide_index=True, column_config={
         "Hexagons": st.column_config.NumberColumn("Hexagons", format="localized", help="hexagons in the class"),
         "Incidents": st.column_config.NumberColumn("Incidents", format="localized",
@@ -74,7 +78,7 @@ if extra.month_only(s):
     else:
         st.caption("No force records are loaded yet: load an export on the Data page.")
 else:
-    grid = extra.day_hour(s)
+    grid = cache.day_hour(s)
     if grid.used == 0 and grid.n_left_out == 0:
         st.info("No incidents match the period, area and crime types.", icon=":material/schedule:")
     elif grid.used == 0:

@@ -72,13 +72,13 @@ def row(*, source, force, category, cell, i, month=MONTH, subcategory=None, occu
 
 
 def unit(rows: list[dict], source: str, force: str, file: str, months=(MONTH,)):
-    from geo.ingest.pipeline import _empty_rejections
+    from geo.ingest.pipeline import empty_rejections
     from geo.store import LoadUnit
 
     parts = pa.table({"source": [source] * len(months), "force": [force] * len(months),
                       "month": [dt.date(int(m[:4]), int(m[5:]), 1) for m in months]})
     return LoadUnit(file=file, file_key=file, kind="ae" if source == "ae" else "street", source=source,
-                    mode="replace", rows_read=len(rows), rejections=_empty_rejections(), partitions=parts,
+                    mode="replace", rows_read=len(rows), rejections=empty_rejections(), partitions=parts,
                     incidents=incident_table(rows))
 
 

@@ -1,4 +1,4 @@
-"""Loading files into the store: read, stage, place, write one transaction per file.
+"""Loading files into the store: read, stage, place, write one transaction per file (through ``geo.store``).
 
-``pipeline`` holds the shared machinery and police.uk; ``ae`` the A&E (ISTV) loader on top of it.
+``pipeline`` holds the shared machinery; ``police``, ``rms``, ``ae`` and ``sample`` the loaders on top of it.
 """

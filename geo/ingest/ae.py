@@ -45,16 +45,31 @@ import pandas as pd
 import pyarrow as pa
 
 from geo.constants import AE_CATEGORY, SOURCE_AE, SYNTHETIC_MARK
+from geo.crs import in_gb_bng
 from geo.errors import HotspotsError, SettingError
-from geo.geocode import (PRECISIONS, Geocoder, PostcodeIndex, StreetIndex, description_key, normalise_postcode,
-                         read_gazetteer)
-from geo.readers.ae import KIND, WEAPON_CLASSES, Codes, read_codes, read_istv
+from geo.geocode import (
+    PRECISIONS,
+    Geocoder,
+    PostcodeIndex,
+    StreetIndex,
+    description_key,
+    normalise_postcode,
+    read_gazetteer,
+)
+from geo.ingest.pipeline import (
+    append_ragged,
+    failed_unit,
+    ingest_units,
+    unexpected_error,
+)
+from geo.locate import locate
 from geo.months import FIRST_RECORD_YEAR
-from geo.readers.common import Inputs
+from geo.readers.ae import KIND, WEAPON_CLASSES, Codes, read_codes, read_istv
 from geo.schema import REASONS
 from geo.store import LoadUnit, Store
+from geo.readers.inputs import Inputs
 
-__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AeIngestReport", "drop_fixes", "ensure_tables", "fixes", "ingest_ae",
+__all__ = ["PRECISIONS", "AeIngestReport", "drop_fixes", "ensure_tables", "fixes", "ingest_ae",
            "match_rate", "save_fix", "stored_venues", "sync_incidents", "unmatched"]
 
 Progress = Callable[[float, str], None]
@@ -64,18 +79,6 @@ DESCRIPTION_COLUMN = "Assault Location Description"
 #: A rejection lists at most this many characters of the value (the records keep the whole description).
 LISTED_VALUE_MAX_CHARS = 500
 
-AE_RECORDS_DDL = """CREATE TABLE IF NOT EXISTS ae_records (
-  file_key VARCHAR, force VARCHAR, month DATE, id VARCHAR, source_file VARCHAR, source_row INTEGER,
-  assault_at TIMESTAMP, arrival_at TIMESTAMP, method_code VARCHAR, method VARCHAR, weapon_class VARCHAR,
-  method_other VARCHAR, location_type_code VARCHAR, location_type VARCHAR, description VARCHAR,
-  precision VARCHAR, confidence DOUBLE, matched VARCHAR, easting DOUBLE, northing DOUBLE, located BOOLEAN,
-  load_id INTEGER)"""
-AE_FIXES_DDL = """CREATE TABLE IF NOT EXISTS ae_fixes (
-  key VARCHAR PRIMARY KEY, postcode VARCHAR, venue VARCHAR, easting DOUBLE, northing DOUBLE,
-  precision VARCHAR, label VARCHAR, saved_at TIMESTAMP)"""
-AE_VENUES_DDL = """CREATE TABLE IF NOT EXISTS ae_venues (
-  name VARCHAR, town VARCHAR, postcode VARCHAR, easting DOUBLE, northing DOUBLE, source_file VARCHAR)"""
-
 _RECORD_COLUMNS = ("file_key", "force", "month", "id", "source_file", "source_row", "assault_at", "arrival_at",
                    "method_code", "method", "weapon_class", "method_other", "location_type_code", "location_type",
                    "description", "precision", "confidence", "matched", "easting", "northing", "located")
@@ -83,14 +86,7 @@ _RECORD_COLUMNS = ("file_key", "force", "month", "id", "source_file", "source_ro
 
 def ensure_tables(store: Store) -> None:
     """Create the A&E companion tables (once)."""
-    store.ensure_side_table("ae_records", AE_RECORDS_DDL, source=SOURCE_AE)
-    store.ensure_side_table("ae_fixes", AE_FIXES_DDL)
-    store.ensure_side_table("ae_venues", AE_VENUES_DDL)
-
-
-def _has_table(store: Store, name: str) -> bool:
-    return bool(store.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                                  [name]).fetchall()[0][0])
+    store.ensure_ae_tables()
 
 
 # -- the report ---------------------------------------------------------------------------------------------------
@@ -125,33 +121,14 @@ class AeIngestReport:
 # -- loading ------------------------------------------------------------------------------------------------------
 def load_fixes(store: Store) -> dict:
     """Saved fixes as the geocoder takes them: key -> (easting, northing, precision, label)."""
-    if not _has_table(store, "ae_fixes"):
-        return {}
-    rows = store.con.execute("SELECT key, easting, northing, precision, label FROM ae_fixes").fetchall()
-    return {k: (e, n, p, lab) for k, e, n, p, lab in rows}
+    f = store.ae_fixes()
+    return {k: (e, n, p, lab) for k, e, n, p, lab in zip(f["key"], f["easting"], f["northing"], f["precision"],
+                                                           f["label"])}
 
 
 def stored_venues(store: Store) -> pd.DataFrame:
     """The venue gazetteer kept in the store (``name, town, postcode, easting, northing``)."""
-    if not _has_table(store, "ae_venues"):
-        return pd.DataFrame(columns=["name", "town", "postcode", "easting", "northing"])
-    return store.con.execute("SELECT name, town, postcode, easting, northing FROM ae_venues "
-                             "ORDER BY town, name").df()
-
-
-def _save_venues(store: Store, venues: pd.DataFrame, source: str) -> None:
-    c = store.con
-    c.execute("BEGIN TRANSACTION")
-    try:
-        c.execute("DELETE FROM ae_venues")
-        v = venues.assign(source_file=source)[["name", "town", "postcode", "easting", "northing", "source_file"]]
-        c.register("u_venues", pa.Table.from_pandas(v, preserve_index=False))
-        c.execute("INSERT INTO ae_venues SELECT * FROM u_venues")
-        c.unregister("u_venues")
-        c.execute("COMMIT")
-    except BaseException:
-        c.execute("ROLLBACK")
-        raise
+    return store.ae_venues()
 
 
 def make_geocoder(store: Store, gazetteer: str | Path | pd.DataFrame | None = None,
@@ -161,7 +138,7 @@ def make_geocoder(store: Store, gazetteer: str | Path | pd.DataFrame | None = No
     postcodes = postcodes or PostcodeIndex()
     if gazetteer is not None:
         venues = read_gazetteer(gazetteer, postcodes)
-        _save_venues(store, venues, "" if isinstance(gazetteer, pd.DataFrame) else Path(gazetteer).name)
+        store.replace_ae_venues(venues, "" if isinstance(gazetteer, pd.DataFrame) else Path(gazetteer).name)
     else:
         venues = stored_venues(store)
     return Geocoder(postcodes=postcodes, venues=venues, streets=StreetIndex.from_store(store),
@@ -198,8 +175,6 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
         ``rows_read == rows_stored + rows_rejected``; not-located records are rejected rows (reason
         ``not_located``) and are also in ``ae_records``.
     """
-    from geo.ingest.pipeline import _append_ragged, _failed_unit, ingest_units, unexpected_error
-
     c = codes if isinstance(codes, Codes) else read_codes(codes)
     store.require_write("load data")
     with Inputs(paths) as inputs:
@@ -218,12 +193,12 @@ def ingest_ae(paths: Iterable[str | Path], store: Store, gazetteer: str | Path |
                 if synthetic or (synthetic is None and SYNTHETIC_MARK.lower() in src.basename.lower()):
                     _mark_synthetic(f)
                 unit, info = _unit(f, geocoder)
-                unit.rejections = _append_ragged(unit.rejections, raw, SOURCE_AE)
+                unit.rejections = append_ragged(unit.rejections, raw, SOURCE_AE)
                 units.append(unit)
                 extra.append(info)
             except Exception as exc:  # noqa: BLE001 - one bad file never stops the others
                 err = exc if isinstance(exc, HotspotsError) else unexpected_error(src, exc)
-                units.append(_failed_unit(src, KIND, SOURCE_AE, err, raw))
+                units.append(failed_unit(src, KIND, SOURCE_AE, err, raw))
                 extra.append({"located": 0, "not_located": 0, "by_precision": {p: 0 for p in PRECISIONS}})
             if progress:
                 progress(0.5 * (i + 1) / max(len(sources), 1), f"Read and placed {src.name}")
@@ -242,8 +217,6 @@ def _mark_synthetic(f) -> None:
 
 def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
     """One file's rows as a LoadUnit: located records, the records table, rejections."""
-    from geo.locate import locate
-
     rows = f.rows.copy()
     good = rows["reason"].isna().to_numpy()
     n = len(rows)
@@ -331,11 +304,11 @@ def _unit(f, geocoder: Geocoder) -> tuple[LoadUnit, dict]:
 
 
 def _partition_sync(period_months) -> Callable:
-    """The file's ``after_write``: ``_sync`` for the records whose (site, assault month) the file replaces."""
+    """The file's ``after_write``: the A&E incidents of the (site, assault month)s the file replaces."""
     keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in period_months})
 
-    def after_write(con) -> int:
-        return _sync(con, _PARTITION_SCOPE, [keys]) if keys else 0
+    def after_write(store: Store) -> int:
+        return store.sync_ae_incidents(place_records, partitions=keys) if keys else 0
 
     return after_write
 
@@ -369,52 +342,20 @@ def _arrow(rec: pd.DataFrame) -> pa.Table:
 
 
 # -- keeping incidents in step with the records -----------------------------------------------------------------
-_SYNC_DELETE = """
-DELETE FROM incidents WHERE source = 'ae' AND NOT EXISTS (
-  SELECT 1 FROM ae_records r WHERE r.located AND r.force = incidents.force AND r.id = incidents.id);
-DELETE FROM incidents WHERE source = 'ae' AND rowid IN (
-  SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY force, id ORDER BY load_id DESC, rowid DESC) AS k
-                     FROM incidents WHERE source = 'ae') WHERE k > 1);
-"""
-_MISSING = """
-SELECT DISTINCT ON (r.force, r.id) r.id, r.force, r.weapon_class, r.assault_at, r.easting, r.northing,
-       r.source_file, r.source_row, r.load_id
-FROM ae_records r
-WHERE r.located AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = 'ae' AND i.force = r.force AND i.id = r.id)
-  AND ({scope})
-ORDER BY r.force, r.id, r.load_id DESC
-"""
+def place_records(missing: pd.DataFrame) -> pa.Table:
+    """The incident rows of located A&E records (``geo.store.ae.Placer``): each on the grid, its weapon flag.
 
-
-#: ``_sync``'s scope for a list of ``site|YYYY-MM`` keys: records whose assault falls in those partitions.
-_PARTITION_SCOPE = "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT unnest(?))"
-
-
-def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
-    """Inside a transaction: A&E incidents := located ae_records (one per site and id). Returns rows added.
-
-    Incidents without a located record, and repeats of one, are deleted everywhere; missing ones are added
-    only for the records ``scope`` (SQL over ``r``, the records) selects: a load's partitions, a fix's
-    descriptions. (Records of partitions removed on the Data page are then not brought back by a later load
-    of other months.)
+    A fix or venue outside Great Britain has no place on the grid: its record is left out.
     """
-    from geo.locate import locate
-
-    con.execute(_SYNC_DELETE)
-    missing = con.execute(_MISSING.format(scope=scope), params or []).df()
-    if missing.empty:
-        return 0
     loc = locate(missing["easting"].to_numpy(float), missing["northing"].to_numpy(float), is_bng=True,
                  far_rule=False)
-    placed = loc.reason == 0  # a fix or venue outside Great Britain has no place on the grid
+    placed = loc.reason == 0
     if not placed.all():
         missing = missing.loc[placed].reset_index(drop=True)
         loc = locate(missing["easting"].to_numpy(float), missing["northing"].to_numpy(float), is_bng=True,
                      far_rule=False)
-        if missing.empty:
-            return 0
     weapon = missing["weapon_class"].map(WEAPON_CLASSES)
-    t = pa.table({
+    return pa.table({
         "id": pa.array(missing["id"].tolist(), pa.string()), "force": pa.array(missing["force"].tolist(), pa.string()),
         "subcategory": pa.array(missing["weapon_class"].tolist(), pa.string()),
         "occurred_at": pa.array([x.to_pydatetime() for x in missing["assault_at"]], pa.timestamp("us")),
@@ -425,14 +366,6 @@ def _sync(con, scope: str = "TRUE", params: list | None = None) -> int:
         "source_row": pa.array(missing["source_row"].tolist(), pa.int32()),
         "load_id": pa.array(missing["load_id"].tolist(), pa.int32()),
     })
-    con.register("u_ae_sync", t)
-    con.execute(f"""INSERT INTO incidents (id, source, force, category, subcategory, month, occurred_at,
-        time_precision, lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id)
-        SELECT id, '{SOURCE_AE}', force, '{AE_CATEGORY}', subcategory, date_trunc('month', occurred_at)::DATE,
-               occurred_at, 'minute', lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id
-        FROM u_ae_sync""")
-    con.unregister("u_ae_sync")
-    return len(missing)
 
 
 def sync_incidents(store: Store, partitions: list[tuple[str, object]] | None = None) -> int:
@@ -447,21 +380,8 @@ def sync_incidents(store: Store, partitions: list[tuple[str, object]] | None = N
         Add missing incidents only for records whose (site, assault month) is one of these (a load's
         partitions); default: every record.
     """
-    if not _has_table(store, "ae_records"):
-        return 0
-    c = store.con
-    c.execute("BEGIN TRANSACTION")
-    try:
-        if partitions is None:
-            added = _sync(c)
-        else:
-            keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in partitions})
-            added = _sync(c, _PARTITION_SCOPE, [keys])
-        c.execute("COMMIT")
-    except BaseException:
-        c.execute("ROLLBACK")
-        raise
-    return added
+    keys = None if partitions is None else sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in partitions})
+    return store.sync_ae_incidents(place_records, partitions=keys)
 
 
 # -- fixes --------------------------------------------------------------------------------------------------------
@@ -489,8 +409,6 @@ def save_fix(store: Store, description: str, *, postcode: str | None = None, ven
         Nothing or more than one answer given, a postcode not in Code-Point Open, an unknown venue, or
         coordinates outside Great Britain.
     """
-    from geo.crs import in_gb_bng
-
     ensure_tables(store)
     key = description_key(description)
     if not key:
@@ -527,38 +445,11 @@ def save_fix(store: Store, description: str, *, postcode: str | None = None, ven
             raise SettingError(f"The point {e:.0f}, {n:.0f} is not in Great Britain.",
                                "Give British National Grid metres: easting 0-700,000, northing 0-1,300,000.")
         precision, label = "venue", f"{e:.0f}, {n:.0f} (given by hand)"
-    descriptions = [d for (d,) in store.con.execute(
-        "SELECT DISTINCT description FROM ae_records WHERE description IS NOT NULL").fetchall()
-        if description_key(d) == key]
-    c = store.con
-    c.execute("BEGIN TRANSACTION")
-    try:
-        c.execute("INSERT OR REPLACE INTO ae_fixes VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-                  [key, pc_norm, venue if precision == "venue" and venue else None, e, n, precision, label])
-        records = moved = 0
-        if descriptions:
-            records, moved = c.execute(
-                "SELECT count(*), count(*) FILTER (WHERE NOT located) FROM ae_records "
-                "WHERE description IN (SELECT unnest(?))", [descriptions]).fetchall()[0]
-            c.execute("UPDATE ae_records SET easting = ?, northing = ?, precision = ?, confidence = 1.0, "
-                      "matched = ?, located = TRUE WHERE description IN (SELECT unnest(?))",
-                      [e, n, precision, label, descriptions])
-            # the records' listings: by file and row (a listed value keeps only the first 500 characters)
-            c.execute("""DELETE FROM rejections WHERE source = ? AND reason = 'not_located' AND EXISTS (
-                SELECT 1 FROM ae_records r WHERE r.description IN (SELECT unnest(?))
-                  AND r.source_file = rejections.file AND r.source_row = rejections."row"
-                  AND r.force = rejections.force AND starts_with(r.description, rejections.value))""",
-                      [SOURCE_AE, descriptions])
-            # the records' incidents are rebuilt at the new point
-            c.execute("DELETE FROM incidents WHERE source = 'ae' AND EXISTS (SELECT 1 FROM ae_records r "
-                      "WHERE r.force = incidents.force AND r.id = incidents.id "
-                      "AND r.description IN (SELECT unnest(?)))", [descriptions])
-            _sync(c, "r.description IN (SELECT unnest(?))", [descriptions])
-        c.execute("COMMIT")
-    except BaseException:
-        c.execute("ROLLBACK")
-        raise
-    return {"key": key, "label": label, "precision": precision, "records": int(records), "moved": int(moved)}
+    descriptions = [d for d in store.ae_descriptions() if description_key(d) == key]
+    records, moved = store.save_ae_fix(key, postcode=pc_norm, venue=venue if precision == "venue" and venue else None,
+                                       easting=e, northing=n, precision=precision, label=label,
+                                       descriptions=descriptions, placer=place_records)
+    return {"key": key, "label": label, "precision": precision, "records": records, "moved": moved}
 
 
 def drop_fixes(store: Store) -> int:
@@ -567,26 +458,12 @@ def drop_fixes(store: Store) -> int:
     For when the A&E source is removed: ``Store.remove('ae')`` removes the records, their incidents and
     listings but keeps the fixes, so that a reload of the same files is placed as before.
     """
-    if not _has_table(store, "ae_fixes"):
-        return 0
-    c = store.con
-    c.execute("BEGIN TRANSACTION")
-    try:
-        n = int(c.execute("SELECT count(*) FROM ae_fixes").fetchall()[0][0])
-        c.execute("DELETE FROM ae_fixes")
-        c.execute("COMMIT")
-    except BaseException:
-        c.execute("ROLLBACK")
-        raise
-    return n
+    return store.drop_ae_fixes()
 
 
 def fixes(store: Store) -> pd.DataFrame:
     """The saved fixes, newest first."""
-    if not _has_table(store, "ae_fixes"):
-        return pd.DataFrame(columns=["key", "label", "precision", "saved_at"])
-    return store.con.execute("SELECT key, label, precision, easting, northing, saved_at FROM ae_fixes "
-                             "ORDER BY saved_at DESC, key").df()
+    return store.ae_fixes()[["key", "label", "precision", "easting", "northing", "saved_at"]]
 
 
 # -- what the data page shows -------------------------------------------------------------------------------------
@@ -596,14 +473,9 @@ def match_rate(store: Store) -> pd.DataFrame:
     Columns: ``site, records, located, not_located, located_pct`` and ``<precision>`` counts and
     ``<precision>_pct`` for each of ``PRECISIONS`` (percent of the site's records).
     """
-    if not _has_table(store, "ae_records"):
-        return pd.DataFrame()
-    df = store.con.execute("""
-        SELECT force AS site, count(*)::BIGINT AS records, count(*) FILTER (WHERE located)::BIGINT AS located,
-               count(*) FILTER (WHERE NOT located)::BIGINT AS not_located,
-               """ + ", ".join(f"count(*) FILTER (WHERE located AND precision = '{p}')::BIGINT AS \"{p}\""
-                               for p in PRECISIONS) + """
-        FROM ae_records GROUP BY force ORDER BY force""").df()
+    df = store.ae_match_rate(PRECISIONS)
+    if df.empty:
+        return df
     for col in ("located", *PRECISIONS):
         df[f"{col}_pct"] = (100.0 * df[col] / df["records"]).round(1)
     return df
@@ -615,10 +487,7 @@ def unmatched(store: Store, limit: int | None = None) -> pd.DataFrame:
     Columns: ``key`` (the matching form), ``description`` (its most common spelling), ``records``,
     ``sites``. Blank descriptions are one line (``key`` empty): they cannot be fixed.
     """
-    if not _has_table(store, "ae_records"):
-        return pd.DataFrame(columns=["key", "description", "records", "sites"])
-    df = store.con.execute("SELECT coalesce(description, '') AS description, force, count(*)::BIGINT AS n "
-                           "FROM ae_records WHERE NOT located GROUP BY ALL").df()
+    df = store.ae_unlocated()
     if df.empty:
         return pd.DataFrame(columns=["key", "description", "records", "sites"])
     df["key"] = df["description"].map(description_key)

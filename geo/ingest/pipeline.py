@@ -12,29 +12,26 @@ report with a reason: ``rows_read == rows_stored + rows_rejected`` always.
 from __future__ import annotations
 
 import logging
-import zipfile
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.boundaries import Area
-from geo.constants import SOURCE_POLICE, SOURCE_STOP_SEARCH
+from geo.constants import POLICE_CATEGORIES
+from geo.crs import looks_swapped
 from geo.errors import HotspotsError, InputFileError, SchemaError
 from geo.locate import LOCATE_REASONS, locate
-from geo.months import FIRST_POLICE_MONTH, current_month
-from geo.readers import police
-from geo.readers.common import FileSource, Inputs, RawTable, file_sha256, read_table
+from geo.readers.common import RawTable, file_sha256, read_table
 from geo.schema import INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
 from geo.store import DiskFullError, LoadUnit, Store
+from geo.readers.inputs import FileSource
 
-__all__ = ["IngestReport", "ingest_police", "ingest_units", "read_safely", "unexpected_error"]
+__all__ = ["IngestReport", "NO_PARTITIONS", "Progress", "append_ragged", "decimal_point", "failed_unit", "incident_units",
+           "ingest_units", "partitions_of", "read_safely", "rejections_table", "unexpected_error", "write_batches"]
 
 log = logging.getLogger("hotspots.ingest")
 
@@ -94,12 +91,12 @@ class IngestReport:
         }
 
 
-def _empty_rejections() -> pa.Table:
+def empty_rejections() -> pa.Table:
     types = {"INTEGER": pa.int32(), "DATE": pa.date32()}
     return pa.table({c.name: pa.array([], type=types.get(c.sql_type, pa.string())) for c in REJECTION_COLUMNS})
 
 
-def _failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, raw: RawTable | None) -> LoadUnit:
+def failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, raw: RawTable | None) -> LoadUnit:
     """A file refused whole: each of its rows is listed with reason file_rejected."""
     n = raw.table.num_rows if raw is not None else 0
     rows = raw.table.column("_row") if raw is not None else pa.array([], pa.int32())
@@ -119,7 +116,7 @@ def _failed_unit(src: FileSource, kind: str, source: str, err: HotspotsError, ra
                     sha256=raw.sha256 if raw is not None else file_sha256(src))
 
 
-def _file_entry(unit: LoadUnit, written: dict | None) -> dict:
+def file_entry(unit: LoadUnit, written: dict | None) -> dict:
     by_reason = Counter(unit.rejections.column("reason").to_pylist()) if unit.rejections.num_rows else Counter()
     months: set[str] = set()
     if unit.incidents is not None and unit.incidents.num_rows:
@@ -139,10 +136,10 @@ def ingest_units(units: Iterable[LoadUnit], store: Store, progress: Progress | N
                  total: int | None = None) -> IngestReport:
     """Write staged files to the store, one transaction each, and report."""
     units = list(units)
-    return _write_batches([units], store, progress, total or len(units))
+    return write_batches([units], store, progress, total or len(units))
 
 
-def _write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Progress | None,
+def write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Progress | None,
                    total: int) -> IngestReport:
     """Write each batch's units in order, one transaction per file (see ``Store.write``).
 
@@ -161,7 +158,7 @@ def _write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Pr
             for unit in units:
                 if stopped is None:
                     try:
-                        report.files.append(_file_entry(unit, store.write(unit)))
+                        report.files.append(file_entry(unit, store.write(unit)))
                     except DiskFullError as err:
                         stopped = err
                         report.files.append(_not_written(unit, err))
@@ -177,7 +174,7 @@ def _write_batches(batches: Iterable[list[LoadUnit]], store: Store, progress: Pr
 
 def _not_written(unit: LoadUnit, err: HotspotsError) -> dict:
     """The report of a file the store could not take: every row counted as refused with the reason."""
-    entry = _file_entry(unit, None)
+    entry = file_entry(unit, None)
     entry.update(status="failed", rows_stored=0, rows_rejected=unit.rows_read,
                  rejected_by_reason={"file_rejected": unit.rows_read} if unit.rows_read else {},
                  error=str(err))
@@ -209,30 +206,6 @@ def unexpected_error(src: FileSource, exc: BaseException) -> InputFileError:
                                              "problem with the file attached.")
 
 
-def _read_all(sources: list[FileSource], progress: Progress | None) -> list[tuple[FileSource, RawTable | None, str | None, HotspotsError | None]]:
-    """Read every file (threads: pyarrow releases the GIL) and say what kind each is."""
-    kind_of: dict[str, str] = {}
-
-    def looks(cells: list[str], key: str) -> bool:
-        k = police.sniff_kind(cells)
-        if k:
-            kind_of[key] = k
-        return k is not None
-
-    def one(src: FileSource):
-        raw, err = read_safely(src, lambda cells: looks(cells, src.name),
-                               "a police.uk CSV (street, outcomes or stop and search)")
-        return src, raw, kind_of.get(src.name) if raw is not None else None, err
-
-    out = []
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for i, res in enumerate(pool.map(one, sources)):
-            out.append(res)
-            if progress:
-                progress(0.25 * (i + 1) / max(len(sources), 1), f"Read {res[0].name}")
-    return out
-
-
 def decimal_point(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     """Numbers written with a decimal comma (``-0,3961``), as semicolon-delimited exports write them, with a
     point; other values unchanged (a value with both a point and a comma is left for the reader to refuse).
@@ -241,159 +214,6 @@ def decimal_point(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedAr
     ['-0.3961', '51.65', '1,234.5', None]
     """
     return pc.replace_substring_regex(values, r"^(\s*[+-]?\d+),(\d+\s*)$", r"\1.\2")
-
-
-def _stage(con: duckdb.DuckDBPyConnection, kind: police.Kind, raws: list[RawTable]) -> pa.Table:
-    """Run the kind's SQL over all its files at once; returns the staged rows."""
-    tables, members = [], []
-    for i, raw in enumerate(raws):
-        cols = police.match_columns_for(raw, kind)
-        t = raw.table
-        arrays = {key: (t.column(col) if col else pa.nulls(t.num_rows, pa.string())) for key, col in cols.items()}
-        if raw.decimal_comma:
-            for key in ("lon", "lat"):
-                if key in arrays:
-                    arrays[key] = decimal_point(arrays[key])
-        arrays["_row"] = t.column("_row")
-        arrays["_member"] = pa.array(np.full(t.num_rows, i, dtype=np.int32))
-        tables.append(pa.table(arrays))
-        members.append({"_member": i, "basename": raw.source.basename,
-                        "file_force": police.force_from_filename(raw.source.basename)})
-    raw_all = pa.concat_tables(tables) if tables else None
-    con.register("raw", raw_all)
-    params = {"basenames": [m["basename"] for m in members], "forces": [m["file_force"] for m in members],
-              "first_month": f"{FIRST_POLICE_MONTH}-01", "last_month": f"{current_month()}-01"}
-    staged = con.sql(kind.sql, params=params).to_arrow_table()
-    con.unregister("raw")
-    return staged
-
-
-def ingest_police(paths: Iterable[str | Path], store: Store, area: Area | None = None,
-                  progress: Progress | None = None) -> IngestReport:
-    """Load police.uk files: street-level, outcomes and stop-and-search CSVs.
-
-    Parameters
-    ----------
-    paths : iterable of str or Path
-        Files, folders (searched recursively) and bulk-download zips, in any mix.
-    store : Store
-    area : Area, optional
-        With an area boundary, points outside it are rejected (exact test); without
-        one, points far outside the bulk of each file's points are (see
-        ``geo.locate.far_outside``).
-    progress : callable, optional
-        ``progress(fraction, message)``.
-
-    Returns
-    -------
-    IngestReport
-        ``skipped`` lists the archive members and folder files that were not read, with the reason.
-    """
-    store.require_write("load data")
-    with Inputs(paths) as inputs:
-        report = _ingest_sources(inputs.sources, store, area, progress)
-    report.skipped = [s.to_dict() for s in inputs.skipped]
-    return report
-
-
-def _ingest_sources(sources: list[FileSource], store: Store, area: Area | None,
-                    progress: Progress | None) -> IngestReport:
-    batches = _batches(sources)
-    if len(batches) == 1:
-        return ingest_units(_prepare(sources, area, progress), store, progress)
-
-    # A pipeline: while one batch of files is written (DuckDB releases the GIL, and a
-    # commit mostly waits for its WAL write), the next batch is read, staged and placed in
-    # a worker thread. Progress is only reported from this thread (the app's progress bar
-    # cannot be updated from another one).
-    def prepared():
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(_prepare, batches[0], area, None)
-            for k in range(len(batches)):
-                units = pending.result()
-                if k + 1 < len(batches):
-                    pending = pool.submit(_prepare, batches[k + 1], area, None)
-                if progress:
-                    progress(0.5 * (k + 1) / len(batches), f"Read and checked {len(units)} file(s)")
-                yield units
-
-    return _write_batches(prepared(), store, progress, len(sources))
-
-
-#: Files are prepared (read, staged, placed) in batches of about this many bytes, so
-#: that writing one batch overlaps preparing the next.
-BATCH_BYTES = 24 << 20
-
-
-def _batches(sources: list[FileSource]) -> list[list[FileSource]]:
-    """Consecutive groups of files of about BATCH_BYTES each (one group for small loads).
-
-    Batches keep the files' order, so files are still written in the order given (a
-    later file for the same month replaces an earlier one).
-    """
-    out: list[list[FileSource]] = [[]]
-    size = 0
-    member_sizes: dict[Path, dict[str, int]] = {}
-    for src in sources:
-        try:
-            if src.problem is not None:
-                n = 0
-            elif src.member is None:
-                n = src.path.stat().st_size
-            else:
-                if src.path not in member_sizes:
-                    with zipfile.ZipFile(src.path) as zf:
-                        member_sizes[src.path] = {i.filename: i.file_size for i in zf.infolist()}
-                n = member_sizes[src.path].get(src.member, 0)
-        except (OSError, zipfile.BadZipFile):
-            n = 0  # reading it will report the problem
-        if out[-1] and size + n > BATCH_BYTES:
-            out.append([])
-            size = 0
-        out[-1].append(src)
-        size += n
-    return out
-
-
-def _prepare(sources: list[FileSource], area: Area | None, progress: Progress | None) -> list[LoadUnit]:
-    """Read, stage and place files: one LoadUnit per file, in the files' order."""
-    read = _read_all(sources, progress)
-    units: list[LoadUnit] = []
-    by_kind: dict[str, list[RawTable]] = {}
-    for src, raw, kind, err in read:
-        if err is not None:
-            units.append(_failed_unit(src, "unknown", SOURCE_POLICE, err, None))
-        else:
-            by_kind.setdefault(kind, []).append(raw)
-    con = duckdb.connect()
-    try:
-        for kind_name, raws in by_kind.items():
-            kind = police.KINDS[kind_name]
-            good: list[RawTable] = []
-            for raw in raws:
-                try:
-                    police.match_columns_for(raw, kind)
-                    good.append(raw)
-                except HotspotsError as err:
-                    units.append(_failed_unit(raw.source, kind_name, _source_of(kind_name), err, raw))
-            if not good:
-                continue
-            staged = _stage(con, kind, good)
-            if kind.incident:
-                units.extend(_incident_units(staged, good, kind_name, area))
-            else:
-                units.extend(_outcome_units(staged, good))
-            if progress:
-                progress(0.5, f"Checked {len(good)} {kind_name.replace('_', ' ')} file(s)")
-    finally:
-        con.close()
-    order = {s.name: i for i, s in enumerate(sources)}
-    units.sort(key=lambda u: order.get(u.file, 0))
-    return units
-
-
-def _source_of(kind_name: str) -> str:
-    return SOURCE_STOP_SEARCH if kind_name == police.STOP_SEARCH else SOURCE_POLICE
 
 
 def check_coordinate_kind(x: np.ndarray, y: np.ndarray, is_bng: bool, file: str,
@@ -419,7 +239,6 @@ def check_coordinate_kind(x: np.ndarray, y: np.ndarray, is_bng: bool, file: str,
                 "the longitude/latitude columns hold British National Grid metres, not degrees "
                 f"(e.g. {xs[i]:.0f}, {ys[i]:.0f}).", file=file, column=x_name, value=f"{xs[i]:.0f}",
                 fix="Map these columns as easting and northing (in the column mapping), not longitude and latitude.")
-        from geo.crs import looks_swapped
         swapped = looks_swapped(xs, ys)
         if share(swapped) > WHOLE_FILE_SHARE:
             i = int(np.argmax(swapped))
@@ -437,9 +256,9 @@ def check_coordinate_kind(x: np.ndarray, y: np.ndarray, is_bng: bool, file: str,
                 fix="Map these columns as longitude and latitude, not easting and northing.")
 
 
-def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area: Area | None,
-                    is_bng: bool = False, coord_names=("Longitude", "Latitude"), mode: str = "replace",
-                    source: str | None = None) -> list[LoadUnit]:
+def incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area: Area | None, *, source: str,
+                   is_bng: bool = False, coord_names=("Longitude", "Latitude"), mode: str = "replace",
+                   repeats_kept: bool = False) -> list[LoadUnit]:
     """Place staged rows and cut them into one LoadUnit per file.
 
     Columnar and done once for all files: every row is placed by one ``locate`` call
@@ -475,7 +294,7 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
     for i in refused:
         in_refused[bounds[i]:bounds[i + 1]] = True
     placed = ~has_reader_reason & (loc.reason == 0)
-    src_kind = source or _source_of(kind_name)
+    src_kind = source
     names = [raw.source.name for raw in raws]
 
     # the stored rows of every file, in file order
@@ -486,7 +305,7 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
     for name in _STORED:
         cols[name] = pa.array(located[name][keep]) if name in located else staged.column(name).filter(mask)
     kept_member = member[keep]
-    if kind_name == police.STREET:
+    if repeats_kept:
         cols["duplicate_id"] = _repeated_ids(cols["id"], kept_member)
     cols["source_file"] = pa.DictionaryArray.from_arrays(
         pa.array(kept_member.astype(np.int32)), pa.array(names, pa.string()))
@@ -502,13 +321,13 @@ def _incident_units(staged: pa.Table, raws: list[RawTable], kind_name: str, area
     units: list[LoadUnit] = []
     for i, raw in enumerate(raws):
         if i in refused:
-            units.append(_failed_unit(raw.source, kind_name, src_kind, refused[i], raw))
+            units.append(failed_unit(raw.source, kind_name, src_kind, refused[i], raw))
             continue
-        file_rej = _append_ragged(rej.slice(rej_bounds[i], rej_bounds[i + 1] - rej_bounds[i]), raw, src_kind)
+        file_rej = append_ragged(rej.slice(rej_bounds[i], rej_bounds[i + 1] - rej_bounds[i]), raw, src_kind)
         units.append(LoadUnit(
             file=raw.source.name, file_key=raw.source.basename, kind=kind_name, source=src_kind, mode=mode,
             rows_read=raw.table.num_rows + len(raw.ragged), rejections=file_rej,
-            partitions=parts.get(i, _NO_PARTITIONS),
+            partitions=parts.get(i, NO_PARTITIONS),
             incidents=incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]),
             sha256=raw.sha256,
             notes=raw.notes + _duplicate_note(incidents.slice(inc_bounds[i], inc_bounds[i + 1] - inc_bounds[i]))))
@@ -538,7 +357,7 @@ def _duplicate_note(rows: pa.Table) -> list[str]:
 
 
 _STORED = [c.name for c in INCIDENT_COLUMNS if c.name not in ("outcome", "load_id", "source_file", "duplicate_id")]
-_NO_PARTITIONS = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
+NO_PARTITIONS = pa.table({"source": pa.array([], pa.string()), "force": pa.array([], pa.string()),
                            "month": pa.array([], pa.date32())})
 
 
@@ -561,7 +380,7 @@ def _rejected_rows(staged: pa.Table, bad: np.ndarray, member: np.ndarray, locate
             reason.append(LOCATE_REASONS[int(locate_reason[j])])
             column.append(coords)
             value.append(f"{x[j]}, {y[j]}")
-    return _rejections(sub, reason, column, value, None, source,
+    return rejections_table(sub, reason, column, value, None, source,
                        files=pa.DictionaryArray.from_arrays(pa.array(member[bad].astype(np.int32)),
                                                             pa.array(names, pa.string())).cast(pa.string()))
 
@@ -596,14 +415,14 @@ def _partitions_by_file(staged: pa.Table, member: np.ndarray) -> dict[int, pa.Ta
     return out
 
 
-def _partitions(rows: pa.Table) -> pa.Table:
+def partitions_of(rows: pa.Table) -> pa.Table:
     """Distinct (source, force, month) of rows with a readable month."""
     keys = ["source", "force", "month"]
     rows = rows.filter(pc.is_valid(rows.column("month")))
     return rows.group_by(keys).aggregate([]).select(keys)
 
 
-def _rejections(rows: pa.Table, reason, column, value, file_name: str | None, source: str,
+def rejections_table(rows: pa.Table, reason, column, value, file_name: str | None, source: str,
                 files: pa.Array | None = None) -> pa.Table:
     """Rejection rows: ``rows`` gives force, month and source_row; ``files`` (one name per
     row) or ``file_name`` the file."""
@@ -630,7 +449,7 @@ def _rejections(rows: pa.Table, reason, column, value, file_name: str | None, so
     })
 
 
-def _append_ragged(rej: pa.Table, raw: RawTable, source: str) -> pa.Table:
+def append_ragged(rej: pa.Table, raw: RawTable, source: str) -> pa.Table:
     if not raw.ragged:
         return rej
     n = len(raw.ragged)
@@ -649,67 +468,8 @@ def _append_ragged(rej: pa.Table, raw: RawTable, source: str) -> pa.Table:
 def _unknown_category_message(value: str) -> str:
     import difflib
 
-    from geo.constants import POLICE_CATEGORIES
     close = difflib.get_close_matches(value, POLICE_CATEGORIES, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "."
     return f"'{value}' is not one of the 14 police.uk crime types{hint}"
 
 
-def _outcome_units(staged: pa.Table, raws: list[RawTable]) -> list[LoadUnit]:
-    member = staged.column("_member").to_numpy()
-    reason = np.asarray(staged.column("reason").to_pylist(), dtype=object)
-    placed = np.array([r is None for r in reason])
-    col = np.asarray(staged.column("reason_column").to_pylist(), dtype=object)
-    val = np.asarray(staged.column("reason_value").to_pylist(), dtype=object)
-    units = []
-    for i, raw in enumerate(raws):
-        idx = np.flatnonzero(member == i)
-        ok, bad = idx[placed[idx]], idx[~placed[idx]]
-        out = staged.take(pa.array(ok)).select(["crime_id", "force", "month", "outcome_type", "source_row"])
-        out = out.append_column("source_file", pa.array([raw.source.name] * len(ok), pa.string()))
-        rej = _rejections(staged.take(pa.array(bad)), reason[bad], col[bad], val[bad], raw.source.name, SOURCE_POLICE)
-        rej = _append_ragged(rej, raw, SOURCE_POLICE)
-        sub = staged.take(pa.array(idx))
-        parts = _partitions(pa.table({"source": pa.array([SOURCE_POLICE] * len(idx), pa.string()),
-                                      "force": sub.column("force"), "month": sub.column("month")}))
-        units.append(LoadUnit(file=raw.source.name, file_key=raw.source.basename, kind=police.OUTCOMES,
-                              source=SOURCE_POLICE, mode="replace", rows_read=raw.table.num_rows + len(raw.ragged),
-                              rejections=rej, partitions=parts, outcomes=out, notes=raw.notes,
-                              sha256=raw.sha256))
-    return units
-
-
-def ingest_sample(folder: str | Path, store: Store, progress: Progress | None = None) -> IngestReport:
-    """Load the synthetic sample written by ``geo.sample.write_sample``.
-
-    police.uk-style files from ``police/``, the force-records export from ``rms/``
-    through its ``rms/mapping.toml``, and the district and county outlines from
-    ``boundary/`` as named areas, and the A&E (ISTV) files from ``ae/`` with their venue gazetteer and code
-    lists (``geo.ingest.ae.ingest_ae``; after the police files, whose streets it geocodes with).
-    """
-    from geo.readers.rms import ingest_rms
-
-    folder = Path(folder)
-    half = (lambda f, m: progress(0.5 * f, m)) if progress else None
-    report = ingest_police([folder / "police"], store, progress=half)
-    from geo.boundaries import read_areas
-
-    for layer, name in (("district", "districts_synthetic.geojson"), ("county", "county_synthetic.geojson")):
-        path = folder / "boundary" / name
-        if path.exists():
-            store.save_areas(read_areas(path), layer)
-    rms_files = sorted((folder / "rms").glob("*.csv"))
-    if rms_files:
-        rest = (lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None
-        report.files.extend(ingest_rms(rms_files, store, mapping=folder / "rms" / "mapping.toml", progress=rest).files)
-    ae_files = sorted((folder / "ae").glob("istv_*.csv"))
-    if ae_files:
-        from geo.ingest.ae import ingest_ae
-
-        gazetteer = folder / "ae" / "venues_gazetteer.csv"
-        codes = folder / "ae" / "istv_codes.toml"
-        report.files.extend(ingest_ae(ae_files, store, gazetteer=gazetteer if gazetteer.exists() else None,
-                                      codes=codes if codes.exists() else None).files)
-    # the last step: a load cut short (the app stopped) is finished on the next start (reloading is idempotent)
-    store.con.execute("INSERT OR REPLACE INTO meta VALUES ('sample_loaded', ?)", [str(folder)])
-    return report

@@ -33,7 +33,8 @@ import pandas as pd
 
 from geo.errors import SchemaError, SettingError
 from geo.months import FIRST_RECORD_YEAR, current_month
-from geo.readers.common import FileSource, RawTable, load_toml, normalise_name, read_table, shown_name
+from geo.readers.common import RawTable, load_toml, normalise_name, read_table
+from geo.readers.inputs import FileSource, shown_name
 
 __all__ = ["ALIASES", "Codes", "DEFAULT_CODES_TOML", "IstvFile", "WEAPON_CLASSES", "read_codes", "read_istv"]
 

@@ -47,6 +47,7 @@ __all__ = [
 #: titles, dates and blank lines there).
 HEADER_SEARCH_LINES = 30
 
+
 class NamedPath(os.PathLike):
     """A file on disk that reports and the store name by another name.
 

@@ -4,10 +4,10 @@ Files are recognised by their header, not their name, so a folder or a bulk-down
 zip (``YYYY-MM/YYYY-MM-<force>-street.csv`` with ``-outcomes`` and
 ``-stop-and-search`` beside it) can be given as it is.
 
-Each reader is a header test, the columns it needs, and one SQL statement that turns
-the text columns of every file of its kind into staged canonical rows in one pass
-(DuckDB, vectorised). A row that cannot be used gets a ``reason`` code
-(geo.schema.REASONS) with the column and value at fault; it is never dropped.
+Each kind is a header test and the columns it needs; ``geo.ingest.police`` stages the text
+columns of every file of a kind into canonical rows in one pass (DuckDB, vectorised). A row
+that cannot be used gets a ``reason`` code (geo.schema.REASONS) with the column and value at
+fault; it is never dropped.
 
 References
 ----------
@@ -18,14 +18,11 @@ blank Crime ID of anti-social behaviour.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from geo.constants import (
-    POLICE_CATEGORIES,
     POLICE_OUTCOME_COLUMNS,
     POLICE_STREET_COLUMNS,
-    SOURCE_POLICE,
-    SOURCE_STOP_SEARCH,
-    STOP_SEARCH_CATEGORY,
     STOP_SEARCH_COLUMNS,
 )
 from geo.readers.common import RawTable, match_columns, normalise_name
@@ -111,139 +108,21 @@ def force_from_filename(name: str) -> str | None:
     return FORCE_NAMES.get(slug, slug.replace("-", " ").title())
 
 
-def _categories_map() -> str:
-    pairs = ", ".join("'{}': '{}'".format(c.lower().replace("'", "''"), c.replace("'", "''"))
-                      for c in POLICE_CATEGORIES)
-    return "MAP {" + pairs + "}"
-
-
-# Lookups, not joins, so each statement is a projection of the files' rows and keeps
-# their order (each file's rows stay one contiguous run). $basenames and $forces are
-# lists indexed by _member.
-_MEMBER = "$basenames[_member + 1] AS basename, $forces[_member + 1] AS file_force"
-
-
-# The staged row every incident reader produces (see geo.ingest.pipeline): canonical columns
-# except the located ones, plus x/y as numbers and the reason a row is unusable.
-# A month as police.uk writes it (YYYY-MM); a spreadsheet's two-digit year (21-06) is read as 20xx, never as
-# the year 21. $first_month and $last_month bound it (police.uk's first month, the current month).
-_MONTH_D = ("TRY_STRPTIME(CASE WHEN regexp_full_match(trim(r.month), '\\d{2}-\\d{1,2}') THEN '20' ELSE '' END"
-            " || trim(r.month) || '-01', '%Y-%m-%d')::DATE")
-_MONTH_OK = "(month_d >= $first_month::DATE AND month_d <= $last_month::DATE)"
-# coordinates that are numbers but not finite ("inf", "1e999", "NaN") are as unusable as text
-_BAD_XY = "x IS NULL OR y IS NULL OR NOT isfinite(x) OR NOT isfinite(y)"
-
-# The staged row every incident reader produces (see geo.ingest.pipeline): canonical columns
-# except the located ones, plus x/y as numbers and the reason a row is unusable.
-STREET_SQL = f"""
-WITH p AS (
-  SELECT r.*, {_MEMBER},
-    {_MONTH_D} AS month_d,
-    TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y,
-    {_categories_map()}[lower(trim(r.crime_type))] AS category_c,
-    nullif(trim(r.crime_id), '') AS crime_id_t
-  FROM raw r
-)
-SELECT
-  _member, _row AS source_row,
-  coalesce(crime_id_t, 'row:' || basename || ':' || _row) AS id,
-  '{SOURCE_POLICE}' AS source,
-  coalesce(nullif(trim(reported_by), ''), nullif(trim(falls_within), ''), file_force, 'Unknown force') AS force,
-  coalesce(category_c, crime_type) AS category,
-  NULL::VARCHAR AS subcategory,
-  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
-  NULL::TIMESTAMP AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'month' AS time_precision,
-  location, lsoa_code, last_outcome AS outcome_given, NULL::BOOLEAN AS weapon,
-  x, y,
-  CASE WHEN month_d IS NULL THEN 'bad_month'
-       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
-       WHEN category_c IS NULL THEN 'unknown_category'
-       WHEN lon IS NULL OR lat IS NULL OR trim(lon) = '' OR trim(lat) = '' THEN 'no_coordinates'
-       WHEN {_BAD_XY} THEN 'bad_coordinates' END AS reason,
-  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN 'Month'
-       WHEN category_c IS NULL THEN 'Crime type'
-       WHEN x IS NULL OR NOT isfinite(x) THEN 'Longitude'
-       WHEN y IS NULL OR NOT isfinite(y) THEN 'Latitude' END AS reason_column,
-  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN month
-       WHEN category_c IS NULL THEN crime_type
-       WHEN x IS NULL OR NOT isfinite(x) THEN lon
-       WHEN y IS NULL OR NOT isfinite(y) THEN lat END AS reason_value
-FROM p
-"""
-
-OUTCOMES_SQL = f"""
-WITH p AS (
-  SELECT r.*, {_MEMBER}, {_MONTH_D} AS month_d
-  FROM raw r
-)
-SELECT
-  _member, _row AS source_row,
-  nullif(trim(crime_id), '') AS crime_id,
-  coalesce(nullif(trim(reported_by), ''), nullif(trim(falls_within), ''), file_force, 'Unknown force') AS force,
-  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
-  outcome_type,
-  CASE WHEN month_d IS NULL THEN 'bad_month'
-       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
-       WHEN crime_id IS NULL OR trim(crime_id) = '' THEN 'missing_id' END AS reason,
-  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN 'Month'
-       WHEN crime_id IS NULL OR trim(crime_id) = '' THEN 'Crime ID' END AS reason_column,
-  CASE WHEN month_d IS NULL OR NOT {_MONTH_OK} THEN month END AS reason_value
-FROM p
-"""
-
-# police.uk stop-and-search dates are ISO 8601 with a UTC offset; stored as local
-# (Europe/London) wall-clock time, which is what time-of-day analysis needs.
-STOP_SEARCH_SQL = f"""
-WITH p AS (
-  SELECT r.*, {_MEMBER},
-    timezone('Europe/London', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)) AS at_ts,
-    -- police.uk publishes stop and search by UTC month: the month a row belongs to (and
-    -- replaces) is its UTC month, even when its local time is already the next month
-    date_trunc('month', timezone('UTC', TRY_CAST(trim(r.date) AS TIMESTAMPTZ)))::DATE AS month_d,
-    TRY_CAST(trim(r.lon) AS DOUBLE) AS x, TRY_CAST(trim(r.lat) AS DOUBLE) AS y
-  FROM raw r
-)
-SELECT
-  _member, _row AS source_row,
-  'row:' || basename || ':' || _row AS id,
-  '{SOURCE_STOP_SEARCH}' AS source,
-  coalesce(file_force, 'Unknown force') AS force,
-  '{STOP_SEARCH_CATEGORY}' AS category,
-  nullif(trim(object), '') AS subcategory,
-  CASE WHEN {_MONTH_OK} THEN month_d END AS month,
-  at_ts AS occurred_at, NULL::TIMESTAMP AS occurred_until, 'minute' AS time_precision,
-  nullif(concat_ws(' - ', nullif(trim(type), ''), nullif(trim(legislation), '')), '') AS location,
-  NULL::VARCHAR AS lsoa_code, outcome AS outcome_given, NULL::BOOLEAN AS weapon,
-  x, y,
-  CASE WHEN at_ts IS NULL THEN 'bad_datetime'
-       WHEN NOT {_MONTH_OK} THEN 'month_out_of_range'
-       WHEN lon IS NULL OR lat IS NULL OR trim(lon) = '' OR trim(lat) = '' THEN 'no_coordinates'
-       WHEN {_BAD_XY} THEN 'bad_coordinates' END AS reason,
-  CASE WHEN at_ts IS NULL OR NOT {_MONTH_OK} THEN 'Date'
-       WHEN x IS NULL OR NOT isfinite(x) THEN 'Longitude'
-       WHEN y IS NULL OR NOT isfinite(y) THEN 'Latitude' END AS reason_column,
-  CASE WHEN at_ts IS NULL OR NOT {_MONTH_OK} THEN date
-       WHEN x IS NULL OR NOT isfinite(x) THEN lon
-       WHEN y IS NULL OR NOT isfinite(y) THEN lat END AS reason_value
-FROM p
-"""
-
-
+@dataclass(frozen=True)
 class Kind:
-    """How to recognise and stage one kind of file."""
+    """How to recognise one kind of police.uk file: its columns, and whether its rows are incidents."""
 
-    def __init__(self, name, wanted, optional, sql, incident: bool, expected: str):
-        self.name, self.wanted, self.optional = name, wanted, optional
-        self.sql, self.incident, self.expected = sql, incident, expected
+    name: str
+    wanted: dict
+    optional: tuple
+    incident: bool
+    expected: str
 
 
 KINDS = {
-    STREET: Kind(STREET, STREET_WANTED, STREET_OPTIONAL, STREET_SQL, True,
-                 "a police.uk street-level crime file"),
-    OUTCOMES: Kind(OUTCOMES, OUTCOME_WANTED, OUTCOME_OPTIONAL, OUTCOMES_SQL, False,
-                   "a police.uk outcomes file"),
-    STOP_SEARCH: Kind(STOP_SEARCH, STOP_WANTED, STOP_OPTIONAL, STOP_SEARCH_SQL, True,
-                      "a police.uk stop-and-search file"),
+    STREET: Kind(STREET, STREET_WANTED, STREET_OPTIONAL, True, "a police.uk street-level crime file"),
+    OUTCOMES: Kind(OUTCOMES, OUTCOME_WANTED, OUTCOME_OPTIONAL, False, "a police.uk outcomes file"),
+    STOP_SEARCH: Kind(STOP_SEARCH, STOP_WANTED, STOP_OPTIONAL, True, "a police.uk stop-and-search file"),
 }
 
 

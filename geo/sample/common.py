@@ -15,28 +15,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
-from pyproj import Transformer
 
-from geo.constants import CRS_BNG, CRS_LONLAT
+from geo.crs import bng_to_lonlat, lonlat_to_bng
 
 __all__ = ["ProgressFn", "disc", "fmt6", "fmt_minutes", "jitter", "to_bng", "to_lonlat", "write_csv", "write_text"]
 
 #: ``progress(fraction, message)``, fraction from 0 to 1.
 ProgressFn = Callable[[float, str], None]
 
-_TO_LONLAT = Transformer.from_crs(CRS_BNG, CRS_LONLAT, always_xy=True)
-_TO_BNG = Transformer.from_crs(CRS_LONLAT, CRS_BNG, always_xy=True)
-
-
 def to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """British National Grid metres to WGS84 longitude, latitude."""
-    lon, lat = _TO_LONLAT.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    """British National Grid metres to WGS84 longitude, latitude (``geo.crs``'s transformation), as arrays."""
+    lon, lat = bng_to_lonlat(x, y)
     return np.asarray(lon), np.asarray(lat)
 
 
 def to_bng(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 longitude, latitude to British National Grid metres."""
-    x, y = _TO_BNG.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    """WGS84 longitude, latitude to British National Grid metres (``geo.crs``'s transformation), as arrays."""
+    x, y = lonlat_to_bng(lon, lat)
     return np.asarray(x), np.asarray(y)
 
 

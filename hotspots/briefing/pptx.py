@@ -1,6 +1,6 @@
 """The JAG briefing as a PowerPoint deck (python-pptx): one slide per section.
 
-The deck is laid out from the same :class:`hotspots.briefing.build.Briefing` as the PDF and
+The deck is laid out from the same :class:`hotspots.briefing.model.Briefing` as the PDF and
 the app page, so all three say the same. Slides are 16:9, black on white, with large
 type (body 18-20 pt, headings 30 pt, big numbers 36 pt) for projection; maps are the
 briefing's static PNG images (no tiles, no network). python-pptx writes text as plain
@@ -9,7 +9,7 @@ text runs, so text from data files cannot become markup. Sample data says
 
 Examples
 --------
->>> from hotspots.briefing.build import Briefing, Section
+>>> from hotspots.briefing.model import Briefing, Section
 >>> import pandas as pd
 >>> b = Briefing("JAG briefing: Test, June 2021", "subtitle", "Test", "2021-06", "2021-05", "2020-06", True,
 ...              [Section("headline", "a", "Headline", metrics=[("Crimes", "12", "")],
@@ -25,6 +25,8 @@ import io
 import math
 
 import pandas as pd
+from hotspots.outputs.sheets import column_text, column_widths, register_fonts
+from hotspots.briefing.words import page_words, reproduce_lines
 
 __all__ = ["briefing_pptx"]
 
@@ -82,11 +84,8 @@ def _table(slide, df: pd.DataFrame, left, top, width, pt=TABLE_PT) -> float:
     """A table (header row dark, white text); returns its estimated height in inches."""
     from pptx.util import Inches, Pt
 
-    from hotspots.outputs.sheets import _column_text
-
-    text = pd.DataFrame({c: _column_text(df[c]) for c in df.columns}, index=df.index)
+    text = pd.DataFrame({c: column_text(df[c]) for c in df.columns}, index=df.index)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns]
-    from hotspots.outputs.sheets import column_widths, register_fonts
 
     # no word or number is broken across lines ("Visi t"): each column at least its longest word
     font, bold = register_fonts()
@@ -169,7 +168,7 @@ def briefing_pptx(b) -> bytes:
 
     Parameters
     ----------
-    b : hotspots.briefing.build.Briefing
+    b : hotspots.briefing.model.Briefing
 
     Returns
     -------
@@ -199,7 +198,6 @@ def briefing_pptx(b) -> bytes:
         slide = _frame(prs, b, s.heading, page)
         y = 1.15
         bottom = SLIDE_H_IN - 0.55
-        from hotspots.briefing.build import page_words, reproduce_lines
 
         # the meeting sees where to plan it; the commands are for analysts (data notes slide)
         links = [page_words(s)] if page_words(s) else []

@@ -145,22 +145,18 @@ References
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
 import shapely
-from sklearn.base import BaseEstimator
-from sklearn.cluster import DBSCAN
-from sklearn.neighbors import KDTree
 
 from geo.errors import SettingError
-from hotspots.defaults import (
-    DBSCAN_EPS_M,
-    DBSCAN_MIN_SAMPLES,
-    HARM_WEIGHTS_CCHI_APPROX,
-    HDBSCAN_MIN_CLUSTER_SIZE,
-)
+from hotspots.defaults import (DBSCAN_EPS_M, DBSCAN_MIN_SAMPLES, HARM_WEIGHTS_CCHI_APPROX, HDBSCAN_MIN_CLUSTER_SIZE,
+                               SPECS)
+from hotspots.methods.base import Estimator
+from hotspots.methods.heavy import sklearn_cluster, sklearn_neighbors
+from geo.months import month_of_index
 
 __all__ = [
     "CLUSTER_BUFFER_M",
@@ -261,16 +257,6 @@ def _check_weights(weights, n, *, positive):
             + ("above 0." if positive else "of 0 or more."),
         )
     return w
-
-
-def _check_int(owner, name, value, low):
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-        raise SettingError(
-            f"The '{name}' parameter of {owner} must be an int in the range "
-            f"[{low}, inf). Got {value!r} instead.",
-            f"Set {name} to a whole number of incidents, {low} or more.",
-        )
-    return int(value)
 
 
 def _check_positive_float(owner, name, value):
@@ -375,7 +361,7 @@ def _lightest_edges_out(points, core, comp, n_comp, query, ub, partner, best, ga
             ref = np.flatnonzero(((pcode >> bit) & 1) != side)
             if mine.size == 0 or ref.size == 0:
                 continue
-            tree = KDTree(points[ref])
+            tree = sklearn_neighbors().KDTree(points[ref])
             k = min(_KNN_MIN, ref.size)
             todo = mine
             while todo.size:
@@ -609,7 +595,7 @@ def _condense_and_select(left, right, dist, size, leaf_weight, leaf_core,
 
 
 # ------------------------------------------------------------------------ DBSCAN
-class WeightedDBSCAN(BaseEstimator):
+class WeightedDBSCAN(Estimator):
     """DBSCAN on distinct locations, each weighted by its number of incidents.
 
     Gives the clusters scikit-learn's ``DBSCAN`` finds on the raw incidents (see the
@@ -668,6 +654,14 @@ class WeightedDBSCAN(BaseEstimator):
         self.eps_m = eps_m
         self.min_samples = min_samples
 
+    _fitted_attribute = "labels_"
+    _fit_call = "fit(x_m, y_m, weights)"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Each incident's cluster: ``label`` (-1: in no cluster)."""
+        self.check_fitted("to_frame")
+        return pd.DataFrame({"label": self.labels_})
+
     def fit(self, x_m, y_m, weights=None):
         """Cluster the incidents.
 
@@ -689,21 +683,23 @@ class WeightedDBSCAN(BaseEstimator):
         SettingError
             If a parameter or an input array is not allowed.
         """
-        eps = _check_positive_float("WeightedDBSCAN", "eps_m", self.eps_m)
-        min_samples = _check_int("WeightedDBSCAN", "min_samples", self.min_samples, 1)
+        eps = SPECS["eps_m"].check(self.eps_m, "WeightedDBSCAN", allow_none=False,
+                                   fix=f"Set eps_m to a distance in metres above 0, e.g. {DBSCAN_EPS_M:g}.")
+        min_samples = SPECS["min_samples"].check(self.min_samples, "WeightedDBSCAN", allow_none=False,
+                                                 fix="Set min_samples to a whole number of incidents, 1 or more.")
         x, y = _check_coords(x_m, y_m)
         w = _check_weights(weights, x.size, positive=False)
         points, inverse = _group_locations(x, y)
         loc_weight = np.bincount(inverse, weights=w, minlength=points.shape[0])
         loc_count = np.bincount(inverse, minlength=points.shape[0]).astype(np.float64)
-        db = DBSCAN(eps=eps, min_samples=min_samples).fit(points, sample_weight=loc_weight)
+        db = sklearn_cluster().DBSCAN(eps=eps, min_samples=min_samples).fit(points, sample_weight=loc_weight)
         loc_labels = db.labels_.astype(np.intp)
         core = np.zeros(points.shape[0], dtype=bool)
         core[db.core_sample_indices_] = True
         border = np.flatnonzero((loc_labels >= 0) & ~core)
         if border.size:
             core_idx = np.flatnonzero(core)
-            core_tree = KDTree(points[core_idx])
+            core_tree = sklearn_neighbors().KDTree(points[core_idx])
             k = min(4, core_idx.size)
             dist, idx = core_tree.query(points[border], k=k)
             # of the core locations at the nearest distance, the first in (x, y)
@@ -727,7 +723,7 @@ class WeightedDBSCAN(BaseEstimator):
 
 
 # ----------------------------------------------------------------------- HDBSCAN
-class WeightedHDBSCAN(BaseEstimator):
+class WeightedHDBSCAN(Estimator):
     """HDBSCAN on distinct locations, each weighted by its number of incidents.
 
     Gives HDBSCAN* (excess of mass, ``allow_single_cluster=False``) of the raw
@@ -791,6 +787,14 @@ class WeightedHDBSCAN(BaseEstimator):
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
 
+    _fitted_attribute = "labels_"
+    _fit_call = "fit(x_m, y_m, weights)"
+
+    def to_frame(self) -> pd.DataFrame:
+        """Each incident's cluster: ``label`` (-1: in no cluster) and ``probability`` (its membership)."""
+        self.check_fitted("to_frame")
+        return pd.DataFrame({"label": self.labels_, "probability": self.probabilities_})
+
     def fit(self, x_m, y_m, weights=None):
         """Cluster the incidents.
 
@@ -812,11 +816,13 @@ class WeightedHDBSCAN(BaseEstimator):
         SettingError
             If a parameter or an input array is not allowed.
         """
-        mcs = _check_int("WeightedHDBSCAN", "min_cluster_size", self.min_cluster_size, 2)
+        mcs = SPECS["min_cluster_size"].check(self.min_cluster_size, "WeightedHDBSCAN", allow_none=False,
+                                              fix="Set min_cluster_size to a whole number of incidents, 2 or more.")
         if self.min_samples is None:
             min_samples = mcs
         else:
-            min_samples = _check_int("WeightedHDBSCAN", "min_samples", self.min_samples, 1)
+            min_samples = SPECS["min_samples"].check(self.min_samples, "WeightedHDBSCAN", allow_none=False,
+                                                     fix="Set min_samples to a whole number of incidents, 1 or more.")
         x, y = _check_coords(x_m, y_m)
         w = _check_weights(weights, x.size, positive=True)
         if w.sum() < min_samples:
@@ -835,7 +841,7 @@ class WeightedHDBSCAN(BaseEstimator):
             self.probabilities_ = np.zeros(x.size)
             self.n_clusters_ = 0
             return self
-        tree = KDTree(points)
+        tree = sklearn_neighbors().KDTree(points)
         core, nn_dist, nn_idx = _weighted_core_distances(
             points, loc_weight, min_samples, tree, max(min_samples, _KNN_MIN) + 1)
         a, b, mrd = _mutual_reachability_mst(points, core, tree, nn_dist, nn_idx)
@@ -923,7 +929,7 @@ def default_eps_m(x_m, y_m, min_samples=DBSCAN_MIN_SAMPLES, *, weights=None,
     >>> default_eps_m(x, y, min_samples=3, rule="arcgis")  # 11 incidents: none set aside
     920.0
     """
-    min_samples = _check_int("default_eps_m", "min_samples", min_samples, 1)
+    min_samples = SPECS["min_samples"].check(min_samples, "default_eps_m", allow_none=False)
     if rule not in ("knee", "arcgis"):
         raise SettingError(
             f"The 'rule' parameter of default_eps_m must be 'knee' or 'arcgis'. Got "
@@ -942,7 +948,7 @@ def default_eps_m(x_m, y_m, min_samples=DBSCAN_MIN_SAMPLES, *, weights=None,
     loc_weight = np.bincount(inverse, weights=w, minlength=points.shape[0])
     loc_count = np.bincount(inverse, minlength=points.shape[0])
     core, _, _ = _weighted_core_distances(points, loc_weight, min_samples,
-                                          KDTree(points), min_samples)
+                                          sklearn_neighbors().KDTree(points), min_samples)
     # The per-incident curve, kept as runs of equal values: value, incidents <= it.
     values, run = np.unique(core, return_inverse=True)
     upto = np.cumsum(np.bincount(run, weights=loc_count))
@@ -992,10 +998,6 @@ def _month_index(month, n):
     stamps = pd.DatetimeIndex(stamps)
     out = (stamps.year * 12 + stamps.month - 1).to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isnan(out), -1, out).astype(np.int64)
-
-
-def _format_month(index):
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def _cluster_polygon(pts, concave_ratio, buffer_m):
@@ -1162,8 +1164,8 @@ def summarise_clusters(labels, x_m, y_m, category, location, month, harm=None,
     locs = df[df["location"].notna() & (df["location"].astype(str).str.strip() != "")]
     table["top_locations"] = (_top_counts(locs, "location", table["count"], False)
                               .reindex(table.index, fill_value=""))
-    table["first_month"] = [None if pd.isna(m) else _format_month(int(m)) for m in first]
-    table["last_month"] = [None if pd.isna(m) else _format_month(int(m)) for m in last]
+    table["first_month"] = [None if pd.isna(m) else month_of_index(int(m)) for m in first]
+    table["last_month"] = [None if pd.isna(m) else month_of_index(int(m)) for m in last]
     distinct = df[["cluster", "x", "y"]].drop_duplicates().sort_values(["cluster", "x", "y"])
     bounds = np.flatnonzero(np.r_[True, np.diff(distinct["cluster"].to_numpy()) != 0,
                                   True])

@@ -83,8 +83,9 @@ from scipy import fft as sp_fft
 from scipy.spatial import cKDTree
 
 from geo.errors import SettingError
-from geo.grid import cells_to_bng, latlng_to_cell
-from hotspots.defaults import KDE_BANDWIDTH_M
+from geo.grid import cells_to_bng, latlng_to_cell  # noqa: F401 - the doctests use them
+from hotspots.defaults import KDE_BANDWIDTH_M, SPECS
+from hotspots.methods.base import Estimator
 
 __all__ = [
     "AUTO_EXACT_MIN_PAIRS",
@@ -541,7 +542,7 @@ def _tree(x, y):
 # ------------------------------------------------------------------- the estimator
 
 
-class QuarticKDE:
+class QuarticKDE(Estimator):
     """Quartic (biweight) kernel density of incidents or harm, per km².
 
     Parameters
@@ -637,7 +638,8 @@ class QuarticKDE:
         SettingError
             For a bad parameter, no points, a missing coordinate or a bad weight.
         """
-        _check_positive("bandwidth_m", self.bandwidth_m, "QuarticKDE", allow_none=True)
+        SPECS["bandwidth_m"].check(self.bandwidth_m, "QuarticKDE", allow_none=True,
+                                   fix="Pass a distance in metres, e.g. bandwidth_m=300.")
         _check_positive("cell_size_m", self.cell_size_m, "QuarticKDE", allow_none=True)
         if not isinstance(self.method, str) or self.method not in _METHODS:
             raise SettingError(
@@ -759,6 +761,9 @@ class QuarticKDE:
 
     # -- internals ---------------------------------------------------------------
 
+    _fitted_attribute = "bandwidth_m_"
+    _fit_call = "fit(x_m, y_m, weights)"
+
     def _check_fitted(self, what: str) -> None:
         if not hasattr(self, "bandwidth_m_"):
             raise SettingError(
@@ -766,6 +771,12 @@ class QuarticKDE:
                 "incidents first.",
                 "Call fit(x_m, y_m, weights) before evaluating the density.",
             )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The density at each distinct incident location: ``x_m, y_m, weight, density`` (per km²)."""
+        self._check_fitted("to_frame")
+        return pd.DataFrame({"x_m": self._loc_x, "y_m": self._loc_y, "weight": self._loc_w,
+                             "density": self.evaluate(self._loc_x, self._loc_y)})
 
     def _get_grid(self) -> _Grid:
         if self._grid is None:

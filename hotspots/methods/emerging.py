@@ -17,11 +17,12 @@ import pandas as pd
 
 from geo.errors import SettingError
 from geo.months import check_cell_months
-from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,
-                      unique_in_order)
+from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,  # noqa: F401 - the doctests use them
+                      unique_in_order)  # noqa: F401 - the doctests use them
 from hotspots.defaults import FDR_ALPHA, GISTAR_K
 from hotspots.methods.gistar import gistar_statistic
 from hotspots.methods.lattice import benjamini_hochberg, cached_kring_weights, check_alpha, check_k, two_sided_p
+from hotspots.methods.base import Estimator
 
 __all__ = [
     "COLD_PATTERNS",
@@ -403,7 +404,7 @@ def _from_array(data, cells, periods):
 # --------------------------------------------------------------------------- #
 # The estimator                                                               #
 # --------------------------------------------------------------------------- #
-class EmergingHotspots:
+class EmergingHotspots(Estimator):
     """Emerging hot and cold spots over time steps (Esri's Emerging Hot Spot Analysis).
 
     For every time step, Gi* is computed over the same analysis window (every

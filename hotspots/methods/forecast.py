@@ -55,7 +55,6 @@ Mohler, G. O. et al. (2011). Self-exciting point process modeling of crime. JASA
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from numbers import Integral, Real
 
@@ -63,11 +62,13 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SettingError
-from geo.grid import (cell_parent, cell_to_int, cell_to_parent, cells_area_km2, cells_resolution, cells_to_bng,
+from geo.grid import (cell_parent, cell_to_int, cell_to_parent, cells_area_km2, cells_resolution, cells_to_bng,  # noqa: F401 - the doctests use them
                       latlng_to_cell, str_to_cells)
-from geo.months import check_cell_months, months_between
+from geo.months import check_cell_months, check_month, shift_month
 from hotspots.methods.harm import harm_of
 from hotspots.methods.density import QuarticKDE
+from hotspots.methods.metrics import capture_at_shares, rank_cells
+from hotspots.methods.base import Estimator
 
 __all__ = [
     "CellMonths",
@@ -79,8 +80,6 @@ __all__ = [
     "RecencyBlendForecast",
     "TUNE_SHARES_PCT",
     "cell_months",
-    "month_range",
-    "shift_month",
 ]
 
 #: The two density scales of the prior (m): about two and three res-9 cells across.
@@ -102,42 +101,6 @@ TUNE_SHARES_PCT = (1, 2, 5)
 #: range the tuner picked on 2021-04..07).
 DEFAULT_HALF_LIFE_MONTHS = 4.0
 DEFAULT_PRIOR_STRENGTH = 0.5
-
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-# --------------------------------------------------------------------------- months
-
-
-def _check_month(value, name: str = "month") -> str:
-    if not isinstance(value, str) or not _MONTH.match(value):
-        raise SettingError(f"The {name} {value!r} is not a month.", "Write months as YYYY-MM, e.g. 2021-08.")
-    return value
-
-
-def shift_month(month: str, k: int) -> str:
-    """The month ``k`` calendar months after ``month`` (before it when ``k < 0``).
-
-    >>> shift_month("2021-11", 3), shift_month("2021-01", -1)
-    ('2022-02', '2020-12')
-    """
-    y, m = map(int, _check_month(month).split("-"))
-    i = y * 12 + (m - 1) + int(k)
-    return f"{i // 12:04d}-{i % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> tuple[str, ...]:
-    """Every calendar month from ``first`` to ``last``, inclusive (at most ``geo.months.MAX_SPAN_MONTHS``).
-
-    >>> month_range("2021-11", "2022-02")
-    ('2021-11', '2021-12', '2022-01', '2022-02')
-    """
-    _check_month(first, "first month")
-    _check_month(last, "last month")
-    if first > last:
-        raise SettingError(f"The months run backwards ({first} after {last}).", "Give the earlier month first.")
-    return tuple(months_between(first, last))
-
 
 # ------------------------------------------------------------------ the input table
 
@@ -166,7 +129,6 @@ class CellMonths:
     n_outside : int
         Incidents dropped because their cell is not in the study area.
     """
-
     cells: np.ndarray
     area_km2: np.ndarray
     x_m: np.ndarray
@@ -192,7 +154,7 @@ class CellMonths:
 
     def before(self, month: str) -> "CellMonths":
         """A copy holding only the months before ``month``: what a forecast of it may read."""
-        _check_month(month)
+        check_month(month)
         j = sum(1 for m in self.months if m < month)
         return self.months_slice(0, j)
 
@@ -208,10 +170,6 @@ class CellMonths:
         return arr[:, max(arr.shape[1] - n, 0):].sum(axis=1)
 
 
-def cell_areas_km2(cells: np.ndarray) -> np.ndarray:
-    """The area of each cell (H3 strings), km²."""
-    return cells_area_km2(str_to_cells(cells))
-
 
 def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights: dict | None = None) -> CellMonths:
     """Count incidents (and harm, and density) per cell and month on a study area.
@@ -222,7 +180,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
         With ``h3_11``, ``month`` (``YYYY-MM``), ``category``, and ``easting`` and
         ``northing`` when densities are asked for (the canonical incident table).
     cells : sequence of str
-        The study area's H3 cells, one resolution (``hotspots.tasks.query.analysis_window``).
+        The study area's H3 cells, one resolution (``hotspots.methods.cells.analysis_window``).
     months : sequence of str
         The months to tabulate (consecutive); incidents of other months are ignored.
     bandwidths_m : sequence of float
@@ -253,7 +211,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
     res = int(res_all[0])
     months = tuple(months)
     for m in months:
-        _check_month(m)
+        check_month(m)
     text, x, y = cells_to_bng(cells_int)
     n, k = cells_int.size, len(months)
     check_cell_months(n, k, "The forecast")
@@ -282,7 +240,7 @@ def cell_months(incidents: pd.DataFrame, cells, months, bandwidths_m=(), weights
                     continue
                 for bw, arr in density.items():
                     arr[:, j] = QuarticKDE(bw).fit(ex[sel], ny[sel]).evaluate(x, y)
-    return CellMonths(np.asarray(text, dtype=object), cell_areas_km2(cells_int), x, y, months,
+    return CellMonths(np.asarray(text, dtype=object), cells_area_km2(cells_int), x, y, months,
                       counts, harm, density, n_outside)
 
 
@@ -316,7 +274,7 @@ def recency_weights(n_months: int, half_life_months: float) -> np.ndarray:
     return np.power(0.5, age / half_life_months)
 
 
-class RecencyBlendForecast:
+class RecencyBlendForecast(Estimator):
     """Recency-weighted counts shrunk towards a two-scale density (empirical Bayes).
 
     The score and the rolling-origin fit are described in the module docstring.
@@ -351,7 +309,6 @@ class RecencyBlendForecast:
     --------
     A cell busy in both months beats one that was busier, but only last-but-one month
     (too little history to validate on: the default parameters are used):
-
     >>> cm = CellMonths(np.array(["a", "b", "c"], dtype=object), np.ones(3), np.zeros(3), np.zeros(3),
     ...                 ("2021-01", "2021-02"), np.array([[6.0, 0.0], [3.0, 3.0], [0.0, 0.0]]),
     ...                 np.zeros((3, 2)), {600.0: np.zeros((3, 2)), 1000.0: np.zeros((3, 2))})
@@ -361,7 +318,6 @@ class RecencyBlendForecast:
     >>> np.argsort(-f.predict()).tolist()
     [1, 0, 2]
     """
-
     def __init__(self, train_months: int = 3, half_lives_months=HALF_LIVES_MONTHS,
                  prior_strengths=PRIOR_STRENGTHS, bandwidths_m=FORECAST_BANDWIDTHS_M,
                  tune_shares_pct=TUNE_SHARES_PCT):
@@ -439,8 +395,6 @@ class RecencyBlendForecast:
         RecencyBlendForecast
             ``self``, fitted.
         """
-        from hotspots.tasks.evaluate import capture_at_shares, rank_cells
-
         tm, hls, pss, bws, shares = self._checked()
         self._check_history(history, bws)
         n_m = len(history.months)
@@ -471,6 +425,11 @@ class RecencyBlendForecast:
         self.forecast_month_ = shift_month(history.months[-1], 1)
         self._history = history
         return self
+
+    def to_frame(self) -> pd.DataFrame:
+        """The fitted history's cells with their forecast score for the month after it: ``cell, score``."""
+        scores = self.predict()
+        return pd.DataFrame({"cell": np.asarray(self._history.cells, dtype=object), "score": scores})
 
     def predict(self, history: CellMonths | None = None) -> np.ndarray:
         """Scores of the cells for the month after ``history`` (default: the fitted one)."""

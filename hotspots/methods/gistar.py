@@ -21,12 +21,13 @@ import pandas as pd
 from scipy import sparse
 
 from geo.errors import SettingError
-from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,
-                      unique_in_order)
+from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,  # noqa: F401 - the doctests use them
+                      unique_in_order)  # noqa: F401 - the doctests use them
 from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K
 from hotspots.methods.lattice import (NOT_SIGNIFICANT, benjamini_hochberg, cached_kring_weights, check_alpha,
                                       check_confidence, check_k, check_permutations, classify_z, kring_weights,
                                       level_label, make_rng, two_sided_p)
+from hotspots.methods.base import Estimator
 
 __all__ = [
     "GetisOrdGiStar",
@@ -254,7 +255,7 @@ def _window_and_values(cells, values, window, *, cells_name="cells"):
 # --------------------------------------------------------------------------- #
 # The estimator                                                               #
 # --------------------------------------------------------------------------- #
-class GetisOrdGiStar:
+class GetisOrdGiStar(Estimator):
     """Getis-Ord Gi* hot and cold spots of counts or harm on H3 cells.
 
     Each cell's neighbourhood is its k-ring (h3 ``grid_disk``), the cell itself

@@ -11,11 +11,11 @@ import functools
 import numbers
 
 import numpy as np
-from scipy import sparse, stats
+from scipy import sparse, special
 
 from geo.errors import SettingError
-from geo.grid import cells_to_uint64, grid_disk, grid_disk_lists, positions_in, single_resolution, unique_in_order
-from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K, PERMUTATIONS
+from geo.grid import cells_to_uint64, grid_disk, grid_disk_lists, positions_in, single_resolution, unique_in_order  # noqa: F401 - the doctests use them
+from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K, PERMUTATIONS, SPECS
 
 __all__ = ["NOT_SIGNIFICANT", "benjamini_hochberg", "cached_kring_weights", "check_alpha", "check_confidence",
            "check_k", "check_permutations", "classify_z", "is_int", "kring_weights", "level_label", "make_rng",
@@ -34,7 +34,8 @@ def is_int(value) -> bool:
 
 
 def check_k(k) -> int:
-    if not is_int(k) or k < 1:
+    """The k-ring radius, checked against its spec (``hotspots.defaults.SPECS["k"]``)."""
+    if not SPECS["k"].contains(k):
         raise SettingError(
             f"k must be an integer of at least 1 (the k-ring radius in cells: k=1 is a "
             f"cell and its 6 neighbours, k=2 adds the next ring of 12); got {k!r}.",
@@ -44,7 +45,8 @@ def check_k(k) -> int:
 
 
 def check_permutations(permutations) -> int:
-    if not is_int(permutations) or permutations < 0:
+    """The number of permutations, checked against its spec (``SPECS["permutations"]``)."""
+    if not SPECS["permutations"].contains(permutations):
         raise SettingError(
             "permutations must be a non-negative integer (0 skips the permutation test; "
             f"esda uses {PERMUTATIONS}); got {permutations!r}.",
@@ -254,7 +256,7 @@ def benjamini_hochberg(p) -> np.ndarray:
 
 
 def two_sided_p(z: np.ndarray) -> np.ndarray:
-    return 2.0 * stats.norm.sf(np.abs(z))
+    return 2.0 * special.ndtr(-np.abs(z))  # the normal's survival function, as scipy.stats.norm.sf computes it
 
 
 def classify_z(z: np.ndarray, p_decide: np.ndarray, levels: tuple[float, ...]) -> np.ndarray:

@@ -41,6 +41,7 @@ from scipy.spatial import cKDTree
 from geo.constants import PRECISION_MONTH, PRECISIONS
 from geo.errors import SettingError
 from hotspots.defaults import KNOX_DISTANCE_BANDS_M, KNOX_TIME_BANDS_DAYS, PERMUTATIONS
+from hotspots.methods.base import Estimator
 
 __all__ = ["KNOX_MAX_PAIRS", "KnoxTest"]
 
@@ -163,7 +164,7 @@ def _band_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.where(values == edges[0], 0, idx)
 
 
-class KnoxTest:
+class KnoxTest(Estimator):
     """Knox test of space-time interaction over distance x time bands.
 
     Parameters

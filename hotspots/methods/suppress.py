@@ -61,12 +61,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.constants import SOURCE_AE
 from geo.errors import SettingError
 from hotspots.defaults import AE_SUPPRESS_MAX
 
 __all__ = ["SECONDARY_LABEL", "Suppressed", "assert_no_small_counts", "audit_group", "primary_label",
-           "refuse_ae", "suppress_counts", "suppress_table"]
+           "suppress_counts", "suppress_table"]
 
 #: What a secondary suppression (a count hidden only to protect a small one) shows.
 SECONDARY_LABEL = "suppressed"
@@ -319,22 +318,6 @@ def suppress_table(df: pd.DataFrame, count_col: str, *, derived=(), threshold: i
         out[col] = vals.where(~s.hidden, None)
     out[f"{count_col}_suppressed"] = s.hidden
     return out, s
-
-
-def refuse_ae(sources, what: str = "This command") -> None:
-    """Raise a SettingError if A&E data is asked for where counts would not be suppressed.
-
-    >>> refuse_ae(("police",))
-    >>> refuse_ae(("police", "ae"), "detect")
-    Traceback (most recent call last):
-    ...
-    geo.errors.SettingError: detect does not use A&E data: ...
-    """
-    if SOURCE_AE in tuple(sources or ()):
-        raise SettingError(f"{what} does not use A&E data: its counts would not be protected by small-number "
-                           "suppression (A&E counts 1 to 7 are never shown).",
-                           "Compare A&E assaults with police violence with `python -m hotspots overlay` (or the "
-                           "Overlay page), which suppresses small counts.")
 
 
 def _as_int(x) -> int | None:

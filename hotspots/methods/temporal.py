@@ -82,10 +82,6 @@ def _month_text(values) -> pd.Series:
     return s.astype(str).str.slice(0, 7)
 
 
-def _months(first: str, last: str) -> list[str]:
-    return months_between(first, last)  # bounded: a span of millennia is refused with a sentence
-
-
 def monthly_series(incidents: pd.DataFrame, by: str | None = "category", *, date_from: str | None = None,
                    date_to: str | None = None, keys=(), harm: bool = False,
                    weights: dict[str, float] | None = None) -> pd.DataFrame:
@@ -148,7 +144,7 @@ def monthly_series(incidents: pd.DataFrame, by: str | None = "category", *, date
     value = (harm_of(incidents["category"].to_numpy(), weights) if harm else np.ones(len(incidents)))
     bounds = [m for m in (date_from, date_to) if m] + ([month.min(), month.max()] if len(month) else [])
     columns = sorted(set(key.tolist()) | {str(k) for k in keys} | (set() if by else {_TOTAL}))
-    index = _months(min(bounds), max(bounds)) if bounds else []
+    index = months_between(min(bounds), max(bounds)) if bounds else []  # bounded: millennia are refused
     frame = pd.DataFrame({"month": month.to_numpy(), "key": key, "value": value})
     table = (frame.pivot_table(index="month", columns="key", values="value", aggfunc="sum", fill_value=0)
              if len(frame) else pd.DataFrame())

@@ -17,17 +17,13 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pandas as pd
 
-from geo.constants import SYNTHETIC_MARK
+from geo.errors import SettingError
+from geo.schema import is_synthetic
 
-__all__ = ["SYNTHETIC_NOTE", "check_suffix", "incidents_csv", "incidents_geojson", "incidents_kml", "is_synthetic",
+__all__ = ["SYNTHETIC_NOTE", "check_suffix", "incidents_csv", "incidents_geojson", "incidents_kml",
            "kml_text", "neutralise_formulas", "neutralise_text", "write_by_suffix"]
 
 SYNTHETIC_NOTE = "SYNTHETIC sample data, not real crime"
-
-
-def is_synthetic(df: pd.DataFrame) -> bool:
-    """True when any row's force marks it as the synthetic sample."""
-    return "force" in df and df["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False).any()
 
 
 #: A line start a spreadsheet may read as a formula: the start of the text, or after a CR or LF.
@@ -160,8 +156,6 @@ def check_suffix(path, writers: dict, what: str = "the output", example: str = "
     geo.errors.SettingError: Cannot write 'plan.xlsx': the output must end in .pdf or .csv. Fix: Name the output e.g. patrol.pdf.
     """
     from pathlib import Path
-
-    from geo.errors import SettingError
 
     p = Path(path)
     fn = writers.get(p.suffix.lower())

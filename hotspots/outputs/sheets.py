@@ -74,12 +74,12 @@ def _cell_text(v) -> str:
     return str(v)
 
 
-def _column_text(col: pd.Series) -> list[str]:
+def column_text(col: pd.Series) -> list[str]:
     """A column as printed text: floats with the same number of decimals (0-2) down the column.
 
-    >>> _column_text(pd.Series([3.25, 2.0, None]))
+    >>> column_text(pd.Series([3.25, 2.0, None]))
     ['3.25', '2.00', '']
-    >>> _column_text(pd.Series([1200.0, 3.0]))
+    >>> column_text(pd.Series([1200.0, 3.0]))
     ['1,200', '3']
     """
     if pd.api.types.is_float_dtype(col):
@@ -248,7 +248,7 @@ class Sheet:
                    for c in shown.columns]
         header = [self._para(str(c), st["head"]) for c in shown.columns]
         rows = [header]
-        text = pd.DataFrame({c: _column_text(shown[c]) for c in shown.columns}, index=shown.index)
+        text = pd.DataFrame({c: column_text(shown[c]) for c in shown.columns}, index=shown.index)
         for rec in text.itertuples(index=False):
             rows.append([self._para(v, st["cell"]) for v in rec])
         widths, scale = column_widths([str(c) for c in shown.columns], [list(text[c]) for c in shown.columns],

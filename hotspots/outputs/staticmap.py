@@ -26,6 +26,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from geo.errors import HotspotsError
+from geo.crs import lonlat_to_bng
+from geo.grid import cells_to_polygons
 
 __all__ = ["StaticMap", "nice_scale_length_m"]
 
@@ -76,7 +79,6 @@ class StaticMap:
     Layers are drawn in the order they are added; labels are plain text (matplotlib
     does not interpret HTML; mathtext is switched off for every label).
     """
-
     def __init__(self, title: str = "", synthetic: bool = False, note: str = ""):
         self.title = str(title)
         self.synthetic = bool(synthetic)
@@ -92,9 +94,6 @@ class StaticMap:
 
     def cells(self, cells, colours, labels=None) -> None:
         """Filled H3 hexagons (cell ids as strings or integers), one colour each."""
-        from geo.crs import lonlat_to_bng
-        from geo.grid import cells_to_polygons
-
         polys = cells_to_polygons(list(cells))
         geoms = []
         import shapely
@@ -431,8 +430,6 @@ def _colours(colours, n: int) -> list[str]:
         return [colours] * n
     out = [str(c) for c in colours]
     if len(out) != n:
-        from geo.errors import HotspotsError
-
         raise HotspotsError(f"{len(out)} colours were given for {n} shapes.", "Give one colour per shape.")
     return out
 

@@ -35,180 +35,24 @@ Police, Tool Guide No. 10. Center for Problem-Oriented Policing.
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
-from geo.errors import InputFileError, SettingError
-from geo.months import months_between
-from hotspots.defaults import CCTV_RADIUS_M, WDQ_BUFFER_M
+from geo.errors import SettingError
+from geo.months import months_between, shift_month
+from geo.query import Selection, select_incidents, selection_months
+from hotspots.defaults import CCTV_RADIUS_M, SPECS, WDQ_BUFFER_M
+from hotspots.methods.harm import HARM_LABEL, harm_of
+from hotspots.methods.wdq import WDQ_MEANING, wdq
+from geo.schema import is_synthetic
 
-__all__ = ["WDQ_MEANING", "DeploymentEvaluation", "evaluate_deployment", "evaluation_csv", "interpret_wdq",
-           "read_deployment", "wdq", "wdq_text"]
-
-#: What a WDQ value means, in plain words (Bowers & Johnson 2003; Guerette 2009, Appendix C).
-WDQ_MEANING = {
-    "undefined": "Not meaningful: the target area did not improve against the control area (success measure 0 or "
-                 "more), so there is no effect to be displaced.",
-    "diffusion_greater": "WDQ above 1: diffusion of benefits greater than the direct effect. The buffer improved "
-                         "even more than the target area.",
-    "diffusion": "WDQ above 0 up to 1: diffusion of benefits. The buffer improved too, by less than the target area.",
-    "none": "WDQ 0: no displacement and no diffusion. The buffer changed in step with the control area.",
-    "displacement_smaller": "WDQ below 0 down to -1: displacement smaller than the direct effect. Some crime "
-                            "moved to the buffer, but the scheme still did net good.",
-    "displacement_greater": "WDQ below -1: displacement greater than the direct effect. More crime moved into the "
-                            "buffer than the target area lost: the scheme did net harm.",
-    "no_control": "Cannot be computed: the control area has no incidents in the before or the after period.",
-    "different_months": "Not given for all sites together: the sites ran over different months. Judge each site.",
-}
-
-
-def interpret_wdq(value: float | None, success: float | None) -> str:
-    """The key of :data:`WDQ_MEANING` for a WDQ and its success measure.
-
-    >>> interpret_wdq(0.4, -0.02), interpret_wdq(-1.5, -0.02), interpret_wdq(None, 0.01)
-    ('diffusion', 'displacement_greater', 'undefined')
-    """
-    if success is None or (isinstance(success, float) and math.isnan(success)):
-        return "no_control"
-    if success >= 0 or value is None or (isinstance(value, float) and math.isnan(value)):
-        return "undefined"
-    if value > 1:
-        return "diffusion_greater"
-    if value > 0:
-        return "diffusion"
-    if value == 0:
-        return "none"
-    if value >= -1:
-        return "displacement_smaller"
-    return "displacement_greater"
-
-
-def wdq(a_before: float, a_after: float, b_before: float, b_after: float, c_before: float, c_after: float) -> dict:
-    """The Weighted Displacement Quotient and its parts (Bowers & Johnson 2003).
-
-    Parameters
-    ----------
-    a_before, a_after : float
-        Incidents (or harm) in the target area before and after.
-    b_before, b_after : float
-        In the buffer.
-    c_before, c_after : float
-        In the control area.
-
-    Returns
-    -------
-    dict
-        ``success_measure`` (SM), ``buffer_measure`` (BDM), ``wdq`` (None when SM >= 0 or
-        the control is empty), ``tne`` (total net effect, incidents prevented),
-        ``target_change_pct``, ``control_change_pct``, ``buffer_change_pct``, ``meaning``
-        (a key of :data:`WDQ_MEANING`).
-
-    Examples
-    --------
-    Target 100 -> 60, buffer 80 -> 70, control 1000 -> 1000:
-
-    >>> r = wdq(100, 60, 80, 70, 1000, 1000)
-    >>> round(r["success_measure"], 3), round(r["buffer_measure"], 3), round(r["wdq"], 3), r["tne"], r["meaning"]
-    (-0.04, -0.01, 0.25, 50.0, 'diffusion')
-    """
-    vals = [float(v) for v in (a_before, a_after, b_before, b_after, c_before, c_after)]
-    if any(not math.isfinite(v) or v < 0 for v in vals):
-        raise SettingError("Counts must be numbers, 0 or more.", "Check the counts.")
-    ab, aa, bb, ba, cb, ca = vals
-
-    def pct(before, after):
-        return None if before == 0 else round(100.0 * (after - before) / before, 2)
-
-    out = {"target_change_pct": pct(ab, aa), "buffer_change_pct": pct(bb, ba), "control_change_pct": pct(cb, ca)}
-    if cb == 0 or ca == 0:
-        return out | {"success_measure": None, "buffer_measure": None, "wdq": None, "tne": None,
-                      "meaning": "no_control"}
-    sm = aa / ca - ab / cb
-    bdm = ba / ca - bb / cb
-    value = bdm / sm if sm < 0 else None
-    tne = (ab * ca / cb - aa) + (bb * ca / cb - ba)
-    return out | {"success_measure": sm, "buffer_measure": bdm, "wdq": value, "tne": tne,
-                  "meaning": interpret_wdq(value, sm)}
+__all__ = ["DeploymentEvaluation", "evaluate_deployment"]
 
 
 # ---------------------------------------------------------------------------------------------- deployments
-
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-\d{2})?$")
-_FROM = ("from", "start", "date_from", "installed")
-_TO = ("to", "end", "date_to", "removed")
-
-
-def _month(value: str, file: str, row: int, column: str) -> str:
-    v = str(value).strip()
-    m = _MONTH.match(v)
-    if not m:
-        dmy = re.match(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", v)  # a UK date as a spreadsheet writes it
-        if dmy and 1 <= int(dmy.group(2)) <= 12:
-            return f"{dmy.group(3)}-{int(dmy.group(2)):02d}"
-        raise InputFileError(f"row {row}, column '{column}': {v!r} is not a month.", file=file,
-                             fix="Write months as YYYY-MM (e.g. 2021-06) or dates as YYYY-MM-DD.")
-    return f"{m.group(1)}-{m.group(2)}"
-
-
-def read_deployment(path, name: str | None = None) -> pd.DataFrame:
-    """Read a past deployment: one row per site with its coordinates and months.
-
-    Columns: ``site`` (a name; optional), ``easting``/``northing`` or
-    ``longitude``/``latitude``, ``from`` and ``to`` (``YYYY-MM``, or dates: the month is
-    used), optional ``radius_m``.
-
-    Returns
-    -------
-    DataFrame
-        ``site, easting, northing, from, to`` (and ``radius_m`` when given).
-
-    Raises
-    ------
-    InputFileError
-        Missing columns, months that are not months, ``from`` after ``to``.
-    """
-    from hotspots.tasks.cctv import read_points
-
-    df = read_points(path, "deployment", name)
-    label = name or str(path)
-    f = next((c for c in _FROM if c in df), None)
-    t = next((c for c in _TO if c in df), None)
-    if f is None or t is None:
-        raise InputFileError("the deployment file needs 'from' and 'to' columns (the months the camera was up).",
-                             file=label, fix="Add columns from and to, e.g. 2021-03 and 2021-05.")
-    rows = df["row"].to_numpy()
-    out = pd.DataFrame({
-        "site": (df["site"].astype(str) if "site" in df else
-                 df["name"].astype(str) if "name" in df else pd.Series([f"Site {i + 1}" for i in range(len(df))])),
-        "easting": df["easting"].to_numpy(), "northing": df["northing"].to_numpy(),
-        "from": [_month(v, label, r, f) for v, r in zip(df[f], rows)],
-        "to": [_month(v, label, r, t) for v, r in zip(df[t], rows)]})
-    bad = np.flatnonzero(out["from"].to_numpy() > out["to"].to_numpy())
-    if len(bad):
-        i = int(bad[0])
-        raise InputFileError(f"row {rows[i]}: the camera came down ({out['to'][i]}) before it went up "
-                             f"({out['from'][i]}).", file=label, fix="Swap the from and to months.")
-    if "radius_m" in df:
-        r = pd.to_numeric(df["radius_m"], errors="coerce")
-        if r.isna().any() or (r <= 0).any():
-            i = int(np.flatnonzero((r.isna() | (r <= 0)).to_numpy())[0])
-            raise InputFileError(f"row {rows[i]}: radius_m {df['radius_m'][i]!r} is not a distance in metres.",
-                                 file=label, fix="Give the radius in metres, e.g. 100, or leave the column out.")
-        out["radius_m"] = r.to_numpy(dtype=float)
-    return out
-
-
-def _shift(month: str, k: int) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    idx = y * 12 + (m - 1) + k
-    return f"{idx // 12:04d}-{idx % 12 + 1:02d}"
-
-
-def _months_between(a: str, b: str) -> list[str]:
-    return months_between(a, b)
 
 
 @dataclass
@@ -225,7 +69,6 @@ class DeploymentEvaluation:
     summary : dict
         Settings and the study's description (radius, buffer, control, unit, sites).
     """
-
     table: pd.DataFrame
     summary: dict = field(default_factory=dict)
 
@@ -234,7 +77,7 @@ class DeploymentEvaluation:
         return self.summary | {"sites": rows[:-1], "all_sites": rows[-1]}
 
 
-def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, control=None, *,
+def evaluate_deployment(store, deployment: pd.DataFrame, sel: Selection = Selection(), control=None, *,
                         radius_m: float = CCTV_RADIUS_M, buffer_m: float = WDQ_BUFFER_M,
                         weights: dict | None = None) -> DeploymentEvaluation:
     """Before/after a past camera deployment in the target, buffer and control areas, and the WDQ.
@@ -244,10 +87,9 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     store : geo.store.Store
     deployment : DataFrame
         From :func:`read_deployment`: ``site, easting, northing, from, to`` (optional ``radius_m``).
-    flt : hotspots.tasks.query.IncidentFilter, optional
-        Crime types and sources (its months are ignored: the deployment sets them).
-    area : geo.boundaries.Area, optional
-        The study area: the default control is this area minus the targets and buffers.
+    sel : geo.query.Selection
+        Crime types and sources (its months are ignored: the deployment sets them), and the study area: the
+        default control is this area minus the targets and buffers.
     control : geo.boundaries.Area, optional
         A control area polygon (targets and buffers are taken out of it).
     radius_m : float
@@ -266,33 +108,21 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     SettingError
         Bad radius or buffer; no loaded data for the before or after months.
     """
-    from scipy.spatial import cKDTree
-
-    from hotspots.methods.harm import HARM_LABEL, harm_of
-    from hotspots.tasks.query import IncidentFilter, select_incidents, selection_months
-
-    try:
-        radius_m, buffer_m = float(radius_m), float(buffer_m)
-    except (TypeError, ValueError) as exc:
-        raise SettingError("Radius and buffer must be distances in metres.", "E.g. 100 and 200.") from exc
-    if not 10 <= radius_m <= 1000 or not 10 <= buffer_m <= 5000:
-        raise SettingError(f"Radius {radius_m:g} m or buffer {buffer_m:g} m is out of range.",
-                           "Use a radius of 10 to 1,000 m and a buffer of 10 to 5,000 m (e.g. 100 and 200).")
+    radius_m = SPECS["radius_m"].check(radius_m, "evaluate_deployment")
+    buffer_m = SPECS["buffer_m"].check(buffer_m, "evaluate_deployment")
     if deployment is None or len(deployment) == 0:
         raise SettingError("The deployment has no sites.", "Give one row per camera site.")
     dep = deployment.reset_index(drop=True).copy()
     if "radius_m" not in dep:
         dep["radius_m"] = radius_m
-    base = (flt or IncidentFilter()).checked()
-    from hotspots.tasks.cctv import _refuse_ae
-
-    _refuse_ae(base.sources)
-    whole = IncidentFilter(None, None, base.categories, base.sources, base.forces)
-    loaded = set(selection_months(store, IncidentFilter(None, None, (), base.sources, base.forces)))
+    base = sel.for_analysis("Camera siting")
+    area = base.area
+    whole = base.with_period(None, None)
+    loaded = set(selection_months(store, replace(whole, categories=())))
     periods = []
     for j in range(len(dep)):
-        after = _months_between(dep.at[j, "from"], dep.at[j, "to"])
-        before = [_shift(after[0], -k) for k in range(len(after), 0, -1)]
+        after = months_between(dep.at[j, "from"], dep.at[j, "to"])
+        before = [shift_month(after[0], -k) for k in range(len(after), 0, -1)]
         lacking = [m for m in before + after if m not in loaded]
         if lacking:
             raise SettingError(f"Site '{dep.at[j, 'site']}' needs data for {before[0]} to {after[-1]} "
@@ -300,8 +130,8 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
                                f"{', '.join(lacking)}.",
                                "Load those months (python -m hotspots ingest police), or check the dates.")
         periods.append((before, after))
-    inc = select_incidents(store, whole, area, columns=("easting", "northing", "category", "month", "force"))
-    from hotspots.outputs.files import is_synthetic
+    inc = select_incidents(store, whole, columns=("easting", "northing", "category", "month", "force"),
+                           purpose="Evaluating a camera deployment")
 
     value = harm_of(inc["category"].to_numpy(), weights) if weights is not None else np.ones(len(inc))
     xy = inc[["easting", "northing"]].to_numpy(dtype=float) if len(inc) else np.empty((0, 2))
@@ -377,27 +207,3 @@ def evaluate_deployment(store, deployment: pd.DataFrame, flt=None, area=None, co
     return DeploymentEvaluation(table, summary)
 
 
-def evaluation_csv(ev: DeploymentEvaluation) -> bytes:
-    """The comparison as CSV, safe to open in a spreadsheet, labelled when the data is synthetic."""
-    from hotspots.outputs.files import SYNTHETIC_NOTE, safe_csv
-
-    t = ev.table.copy()
-    if ev.summary.get("synthetic"):
-        t.insert(0, "data_note", SYNTHETIC_NOTE)
-    return safe_csv(t)
-
-
-def wdq_text(ev: DeploymentEvaluation) -> str:
-    """The evaluation as plain text for the terminal."""
-    s = ev.summary
-    lines = [("SYNTHETIC sample data. " if s["synthetic"] else "")
-             + f"Did it work? {s['n_sites']} sites; target: within {s['radius_m']:g} m; buffer: the next "
-               f"{s['buffer_m']:g} m; control: {s['control']}. Values: {s['unit']}."]
-    for r in ev.table.to_dict(orient="records"):
-        w = "n/a" if r["wdq"] is None or (isinstance(r["wdq"], float) and math.isnan(r["wdq"])) else f"{r['wdq']:.2f}"
-        lines.append(f"{r['site']} ({r['from']} to {r['to']}, before {r['before_from']} to {r['before_to']}): "
-                     f"target {r['target_before']:,} -> {r['target_after']:,}, buffer {r['buffer_before']:,} -> "
-                     f"{r['buffer_after']:,}, control {r['control_before']:,} -> {r['control_after']:,}; "
-                     f"WDQ {w}. {r['interpretation']}")
-    lines.append(s["note"])
-    return "\n".join(lines)

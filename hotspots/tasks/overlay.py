@@ -70,28 +70,26 @@ its A&E assaults).
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
-from geo.boundaries import Area
-from geo.constants import AE_CATEGORY, H3_DEFAULT_RES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
+from geo.constants import H3_DEFAULT_RES, SOURCE_AE, SOURCE_POLICE, SOURCE_RMS, SYNTHETIC_MARK
+from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
-from geo.grid import cell_to_parent, cells_to_latlng, cells_to_polygons, cells_to_str, check_resolution
+from geo.grid import cell_to_parent, cells_to_latlng, cells_to_str
+from geo.query import Selection, select_ae, select_incidents
 from geo.store import Store
-from hotspots.defaults import AE_SUPPRESS_MAX
-from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
-from hotspots.tasks.query import IncidentFilter, select_incidents
+from hotspots.defaults import AE_SUPPRESS_MAX, SPECS
 from hotspots.methods.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
 from hotspots.methods.temporal import DAYS, day_hour_grid
+from geo.schema import is_synthetic
 
 __all__ = ["CLASSES", "CLASS_COLOURS", "HIGH_SHARE", "POLICE_VIOLENCE", "WEAPON_CLASSES", "OverlayCounts",
-           "PublishedOverlay", "add_overlay_parser", "compute_overlay", "high_cut", "overlay", "overlay_cli",
-           "write_overlay"]
+           "PublishedOverlay", "compute_overlay", "high_cut", "overlay"]
 
 #: police.uk types counted as police violence (module docstring: why not Robbery).
 POLICE_VIOLENCE: tuple[str, ...] = ("Violence and sexual offences",)
@@ -155,7 +153,6 @@ class OverlayCounts:
         cell -> list of (police.uk location text, distance in m from the cell centre), for the
         cells that may be ranked (excess > 0 and more than ``threshold`` A&E assaults).
     """
-
     res: int
     cells: pd.DataFrame
     police_cut: float
@@ -174,22 +171,18 @@ def _cells_of(h3_11, res: int) -> np.ndarray:
     return cells_to_str(cell_to_parent(np.asarray(h3_11, dtype=np.uint64), res))
 
 
-def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str | None = None,
-                    res: int = H3_DEFAULT_RES, area: Area | None = None, police_forces: tuple[str, ...] = (),
+def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RES,
                     exclude_synthetic_ae: bool = False, threshold: int = AE_SUPPRESS_MAX,
                     top: int = RANKED_MAX) -> OverlayCounts:
     """Police violence and A&E assaults per cell, classes, excess, weapon mix, hours. True counts.
 
     Parameters
     ----------
-    date_from, date_to : str, optional
-        First and last month (``YYYY-MM``), inclusive.
+    sel : geo.query.Selection
+        The period and the study area (both sources keep incidents inside it); its forces are the police
+        forces to include (empty: all). Its crime types and sources are the overlay's own.
     res : int
         H3 resolution (7-11; default 9, ~0.1 km2 cells).
-    area : Area, optional
-        Keep incidents inside it (both sources).
-    police_forces : tuple of str
-        Police forces to include (empty: all).
     exclude_synthetic_ae : bool
         Leave out A&E records marked synthetic (when real data is shown).
     threshold : int
@@ -203,18 +196,16 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
     SettingError
         Bad months or resolution; no A&E assaults loaded at all (with how to load them).
     """
-    res = check_resolution(res)
-    pflt = IncidentFilter(date_from, date_to, POLICE_VIOLENCE, (SOURCE_POLICE,), tuple(police_forces)).checked()
-    aflt = IncidentFilter(date_from, date_to, (AE_CATEGORY,), (SOURCE_AE,)).checked()
-    n_ae = store.con.execute("SELECT count(*) FROM incidents WHERE source = ?", [SOURCE_AE]).fetchall()[0][0]
-    if not n_ae:
+    res = SPECS["res"].check(res, "overlay")
+    pflt = replace(sel, categories=POLICE_VIOLENCE, sources=(SOURCE_POLICE,)).checked()
+    if not store.source_count(SOURCE_AE):
         raise SettingError(
             "No A&E assault data is loaded, so there is nothing to compare police violence with.",
             "Load the emergency departments' ISTV files: `python -m hotspots ingest ae FILES` (or the Data "
             "page's A&E tab); the synthetic sample's are in sample_data/ae/.")
-    police = select_incidents(store, pflt, area, columns=("h3_11", "force"))
-    ae = select_incidents(store, aflt, area, columns=("h3_11", "subcategory", "occurred_at", "occurred_until",
-                                                      "time_precision", "force", "month"))
+    police = select_incidents(store, pflt, columns=("h3_11", "force"))
+    ae = select_ae(store, replace(pflt, forces=()), columns=("h3_11", "subcategory", "occurred_at", "occurred_until",
+                                                             "time_precision", "force", "month"))
     if exclude_synthetic_ae and len(ae):
         ae = ae.loc[~ae["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False)].reset_index(drop=True)
     p = pd.Series(_cells_of(police["h3_11"], res)).value_counts() if len(police) else pd.Series(dtype=np.int64)
@@ -247,10 +238,9 @@ def compute_overlay(store: Store, *, date_from: str | None = None, date_to: str 
     weapons = pd.DataFrame({"weapon": order, "assaults": [int(wcounts.get(w, 0)) for w in order]})
 
     rms_grid = None
-    rflt = IncidentFilter(date_from, date_to, POLICE_VIOLENCE, (SOURCE_RMS,), ()).checked()
-    n_rms = store.con.execute("SELECT count(*) FROM incidents WHERE source = ?", [SOURCE_RMS]).fetchall()[0][0]
-    if n_rms:
-        rms = select_incidents(store, rflt, area, columns=("occurred_at", "occurred_until", "time_precision"))
+    if store.source_count(SOURCE_RMS):
+        rflt = replace(pflt, sources=(SOURCE_RMS,), forces=())
+        rms = select_incidents(store, rflt, columns=("occurred_at", "occurred_until", "time_precision"))
         if len(rms):
             rms_grid = day_hour_grid(rms)
 
@@ -278,17 +268,11 @@ def _ranked(cells: pd.DataFrame) -> pd.DataFrame:
     return r.sort_values(["excess", "cell"], ascending=[False, True], ignore_index=True)
 
 
-def _nearest_streets(store: Store, pflt: IncidentFilter, cells: list[str]) -> dict:
+def _nearest_streets(store: Store, pflt: Selection, cells: list[str]) -> dict:
     """The nearest distinct police.uk locations (any crime type, same period) to each cell's centre."""
-    from scipy.spatial import cKDTree
-
-    from geo.crs import lonlat_to_bng
-
-    flt = IncidentFilter(pflt.date_from, pflt.date_to, (), (SOURCE_POLICE,), pflt.forces)
-    where, params = flt.where()
-    pts = store.con.execute(
-        f"SELECT location, round(easting) AS e, round(northing) AS n FROM incidents WHERE {where} "
-        "AND location IS NOT NULL AND location <> '' GROUP BY ALL", params).df()
+    pts = store.location_points(date_from=pflt.date_from, date_to=pflt.date_to, sources=(SOURCE_POLICE,),
+                                forces=pflt.forces)
+    pts = pts.loc[pts["location"].astype(str) != ""].reset_index(drop=True)
     if pts.empty:
         return {c: [] for c in cells}
     tree = cKDTree(pts[["e", "n"]].to_numpy(dtype=float))
@@ -348,7 +332,6 @@ class PublishedOverlay:
     cuts : dict
         ``police_high``, ``ae_high``: the high cuts (counts in the period; None when nothing is high).
     """
-
     res: int
     cells: pd.DataFrame
     ranked: pd.DataFrame
@@ -488,130 +471,11 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
         months=counts.months, synthetic=counts.synthetic, threshold=t, notes=notes, unseen=unseen)
 
 
-def overlay(store: Store, *, date_from: str | None = None, date_to: str | None = None, res: int = H3_DEFAULT_RES,
-            area: Area | None = None, police_forces: tuple[str, ...] = (), exclude_synthetic_ae: bool = False,
-            threshold: int = AE_SUPPRESS_MAX) -> PublishedOverlay:
+def overlay(store: Store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RES,
+            exclude_synthetic_ae: bool = False, threshold: int = AE_SUPPRESS_MAX) -> PublishedOverlay:
     """The police x A&E overlay, ready to publish (every A&E count suppressed). See :func:`compute_overlay`."""
-    return publish(compute_overlay(store, date_from=date_from, date_to=date_to, res=res, area=area,
-                                   police_forces=police_forces, exclude_synthetic_ae=exclude_synthetic_ae,
+    return publish(compute_overlay(store, sel, res=res, exclude_synthetic_ae=exclude_synthetic_ae,
                                    threshold=threshold))
 
 
-# ------------------------------------------------------------------------------ files
 
-
-def overlay_csv(pub: PublishedOverlay) -> bytes:
-    """The cells as CSV (formulas neutralised; labelled when synthetic)."""
-    t = pub.cells.drop(columns=["ae_assaults_suppressed"])
-    t["excess"] = pd.to_numeric(t["excess"], errors="coerce")  # a number column (hidden: empty), not text
-    if pub.synthetic:
-        t.insert(0, "data_note", SYNTHETIC_NOTE)
-    return safe_csv(t)
-
-
-def _json_value(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else float(v)
-    return v
-
-
-def overlay_geojson(pub: PublishedOverlay) -> bytes:
-    """The cells as GeoJSON polygons (WGS84) with the published values as properties."""
-    t = pub.cells.drop(columns=["ae_assaults_suppressed"])
-    polys = cells_to_polygons(t["cell"]) if len(t) else []
-    feats = []
-    for row, poly in zip(t.to_dict(orient="records"), polys):
-        props = {k: _json_value(v) for k, v in row.items()}
-        if pub.synthetic:
-            props = {"data_note": SYNTHETIC_NOTE, **props}
-        ring = [[round(x, 6), round(y, 6)] for x, y in poly.exterior.coords]
-        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props})
-    return json.dumps({"type": "FeatureCollection", "features": feats}, allow_nan=False).encode("utf-8")
-
-
-#: Output endings of the overlay and their writers (``.json`` is taken as GeoJSON).
-_OVERLAY_WRITERS = {".csv": overlay_csv, ".geojson": overlay_geojson, ".json": overlay_geojson}
-
-
-def write_overlay(pub: PublishedOverlay, path: str | Path) -> Path:
-    """Save the published cells as ``.csv`` or ``.geojson``."""
-    from hotspots.outputs.files import write_by_suffix
-
-    return write_by_suffix(pub, path, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")
-
-
-# ------------------------------------------------------------------------------ CLI
-
-
-def add_overlay_parser(subparsers):
-    """Add the ``overlay`` subcommand to the CLI (arguments: see :func:`overlay_cli`)."""
-    p = subparsers.add_parser("overlay",
-                              help="police violence x A&E assaults per hexagon (A&E small counts suppressed)",
-                              description="Police violence (police.uk 'Violence and sexual offences') against A&E "
-                                          "assaults per H3 cell, with bivariate classes. A&E counts 1 to 7 are "
-                                          "never written as numbers.")
-    p.add_argument("--res", type=int, default=H3_DEFAULT_RES, help="H3 resolution 7-11 (default 9, ~0.1 km2 cells)")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
-    p.add_argument("--area", metavar="FILE", help="area boundary: incidents inside it only")
-    p.add_argument("--district", metavar="NAME", help="a district stored in the store (Data page; instead of --area)")
-    p.add_argument("--out", required=True, metavar="FILE", help="write the cells: .csv or .geojson")
-    p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
-    p.add_argument("--json", action="store_true", help="print a JSON summary")
-    return p
-
-
-def overlay_cli(args) -> int:
-    """``python -m hotspots overlay``: write the cells file and print a summary.
-
-    Arguments (``args`` from :func:`add_overlay_parser`)
-    ---------------------------------------------------
-    --res N, --from YYYY-MM, --to YYYY-MM, --area FILE or --district NAME, --db FILE
-        As ``detect``.
-    --out FILE.csv|FILE.geojson
-        One row per cell with police violence or A&E assaults: ``cell, police_violence,
-        ae_assaults, class, expected_ae, excess`` (A&E counts 1 to 7 as "1 to 7").
-    --json
-        Print ``res, months, cells, classes, totals, cells_ae_suppressed, high_cuts,
-        suppression, synthetic, out``.
-
-    Returns
-    -------
-    int
-        0. Problems raise ``HotspotsError`` (the CLI prints the sentence, exit 2).
-    """
-    from hotspots.tasks.query import study_area
-
-    from hotspots.outputs.files import check_suffix
-
-    check_suffix(args.out, _OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")  # before any work
-    with Store(args.db, read_only=True) as store:
-        area = study_area(store, args.district, args.area)
-        pub = overlay(store, date_from=args.date_from, date_to=args.date_to, res=args.res, area=area)
-    out = write_overlay(pub, args.out)
-    summary = pub.summary() | {"out": str(out)}
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-        return 0
-    months = f"{pub.months[0]} to {pub.months[-1]}" if pub.months else "no months with A&E assaults"
-    print(f"Police violence x A&E assaults, H3 res {pub.res}, {months}"
-          + (f" ({SYNTHETIC_NOTE})" if pub.synthetic else ""))
-    ae_total = pub.totals["ae_assaults"]
-    print(f"Police violence: {pub.totals['police_violence']:,} crimes; A&E assaults: "
-          + (f"{ae_total:,}" if isinstance(ae_total, int) else ae_total))
-    for k in CLASSES:
-        print(f"  {pub.class_counts[k]:>7,} hexagons  {k}")
-    print(pub.notes[0])
-    if len(pub.ranked):
-        print("Most A&E assaults unknown to police (excess over what police violence predicts):")
-        top = pub.ranked[["rank", "cell", "ae_assaults", "police_violence", "excess", "near"]].head(10).copy()
-        top["excess"] = [("hidden" if v is None or v != v else f"{v:.1f}") for v in top["excess"]]
-        print(top.to_string(index=False))
-    if len(pub.unseen):
-        print(f"A&E assaults ({pub.hidden_label} or a hidden larger count) where police recorded no violence, "
-              f"in order of the nearest location's name ({len(pub.unseen):,} hexagons):")
-        print(pub.unseen.head(10).to_string(index=False))
-    print(f"Wrote {len(pub.cells):,} hexagons to {out}")
-    return 0

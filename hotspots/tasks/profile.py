@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geo.boundaries import Area
-from geo.grid import check_resolution, str_to_cells
+from geo.grid import str_to_cells
+from geo.query import Selection, select_incidents, selection_months
 from geo.store import Store
+from hotspots.defaults import SPECS
 from hotspots.methods.harm import harm_of
-from hotspots.tasks.query import IncidentFilter, select_incidents, selection_months
 
 __all__ = ["CellProfile", "cell_profile"]
 
@@ -34,21 +34,21 @@ class CellProfile:
         return int(len(self.incidents))
 
 
-def cell_profile(store: Store, flt: IncidentFilter, cell: str, res: int, area: Area | None = None,
-                 weights: dict[str, float] | None = None, top_n: int = 10) -> CellProfile:
-    """The incidents in one H3 cell under a filter, and their summaries.
+def cell_profile(store: Store, sel: Selection, cell: str, res: int, weights: dict[str, float] | None = None,
+                 top_n: int = 10) -> CellProfile:
+    """The incidents in one H3 cell under a selection, and their summaries.
 
     The cell's incidents are those whose stored res-11 cell has it as parent (the
     same rule as every count on the map, so the numbers agree).
     """
-    res = check_resolution(res)
+    res = SPECS["res"].check(res, "cell_profile")
     target = int(str_to_cells([cell])[0])
-    inc = select_incidents(store, flt, area, columns=PROFILE_COLUMNS, within_cell=(target, res))
+    inc = select_incidents(store, sel, columns=PROFILE_COLUMNS, within_cell=(target, res))
     inc = inc.assign(harm=harm_of(inc["category"].to_numpy(), weights))
     by_type = (inc.groupby("category").agg(count=("harm", "size"), harm=("harm", "sum"))
                .sort_values(["count", "harm"], ascending=False).reset_index())
     # the trend's axis: every month of the selection (a quiet month in this cell is a 0)
-    months = pd.Series(selection_months(store, flt), name="month")
+    months = pd.Series(selection_months(store, sel), name="month")
     by_month = (inc.groupby("month").size().rename("count").reindex(months, fill_value=0).reset_index())
     top = (inc["location"].fillna("(no location text)").value_counts().head(top_n)
            .rename_axis("location").reset_index(name="count"))

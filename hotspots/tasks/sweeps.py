@@ -60,23 +60,31 @@ Real and synthetic data
 
 from __future__ import annotations
 
-import itertools
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from geo.constants import AE_CATEGORY, SOURCE_AE, SOURCE_POLICE
+from geo.constants import AE_CATEGORY, SOURCE_AE, SOURCE_POLICE, SYNTHETIC_MARK
 from geo.errors import SettingError
+from geo.grid import cell_to_parent, cells_area_km2, cells_to_bng_polygon, cells_to_str
+from geo.query import Selection, select_ae, select_incidents
 from hotspots import defaults
-from hotspots.outputs.files import SYNTHETIC_NOTE, is_synthetic, safe_csv
+from hotspots.methods.cells import analysis_window
+from hotspots.methods.cellsets import cell_components, choose_prefix
+from hotspots.methods.metrics import rank_cells
+from hotspots.methods.places import street_name, top_values
+from hotspots.methods.routing import nearest_neighbour_order, path_length, visiting_order
+from geo.schema import is_synthetic
+from geo.boundaries import read_green
 
-__all__ = ["AE_KEY", "AE_RANK_NOTE", "SweepPlan", "add_sweeps_parser", "green_share", "nearest_neighbour_order",
-           "parse_weights", "path_length", "plan_sweeps", "sweep_action_table", "sweep_pdf", "sweeps_cli", "two_opt",
-           "visiting_order", "weapon_scores", "write_sweeps"]
+__all__ = ["AE_KEY", "AE_RANK_NOTE", "SWEEP_SELECTION", "SweepPlan", "green_share", "incident_weights",
+           "parse_weights", "plan_sweeps", "weapon_scores"]
+
+#: The default selection of a sweep plan: police.uk street crime and A&E assaults, everywhere, all months.
+SWEEP_SELECTION = Selection(sources=(SOURCE_POLICE, SOURCE_AE))
 
 #: The weight key of A&E knife/sharp assaults.
 AE_KEY = "A&E knife/sharp"
@@ -174,8 +182,6 @@ def weapon_scores(inc: pd.DataFrame, res: int = defaults.SWEEP_RES, weights: dic
         weight key, ``flagged`` (records with a weapon flag adding to the score),
         sorted by score, incidents (descending), cell.
     """
-    from geo.grid import cell_to_parent, cells_to_str
-
     weights = parse_weights(weights)
     w, key = incident_weights(inc, weights, flag_extra)
     keep = w > 0
@@ -197,144 +203,7 @@ def weapon_scores(inc: pd.DataFrame, res: int = defaults.SWEEP_RES, weights: dic
 # ------------------------------------------------------------------------------ tour
 
 
-def path_length(order, x, y) -> float:
-    """Length (m) of the open walk visiting points in ``order``."""
-    o = np.asarray(order, dtype=np.intp)
-    if o.size < 2:
-        return 0.0
-    return float(np.hypot(np.diff(np.asarray(x, float)[o]), np.diff(np.asarray(y, float)[o])).sum())
-
-
-def nearest_neighbour_order(x, y, start: int = 0) -> np.ndarray:
-    """The walk that always goes to the nearest unvisited point (ties: lowest index).
-
-    >>> nearest_neighbour_order([0, 10, 1, 11], [0, 0, 0, 0]).tolist()
-    [0, 2, 1, 3]
-    """
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    n = x.size
-    if n == 0:
-        return np.empty(0, dtype=np.intp)
-    seen = np.zeros(n, dtype=bool)
-    order = [int(start)]
-    seen[start] = True
-    for _ in range(n - 1):
-        c = order[-1]
-        d = np.hypot(x - x[c], y - y[c])
-        d[seen] = np.inf
-        nxt = int(np.argmin(d))
-        order.append(nxt)
-        seen[nxt] = True
-    return np.asarray(order, dtype=np.intp)
-
-
-def _distances(x, y) -> np.ndarray:
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    return np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-
-
-def two_opt(order, x, y, dist=None) -> np.ndarray:
-    """Improve an open walk (first point fixed) by reversing stretches while that shortens it."""
-    o = list(np.asarray(order, dtype=np.intp))
-    d = _distances(x, y) if dist is None else dist
-    n = len(o)
-    improved = True
-    while improved:
-        improved = False
-        for i in range(1, n - 1):
-            for j in range(i + 1, n):
-                nxt = o[j + 1] if j + 1 < n else None
-                before = d[o[i - 1], o[i]] + (d[o[j], nxt] if nxt is not None else 0.0)
-                after = d[o[i - 1], o[j]] + (d[o[i], nxt] if nxt is not None else 0.0)
-                if after < before - 1e-9:
-                    o[i:j + 1] = o[i:j + 1][::-1]
-                    improved = True
-    return np.asarray(o, dtype=np.intp)
-
-
-def or_opt(order, x, y, dist=None) -> np.ndarray:
-    """Improve an open walk (first point fixed) by moving stretches of 1-3 points elsewhere
-    (either way round) while that shortens it (Or 1976)."""
-    o = list(np.asarray(order, dtype=np.intp))
-    d = _distances(x, y) if dist is None else dist
-    n = len(o)
-    improved = True
-    while improved:
-        improved = False
-        for seg in (1, 2, 3):
-            i = 1
-            while i + seg <= n:
-                part = o[i:i + seg]
-                prev, nxt = o[i - 1], (o[i + seg] if i + seg < n else None)
-                gain = d[prev, part[0]] + (d[part[-1], nxt] - d[prev, nxt] if nxt is not None else 0.0)
-                rest = o[:i] + o[i + seg:]
-                best, where = 1e-9, None
-                for k in range(1, len(rest) + 1):   # insert between rest[k-1] and rest[k]
-                    if k == i:
-                        continue
-                    a, b = rest[k - 1], (rest[k] if k < len(rest) else None)
-                    for rev in (False, True):
-                        p0, p1 = (part[-1], part[0]) if rev else (part[0], part[-1])
-                        cost = d[a, p0] + (d[p1, b] - d[a, b] if b is not None else 0.0)
-                        if gain - cost > best:
-                            best, where = gain - cost, (k, rev)
-                if where is not None:
-                    k, rev = where
-                    o = rest[:k] + (part[::-1] if rev else part) + rest[k:]
-                    improved = True
-                i += 1
-    return np.asarray(o, dtype=np.intp)
-
-
-def visiting_order(x, y, start: int = 0) -> tuple[np.ndarray, float]:
-    """A short open walk over points from ``start``: nearest neighbour, then 2-opt and Or-opt
-    moves until neither shortens it.
-
-    Returns
-    -------
-    order : numpy.ndarray of int
-    length_m : float
-
-    Examples
-    --------
-    >>> order, length = visiting_order([0, 100, 0, 100], [0, 0, 100, 100])
-    >>> order.tolist(), length
-    ([0, 1, 3, 2], 300.0)
-    """
-    nn = nearest_neighbour_order(x, y, start)
-    d = _distances(x, y)
-    o = two_opt(nn, x, y, d)
-    while True:
-        length = path_length(o, x, y)
-        o = two_opt(or_opt(o, x, y, d), x, y, d)
-        if path_length(o, x, y) >= length - 1e-9:
-            break
-    return o, path_length(o, x, y)
-
-
-def brute_force_order(x, y, start: int = 0) -> tuple[np.ndarray, float]:
-    """The shortest open walk from ``start`` by trying every order (small instances only)."""
-    n = len(x)
-    if n > 9:
-        raise SettingError("Trying every order is only for 9 points or fewer.", "Use visiting_order.")
-    rest = [i for i in range(n) if i != start]
-    best, best_len = None, np.inf
-    for perm in itertools.permutations(rest):
-        o = (start, *perm)
-        length = path_length(o, x, y)
-        if length < best_len - 1e-9:
-            best, best_len = o, length
-    return np.asarray(best, dtype=np.intp), float(best_len)
-
-
 # ----------------------------------------------------------------------------- green
-
-
-def read_green(path):
-    """A green-space or vegetation layer (any polygon file) as one geometry in BNG metres."""
-    from geo.boundaries import read_area
-
-    return read_area(path, name="green space").geometry
 
 
 def green_share(geom_bng, green_bng) -> float:
@@ -367,8 +236,6 @@ def _real_or_sample(inc: pd.DataFrame, police_forces=None, exclude_synthetic_ae:
     >>> len(_real_or_sample(inc.iloc[[1, 3]]))          # the sample alone stays
     2
     """
-    from geo.constants import SYNTHETIC_MARK
-
     if inc.empty or "force" not in inc:
         return inc
     is_ae = (inc["source"].astype(str) == SOURCE_AE).to_numpy()
@@ -406,7 +273,6 @@ class SweepPlan:
         Area positions (0-based rows of ``areas``) in visiting order.
     summary : dict
     """
-
     areas: pd.DataFrame
     geometry: list
     cells: pd.DataFrame
@@ -416,9 +282,8 @@ class SweepPlan:
     green_geometry: object = None
 
 
-def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, SOURCE_AE), area=None,
-                res: int = defaults.SWEEP_RES, weights=None, n_areas: int | None = None,
-                budget_pct: float | None = None, green=None,
+def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.SWEEP_RES, weights=None,
+                n_areas: int | None = None, budget_pct: float | None = None, green=None,
                 flag_extra: float = defaults.SWEEP_WEAPON_FLAG_EXTRA, police_forces=None,
                 exclude_synthetic_ae: bool | None = None, progress=None) -> SweepPlan:
     """Rank knife-sweep areas (module docstring for the method).
@@ -426,13 +291,10 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     Parameters
     ----------
     store : geo.store.Store
-    date_from, date_to : str, optional
-        The period (``YYYY-MM``).
-    sources : tuple of str
-        Sources to read (default police.uk and A&E; add ``rms`` for force records with
-        a weapon flag, but not together with police.uk: the same crimes twice).
-    area : geo.boundaries.Area, optional
-        The study area.
+    sel : geo.query.Selection
+        The period, the sources (default police.uk and A&E; add ``rms`` for force records with a weapon flag,
+        but not together with police.uk: the same crimes twice) and the study area. The crime types are the
+        weights' (``weights``); A&E knife/sharp assaults are read through ``geo.query.select_ae``.
     res : int
         H3 resolution (default 10, ~0.015 km²).
     weights : dict or str, optional
@@ -454,22 +316,25 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     -------
     SweepPlan
     """
-    from geo.grid import check_resolution
-    from hotspots.tasks.evaluate import rank_cells
-    from hotspots.tasks.patrol import _street, _top, cell_components, cells_to_bng_polygon, choose_prefix
-    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
-
     step = progress or (lambda f, m: None)
-    res = check_resolution(res)
+    res = defaults.SPECS["res"].check(res, "plan_sweeps")
+    n_areas = defaults.SPECS["sweep_areas"].check(n_areas, "plan_sweeps") if n_areas is not None else None
+    budget_pct = defaults.SPECS["budget_pct"].check(budget_pct, "plan_sweeps")
+    flag_extra = defaults.SPECS["flag_extra"].check(flag_extra, "plan_sweeps")
     w = parse_weights(weights)
-    cats = tuple(k for k in w if k != AE_KEY) + ((AE_CATEGORY,) if w.get(AE_KEY, 0) > 0 else ())
-    flt = IncidentFilter(date_from, date_to, cats, tuple(sources)).checked()
+    sel = replace(sel, categories=tuple(k for k in w if k != AE_KEY)).checked()
+    area = sel.area
     if budget_pct is None and n_areas is None:
         n_areas = defaults.SWEEP_AREAS
     step(0.05, "Selecting incidents")
     cols = ("easting", "northing", "h3_11", "category", "subcategory", "month", "location", "source", "weapon",
             "force")
-    inc = _real_or_sample(select_incidents(store, flt, area, columns=cols), police_forces, exclude_synthetic_ae)
+    parts = [select_incidents(store, sel.without_ae(), columns=cols, purpose="Knife sweeps")] \
+        if sel.without_ae().sources else []
+    if sel.has_ae and w.get(AE_KEY, 0) > 0:  # A&E: its counts are never published here, only a rank
+        parts.append(select_ae(store, replace(sel, forces=()), columns=cols))  # A&E 'forces' are sites
+    inc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(cols))
+    inc = _real_or_sample(inc, police_forces, exclude_synthetic_ae)
     wt, key = incident_weights(inc, w, flag_extra) if len(inc) else (np.zeros(0), np.zeros(0, dtype=object))
     if not (wt > 0).any():
         raise SettingError("No weapon-violence incidents match the selection (period, sources, area).",
@@ -480,12 +345,11 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     step(0.3, "Scoring hexagons")
     table = weapon_scores(inc, res, w, flag_extra)
     window = analysis_window(inc, res, area)
-    from hotspots.methods.forecast import cell_areas_km2
 
-    win_area = cell_areas_km2(np.asarray(window, dtype=object))
+    win_area = cells_area_km2(np.asarray(window, dtype=object))
     study_km2 = float(win_area.sum())
     order = rank_cells(table["score"].to_numpy(), table["incidents"].to_numpy(), table["cell"].to_numpy())
-    t_area = cell_areas_km2(table["cell"].to_numpy(dtype=object))
+    t_area = cells_area_km2(table["cell"].to_numpy(dtype=object))
     # the budget is a share of the whole study area, not of the scored cells
     if budget_pct is not None:
         k = choose_prefix(order, table["cell"].to_numpy(), t_area, budget_pct=budget_pct, total_km2=study_km2)
@@ -506,11 +370,8 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
     step(0.6, "Merging hexagons into areas")
     green_geom = None
     if green is not None:
-        green_geom = read_green(green) if isinstance(green, (str, Path)) else green
-        import shapely
-
+        green_geom = read_green(green) if isinstance(green, (str, os.PathLike)) else green
         shapely.prepare(green_geom)
-    from geo.grid import cell_to_parent, cells_to_str
 
     inc_cell = cells_to_str(cell_to_parent(scored["h3_11"].to_numpy(dtype=np.uint64), res))
     inc_area = pd.Series(inc_cell).map(dict(zip(chosen["cell"], chosen["area"]))).to_numpy()
@@ -521,7 +382,7 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
         geom = cells_to_bng_polygon(sub["cell"])
         geoms.append(geom)
         c = geom.centroid
-        streets = _top([_street(x) for x in scored.loc[inc_area == r, "location"].dropna()],
+        streets = top_values([street_name(x) for x in scored.loc[inc_area == r, "location"].dropna()],
                        defaults.PATROL_TOP_LOCATIONS)
         row = {"rank": r, "name": f"Sweep {r}" + (f": {streets[0][0]}" if streets else ""), "cells": int(len(sub)),
                "area_km2": float(sub["area_km2"].sum()), "perimeter_m": float(geom.length)}
@@ -548,7 +409,7 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
         # A&E attendances are not counted here (a total would let them be worked out)
         "areas": int(len(areas)), "cells": int(k), "res": res,
         "incidents_scored": int(((wt > 0) & (key != AE_KEY)).sum()),
-        "weights": w, "weapon_flag_extra": float(flag_extra), "sources": list(flt.sources),
+        "weights": w, "weapon_flag_extra": float(flag_extra), "sources": list(sel.sources),
         "months": sorted(scored["month"].unique().tolist()), "ae_included": ae_in,
         "area_km2": float(chosen["area_km2"].sum()), "study_area_km2": study_km2,
         "area_pct": 100.0 * float(chosen["area_km2"].sum()) / study_km2,
@@ -566,189 +427,6 @@ def plan_sweeps(store, date_from=None, date_to=None, *, sources=(SOURCE_POLICE, 
 # ---------------------------------------------------------------------------- exports
 
 
-def sweep_table(plan: SweepPlan) -> pd.DataFrame:
-    """The areas in visiting order, with people's column names and units."""
-    t = plan.areas.iloc[plan.order].drop(columns=["centroid_x_m", "centroid_y_m"]).copy()
-    t["area_km2"] = (t["area_km2"] * 1e6).round(0)   # sweeps are small: square metres
-    t["perimeter_m"] = t["perimeter_m"].round(0)
-    if "green_pct" in t:
-        t["green_pct"] = t["green_pct"].round(1)
-    names = {"visit": "Visit", "rank": "Rank", "name": "Sweep area", "cells": "Hexagons", "area_km2": "Area (m²)",
-             "perimeter_m": "Walk round it (m)", "score": "Score",
-             "green_pct": "Green (%)", "top_streets": "Streets", "weapon_flagged": "Weapon flagged"}
-    cols = ["visit"] + [c for c in t.columns if c != "visit"]
-    return t[cols].rename(columns=names)
-
-
-def sweep_action_table(plan: SweepPlan, rows: int | None = None, name_len: int = 40) -> pd.DataFrame:
-    """The first ``rows`` areas in visiting order for a briefing: visit, area, score (only
-    without A&E data; with it the areas are ranked silently) and the walk round each.
-
-    Examples
-    --------
-    The briefing's actions section can show ``sweep_action_table(plan, 8)`` and
-    ``plan.summary["score_note"]`` as they are: neither holds an A&E number.
-    """
-    t = plan.areas.iloc[plan.order]
-    if rows is not None:
-        t = t.head(rows)
-    names = [str(n) if len(str(n)) <= name_len else str(n)[:name_len - 1] + "…" for n in t["name"]]
-    out = pd.DataFrame({"Visit": t["visit"].astype(np.int64).to_numpy(), "Area": names})
-    if "score" in t:
-        out["Score"] = t["score"].astype(float).round(1).to_numpy()
-    out["Walk round it (m)"] = t["perimeter_m"].astype(float).round(0).to_numpy()
-    return out
-
-
-def sweep_csv(plan: SweepPlan) -> bytes:
-    t = plan.areas.iloc[plan.order].drop(columns=["centroid_x_m", "centroid_y_m"]).copy()
-    if plan.summary.get("synthetic"):
-        t.insert(0, "data_note", SYNTHETIC_NOTE)
-    return safe_csv(t)
-
-
-def sweep_geojson(plan: SweepPlan) -> bytes:
-    from hotspots.tasks.patrol import areas_geojson
-
-    return areas_geojson(plan.areas.drop(columns=["centroid_x_m", "centroid_y_m"]), plan.geometry,
-                         synthetic=plan.summary.get("synthetic", False), title="Knife-sweep areas")
-
-
-def sweep_kml(plan: SweepPlan) -> bytes:
-    from hotspots.tasks.patrol import areas_kml
-
-    return areas_kml(plan.areas.drop(columns=["centroid_x_m", "centroid_y_m"]), plan.geometry,
-                     synthetic=plan.summary.get("synthetic", False), title="Knife-sweep areas")
-
-
-def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) -> bytes:
-    """Areas numbered in visiting order, the walk between them, green space and a legend."""
-    import shapely
-
-    from hotspots.tasks.patrol import area_colour
-    from hotspots.outputs.staticmap import StaticMap
-
-    s = plan.summary
-    m = StaticMap(title="Knife-sweep areas, numbered in visiting order", synthetic=s.get("synthetic"),
-                  note=f"{s['study_area']}; {s['months'][0]} to {s['months'][-1]}; walk {s['walk_m']:,.0f} m "
-                       "between area centres (straight lines)")
-    items = []
-    if plan.study_geometry is not None:
-        m.boundaries([plan.study_geometry])
-    if plan.green_geometry is not None:
-        box = shapely.box(*shapely.total_bounds(np.asarray(plan.geometry, dtype=object))).buffer(300)
-        g = shapely.intersection(plan.green_geometry, box)
-        if not g.is_empty:
-            m.polygons([g], ["#a1d99b"])
-            items.append(("#a1d99b", "Green space / vegetation"))
-    visit = plan.areas["visit"].to_numpy()
-    m.polygons(plan.geometry, [area_colour(r) for r in plan.areas["rank"]], labels=[str(v) for v in visit])
-    xs = plan.areas["centroid_x_m"].to_numpy()[plan.order]
-    ys = plan.areas["centroid_y_m"].to_numpy()[plan.order]
-    if len(xs) > 1:
-        m.route(xs, ys, colour="#000000")  # the suggested walk, with its direction
-    else:
-        m.points(xs, ys, colour="#000000", size=8)
-    items += [(area_colour(r), f"{v}. {re.sub(r'^Sweep [0-9]+: ', '', n)} (rank {r})") for r, v, n in
-              sorted(zip(plan.areas["rank"], visit, plan.areas["name"]), key=lambda t: t[1])][:12]
-    m.legend(items, title="Visit order (rank colour)")
-    return m.to_png(width_px=width_px, height_px=height_px, fit="data")
-
-
-def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
-    """The printable sweep sheet: map, areas in visiting order, what to search, safety."""
-    from hotspots.outputs.sheets import Sheet
-
-    s = plan.summary
-    doc = Sheet("Knife-sweep sheet", subtitle=f"{s['study_area']}: {s['areas']} areas, {s['area_km2']:.3f} km²; "
-                f"walk about {s['walk_m']:,.0f} m between them; {s['months'][0]} to {s['months'][-1]}",
-                synthetic=bool(s.get("synthetic")), large=large)
-    doc.heading("Where to search, in this order")
-    doc.image(sweep_map_png(plan), height_frac=0.62)
-    doc.text(s["score_note"] + ". Weights: " + ", ".join(f"{k} {v:g}" for k, v in s["weights"].items())
-             + (f"; a record flagged with a weapon adds {s['weapon_flag_extra']:g}." if s["weapon_flag_extra"]
-                else "."))
-    doc.page_break()
-    doc.heading("Areas in visiting order")
-    doc.table(sweep_table(plan).drop(columns=["Rank", "Hexagons"]))
-    doc.heading("How to sweep")
-    doc.bullets([
-        "Search where a knife can be hidden and picked up again: hedges, bushes, long grass, verges, "
-        "bins, drains, walls, gaps under fences and parked-car wheel arches on public land.",
-        "Walk each area in lines a few metres apart; areas with a high green share take longer.",
-        "Wear cut-resistant gloves and use a litter picker. Do not run your hand into anything you cannot see.",
-        "If you find a weapon: do not touch it with bare hands, photograph it where it lies, note the place, "
-        "and seize it as evidence as your force's procedure says.",
-        "Record each area as searched, with the time, even when nothing is found.",
-    ])
-    return doc.to_pdf()
-
-
-def write_sweeps(plan: SweepPlan, path) -> Path:
-    """Save the sweep plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    from hotspots.outputs.files import write_by_suffix
-
-    writers = {".pdf": sweep_pdf, ".geojson": sweep_geojson, ".kml": sweep_kml, ".csv": sweep_csv, ".json": sweep_geojson}
-    return write_by_suffix(plan, path, writers, example="sweeps.pdf")
-
-
 # -------------------------------------------------------------------------------- CLI
 
 
-def add_sweeps_parser(subparsers):
-    """Add the ``sweeps`` subcommand (arguments: see :func:`sweeps_cli`)."""
-    p = subparsers.add_parser("sweeps", help="knife-sweep areas: weapon-violence score, green share, a route",
-                              description="Rank small areas by a weapon-violence score and suggest a visiting "
-                                          "order for a weapon sweep.")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM", help="first month (default: all)")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM", help="last month (default: all)")
-    p.add_argument("--sources", default="police,ae", metavar='"police,ae"',
-                   help="sources (default police,ae; rms for force records with a weapon flag). With A&E "
-                        "knife/sharp assaults in the data the areas are ranked without a score or A&E numbers")
-    p.add_argument("--area", metavar="FILE", help="study area boundary file")
-    p.add_argument("--district", metavar="NAME", help="a district stored in the store")
-    p.add_argument("--weights", metavar='"Type=w,..."',
-                   help="score weights, e.g. \"Possession of weapons=3,Robbery=2,Violence and sexual offences=1,"
-                        "A&E knife/sharp=3\" (the defaults)")
-    p.add_argument("--weapon-flag-extra", type=float, default=defaults.SWEEP_WEAPON_FLAG_EXTRA,
-                   help=f"added when a record flags a weapon (default {defaults.SWEEP_WEAPON_FLAG_EXTRA:g})")
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--areas", type=int, dest="n_areas", metavar="N",
-                   help=f"number of sweep areas (default {defaults.SWEEP_AREAS})")
-    g.add_argument("--budget-pct", type=float, metavar="PCT", help="or at most this share of the study area")
-    p.add_argument("--green", metavar="FILE", help="green-space / vegetation polygons (e.g. an OSM extract, GeoJSON)")
-    p.add_argument("--res", type=int, default=defaults.SWEEP_RES, help="H3 resolution (default 10, ~0.015 km2)")
-    p.add_argument("--db", metavar="FILE", help="the store (default: $HOTSPOTS_DB, else data/hotspots.duckdb)")
-    p.add_argument("--out", metavar="FILE", help="write the plan: .pdf, .geojson, .kml or .csv")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    return p
-
-
-def sweeps_cli(args) -> int:
-    """``python -m hotspots sweeps``; ``--json`` prints ``summary`` and ``areas`` (visiting order)."""
-    from geo.store import Store
-    from hotspots.tasks.patrol import _jsonable, _split, read_study_area
-
-    with Store(args.db, read_only=True) as store:
-        area = read_study_area(args, store)
-        plan = plan_sweeps(store, args.date_from, args.date_to, sources=_split(args.sources), area=area,
-                           res=args.res, weights=args.weights, n_areas=args.n_areas, budget_pct=args.budget_pct,
-                           green=args.green, flag_extra=args.weapon_flag_extra)
-    if args.out:
-        plan.summary["out"] = str(write_sweeps(plan, args.out))
-    if args.json:
-        rows = plan.areas.iloc[plan.order].to_dict(orient="records")
-        print(json.dumps({"summary": plan.summary,
-                          "areas": [{k: _jsonable(v) for k, v in r.items()} for r in rows]}, indent=2, default=str))
-        return 0
-    s = plan.summary
-    print(f"Knife-sweep plan: {s['areas']} areas, {s['area_km2']:.3f} km2 ({s['area_pct']:.2f}% of "
-          f"{s['study_area']}), {s['incidents_scored']:,} scoring police incidents"
-          + (" and A&E knife/sharp assaults" if s["ae_included"] else "") + f", {s['months'][0]} to {s['months'][-1]}")
-    print(s["score_note"] + ". Weights: " + ", ".join(f"{k}={v:g}" for k, v in s["weights"].items()))
-    print(f"Visiting order: walk {s['walk_m']:,.0f} m between area centres (nearest neighbour alone: "
-          f"{s['nearest_neighbour_walk_m']:,.0f} m)")
-    print(sweep_table(plan).to_string(index=False))
-    if args.out:
-        print(f"Wrote {s['out']}")
-    return 0

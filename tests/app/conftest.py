@@ -32,7 +32,7 @@ def metric(at, label: str) -> str:
 
 @pytest.fixture(scope="session")
 def sample_store(tmp_path_factory):
-    from geo.ingest.pipeline import ingest_sample
+    from geo.ingest.sample import ingest_sample
     from geo.sample import write_sample
     from geo.store import Store
 

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from pages import _ae_data_ui as ae
+from pages._ui import ae_forms as ae
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 AE_TAB = 5
@@ -118,7 +118,7 @@ def test_a_bad_answer_is_a_sentence(writable):
 
 def test_removing_ae_offers_to_forget_the_saved_places(writable):
     from geo.ingest.ae import save_fix
-    from pages import _data_ui as data
+    from pages._ui import data_forms as data
 
     db = writable["db"]
     with Store(db) as s:
@@ -142,7 +142,7 @@ def test_removing_ae_offers_to_forget_the_saved_places(writable):
 
 def test_removing_one_site_keeps_the_saved_places_unless_asked(writable):
     from geo.ingest.ae import save_fix
-    from pages import _data_ui as data
+    from pages._ui import data_forms as data
 
     db = writable["db"]
     with Store(db) as s:

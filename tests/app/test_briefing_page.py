@@ -5,7 +5,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from hotspots.briefing.build import build_briefing, month_words
+from geo.query import Selection
+from hotspots.briefing.sections import build_briefing
+from hotspots.briefing.words import month_words
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -30,7 +32,7 @@ def test_briefing_page_presents_the_library_numbers_with_downloads(app_env):
     assert not at.exception, at.exception
     month = at.selectbox(key="briefing_month").value
     with Store(app_env["db"], read_only=True) as s:
-        b = build_briefing(s, month, s.area("district", "Watford"))
+        b = build_briefing(s, month, Selection(area=s.area("district", "Watford")))
     assert [h.value.replace("\\", "") for h in at.main.header] == [sec.heading for sec in b.sections]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[f"Crimes and ASB in {month_words(month)}"] == f"{b.numbers['headline']['total']['month']:,}"

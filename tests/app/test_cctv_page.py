@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 
 from geo.store import Store
-from hotspots.tasks.cctv import read_points, site_cameras
+from hotspots.tasks.cctv import site_cameras
 from hotspots.tasks.did_it_work import evaluate_deployment
-from hotspots.tasks.query import IncidentFilter
+from geo.query import Selection
 from tests.app.conftest import open_page as open_app_page
+from geo.readers.points import read_points
 
 
 def open_page(**query):
@@ -19,14 +20,14 @@ def metric(at, label_start):
     return next(m.value for m in at.metric if m.label.startswith(label_start))
 
 
-def library_plan(env, area=None, **kw):
+def library_plan(env, area=None, harm=False, **kw):
     with Store(env["db"], create=False) as s:
         months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
                                               "WHERE source = 'police' ORDER BY 1").fetchall()]
         a = s.area(*area) if area else None
         cams = read_points(Path(env["sample"]) / "cctv" / "existing_cctv_synthetic.csv")
-        flt = IncidentFilter(months[max(0, len(months) - 12)], months[-1])
-        return site_cameras(s, flt, a, existing=cams, **kw), months, a
+        sel = Selection(months[max(0, len(months) - 12)], months[-1], area=a, harm=harm)
+        return site_cameras(s, sel, existing=cams, **kw), months, a
 
 
 @pytest.mark.slow
@@ -54,7 +55,7 @@ def test_page_numbers_are_the_librarys(app_env):
     with Store(app_env["db"], create=False) as s:
         dep = plan.sites.assign(site=[f"Site {r}" for r in plan.sites["rank"]], **{"from": start, "to": end})
         ev = evaluate_deployment(s, dep[["site", "easting", "northing", "from", "to"]],
-                                 IncidentFilter(months[0], months[-1]), area)
+                                 Selection(months[0], months[-1], area=area))
     table = at.dataframe[2].value
     want = ev.table
     for c in ("target_before", "target_after", "buffer_before", "buffer_after", "control_before", "control_after"):

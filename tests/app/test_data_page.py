@@ -22,7 +22,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
-from pages import _data_ui as data
+from pages._ui import data_forms as data
 from tests.conftest import POLICE_STREET_DIR, SHARED_REASON, street_csv, street_row, watford_rows
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -290,16 +290,16 @@ def test_a_bad_boundary_file_is_a_sentence(writable):
 
 def test_the_store_version_moves_with_every_write(writable, monkeypatch):
     from geo.boundaries import read_areas
-    from pages import _ui
+    from pages._ui import db as _ui
 
     v0 = _ui.store_version()
     with Store(writable["db"], create=False) as s:
         s.remove("rms")
-        data._after_write(s)
+        _ui.after_write(s)
     v1 = _ui.store_version()
     with Store(writable["db"], create=False) as s:
         s.save_areas(read_areas(Path(writable["sample"]) / "boundary" / "county_synthetic.geojson"), "x")
-        data._after_write(s)
+        _ui.after_write(s)
     assert v0 < v1 < _ui.store_version()
 
 

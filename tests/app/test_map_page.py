@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
 from hotspots.tasks.detect import detect
-from hotspots.tasks.query import IncidentFilter
+from geo.query import Selection
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -17,7 +17,7 @@ def default_filter(db):
     with Store(db, read_only=True) as s:
         months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
                                               "WHERE source = 'police' ORDER BY 1").fetchall()]
-    return IncidentFilter(months[max(0, len(months) - 12)], months[-1])
+    return Selection(months[max(0, len(months) - 12)], months[-1])
 
 
 def test_counts_match_the_library(app_env):
@@ -61,7 +61,7 @@ def test_a_selection_with_no_incidents_shows_its_sentence(app_env, tmp_path, mon
 
 
 def test_real_data_is_never_mixed_with_the_sample(app_env, tmp_path, monkeypatch):
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from tests.conftest import street_csv, watford_rows
 
     db = tmp_path / "mixed.duckdb"
@@ -104,7 +104,7 @@ def map_args(at, key="map-count") -> dict:
 
 
 def test_the_map_is_sent_the_librarys_hexagons(app_env):
-    from hotspots.outputs.webmap import LEGEND_COLOURS
+    from hotspots.outputs.legend import LEGEND_COLOURS
 
     at = AppTest.from_file(APP, default_timeout=90).run()
     assert not at.exception, at.exception

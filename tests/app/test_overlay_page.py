@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.query import Selection
 from geo.store import Store
 from hotspots.tasks.overlay import overlay
 from hotspots.methods.suppress import assert_no_small_counts
@@ -19,7 +20,7 @@ PAGE = "pages/overlay.py"
 
 
 def build_store(root: Path, with_ae: bool) -> str:
-    from geo.ingest.pipeline import ingest_sample
+    from geo.ingest.sample import ingest_sample
     from geo.sample import write_sample
     from tests.ae_rows import sample_ae_units
 
@@ -65,9 +66,9 @@ def months(db):
                                             "WHERE source = 'police' ORDER BY 1").fetchall()]
 
 
-def library(db, **kw):
+def library(db, date_from=None, date_to=None, **kw):
     with Store(db, create=False) as s:
-        return overlay(s, **kw)
+        return overlay(s, Selection(date_from, date_to), **kw)
 
 
 def frame_with(at, column) -> pd.DataFrame:

@@ -53,7 +53,7 @@ def test_overview_never_shows_small_ae_counts(app_env):
 
 def test_a_sample_load_cut_short_is_finished_on_the_next_start(tmp_path, monkeypatch, sample_store):
     # the app was stopped after the police files: the next start loads the rest, and only the rest
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
 
     db = tmp_path / "partial.duckdb"
     with Store(db) as s:
@@ -74,7 +74,7 @@ def test_real_data_loaded_leaves_the_sample_out_of_the_overview(tmp_path, monkey
     synthetic sample is still in the store (the walkthrough found 27 months where 3 were real)."""
     import shutil
 
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from tests.conftest import street_csv, watford_rows
 
     db = tmp_path / "mixed.duckdb"

@@ -4,10 +4,11 @@ import pandas as pd
 import pytest
 
 from geo.store import Store
-from hotspots.tasks.patrol import MONTH_ONLY_NOTE, plan_patrol, plan_table
-from hotspots.tasks.query import IncidentFilter
+from hotspots.tasks.patrol import MONTH_ONLY_NOTE, plan_patrol
+from geo.query import Selection
 from tests.app.conftest import metric
 from tests.app.conftest import open_page as open_app_page
+from hotspots.outputs.patrol import plan_table
 
 
 def open_page(**query):
@@ -17,7 +18,7 @@ def open_page(**query):
 def library_plan(db, months, area=None, sources=("police",), **kw):
     with Store(db, create=False) as s:
         a = s.area("district", area) if area else None
-        return plan_patrol(s, IncidentFilter(months[0], months[-1], (), sources), area=a, **kw)
+        return plan_patrol(s, Selection(months[0], months[-1], (), sources, area=a), **kw)
 
 
 def months_of(db, source="police"):
@@ -77,8 +78,8 @@ def test_patrol_page_without_a_harm_share_says_n_a(app_env):
     want = library_plan(app_env["db"], months, "Watford", budget_pct=1.5)
     assert want.summary["expected_harm_pct"] is not None          # all types: a harm share
     with Store(app_env["db"], create=False) as s:
-        plan = plan_patrol(s, IncidentFilter(months[0], months[-1], ("Drugs",)), area=s.area("district", "Watford"),
-                           harm=True, exclude_police_generated=True, budget_pct=1.5)
+        plan = plan_patrol(s, Selection(months[0], months[-1], ("Drugs",), area=s.area("district", "Watford"),
+                                        harm=True, exclude_police_generated=True), budget_pct=1.5)
     assert plan.summary["expected_harm_pct"] is None
     assert not at.exception and not at.error, at.error
     assert metric(at, "Expected share of harm") == "n/a"

@@ -2,10 +2,12 @@
 
 import pandas as pd
 
+from geo.query import Selection
 from geo.store import Store
-from hotspots.tasks.sweeps import plan_sweeps, sweep_table
+from hotspots.tasks.sweeps import plan_sweeps
 from tests.app.conftest import metric
 from tests.app.conftest import open_page as open_app_page
+from hotspots.outputs.sweeps import sweep_table
 
 
 def open_page(**query):
@@ -22,7 +24,7 @@ def test_sweeps_page_numbers_are_the_librarys(app_env):
     months = months_of(app_env["db"])
     at = open_page(**{"from": months[0], "to": months[-1], "area": "district: Watford"})
     with Store(app_env["db"], create=False) as s:
-        want = plan_sweeps(s, months[0], months[-1], sources=("police", "ae"), area=s.area("district", "Watford"))
+        want = plan_sweeps(s, Selection(months[0], months[-1], sources=("police", "ae"), area=s.area("district", "Watford")))
     sm = want.summary
     assert metric(at, "Sweep areas") == f"{sm['areas']:,} areas"
     assert metric(at, "Walk between them") == f"{sm['walk_m'] / 1000:.1f} km"
@@ -45,7 +47,7 @@ def test_sweeps_page_weights_and_areas(app_env):
     at.checkbox(key="sweep_ae").uncheck().run()
     assert not at.exception, at.exception
     with Store(app_env["db"], create=False) as s:
-        want = plan_sweeps(s, months[0], months[-1], sources=("police",), n_areas=3)
+        want = plan_sweeps(s, Selection(months[0], months[-1], sources=("police",)), n_areas=3)
     table = next(d.value for d in at.dataframe if "Sweep area" in d.value.columns)
     assert table["Score"].tolist() == sweep_table(want)["Score"].tolist()
     assert "A&E knife/sharp assaults" not in table

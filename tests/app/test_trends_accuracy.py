@@ -7,7 +7,9 @@ import pytest
 from geo.store import Store
 from hotspots.tasks.evaluate import RECOMMENDED_METHOD, accuracy_report
 from hotspots.methods.harm import harm_of
-from hotspots.tasks.query import IncidentFilter, select_incidents
+from dataclasses import replace
+
+from geo.query import Selection, select_incidents
 from tests.app.conftest import open_page
 
 POLICE = "police.uk street crime"
@@ -24,7 +26,7 @@ def months_of(db, source="police"):
 def store_incidents(db, flt, area=None, columns=("month", "category")):
     with Store(db, create=False) as s:
         a = s.area(*area) if area else None
-        return select_incidents(s, flt, a, columns=columns)
+        return select_incidents(s, replace(flt, area=a), columns=columns)
 
 
 def monthly_table(at) -> pd.DataFrame:
@@ -54,7 +56,7 @@ def assert_monthly_matches(table, inc, months, harm=False):
 def test_trends_monthly_totals_equal_the_store_and_police_uk_has_no_times(app_env):
     at = open_page("pages/trends.py")
     months = months_of(app_env["db"])
-    inc = store_incidents(app_env["db"], IncidentFilter(months[0], months[-1]))
+    inc = store_incidents(app_env["db"], Selection(months[0], months[-1]))
     assert_monthly_matches(monthly_table(at), inc, months)
     # police.uk: the plain sentence and the offer, no grid
     assert "police.uk gives only the month of each crime" in texts(at, "info")
@@ -73,7 +75,7 @@ def test_switching_to_force_records_shows_the_aoristic_grid(app_env):
     assert at.caption[0].value.startswith(FORCE)
     assert "only the month" not in texts(at, "info")
     months = months_of(app_env["db"], "rms")
-    inc = store_incidents(app_env["db"], IncidentFilter(months[0], months[-1], sources=("rms",)),
+    inc = store_incidents(app_env["db"], Selection(months[0], months[-1], sources=("rms",)),
                           columns=("month", "category", "time_precision"))
     assert_monthly_matches(monthly_table(at), inc, months)
     grid = next(d.value for d in at.dataframe if d.value.shape == (7, 24))
@@ -87,8 +89,8 @@ def test_switching_to_force_records_shows_the_aoristic_grid(app_env):
 def test_harm_and_an_area_are_honoured(app_env):
     at = open_page("pages/trends.py", area="district: Watford", harm="1")
     months = months_of(app_env["db"])
-    inc = store_incidents(app_env["db"], IncidentFilter(months[0], months[-1]), area=("district", "Watford"))
-    assert 0 < len(inc) < len(store_incidents(app_env["db"], IncidentFilter(months[0], months[-1])))
+    inc = store_incidents(app_env["db"], Selection(months[0], months[-1]), area=("district", "Watford"))
+    assert 0 < len(inc) < len(store_incidents(app_env["db"], Selection(months[0], months[-1])))
     assert_monthly_matches(monthly_table(at), inc, months, harm=True)
 
 
@@ -108,7 +110,7 @@ def test_accuracy_table_has_the_recommended_method_and_the_library_numbers(app_e
     at = open_page("pages/accuracy.py")
     months = months_of(app_env["db"])
     # three months loaded: two training months and one test month are the most possible
-    assert at.number_input[0].value == 2
+    assert at.slider(key="accuracy_train").value == 2
     table = next(d.value for d in at.dataframe if "Method" in d.value.columns)
     assert "Forecast (recommended)" in table["Method"].tolist()
     assert RECOMMENDED_METHOD in table["Name in the CLI"].tolist()
@@ -129,7 +131,7 @@ def test_accuracy_table_has_the_recommended_method_and_the_library_numbers(app_e
 
 def test_accuracy_with_too_many_training_months_says_so(app_env):
     at = open_page("pages/accuracy.py")
-    at.number_input[0].set_value(3).run()
+    at.slider(key="accuracy_train").set_value(3).run()
     assert not at.exception, at.exception
     assert "can be tested with 3 training months" in texts(at, "error")
     assert not at.dataframe
@@ -140,7 +142,7 @@ def test_accuracy_on_force_records_uses_force_records(app_env):
     assert at.caption[-1].value.startswith(FORCE) or FORCE in texts(at, "caption")
     table = next(d.value for d in at.dataframe if "Method" in d.value.columns)
     assert RECOMMENDED_METHOD in table["Name in the CLI"].tolist()
-    n_test = len(store_incidents(app_env["db"], IncidentFilter(months_of(app_env["db"], "rms")[-1],
+    n_test = len(store_incidents(app_env["db"], Selection(months_of(app_env["db"], "rms")[-1],
                                                                months_of(app_env["db"], "rms")[-1],
                                                                sources=("rms",))))
     assert f"{n_test:,} incidents a test month" in texts(at, "markdown")
@@ -158,6 +160,6 @@ def test_accuracy_needs_two_months_and_shows_harm_when_asked(app_env):
 
 
 def test_area_names_are_escaped_in_page_text():
-    from pages import _ui
+    from pages._ui import errors as _ui
 
     assert _ui.md_escape("[x](javascript:alert(1)) <b>") == r"\[x\]\(javascript\:alert\(1\)\) \<b\>"

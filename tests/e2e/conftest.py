@@ -38,11 +38,11 @@ def app_url(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run installs it when CI=true)")
     pytest.importorskip("playwright")
-    from geo.ingest.pipeline import ingest_sample
+    from geo.ingest.sample import ingest_sample
     from geo.sample import write_sample
     from geo.store import Store
 
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from tests.conftest import street_csv, street_row
 
     root = tmp_path_factory.mktemp("e2e")
@@ -179,7 +179,7 @@ def frame_resources(pg) -> list[str]:
         catch (e) { return ['<cross-origin frame>']; } })""")
 
 
-#: The map: the app's own component (pages/_hexmap.py), one iframe kept across reruns.
+#: The map: the app's own component (pages/_ui/hexmap.py), one iframe kept across reruns.
 MAP_FRAME = "iframe[data-testid=stCustomComponentV1]"
 
 

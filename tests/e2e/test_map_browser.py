@@ -7,7 +7,7 @@ import pytest
 
 from geo.store import Store
 from hotspots.tasks.detect import detect
-from hotspots.tasks.query import IncidentFilter
+from geo.query import Selection
 from tests.e2e.conftest import (ARTIFACTS, LOCAL, MAP_FRAME, XSS_LOCATION, drawn_cells, frame_resources,
                                 hexagon_paths, map_state, wait_for_app, wait_for_map)
 
@@ -31,7 +31,7 @@ def test_map_draws_the_hexagons_with_nothing_leaving(app_url, page):
     wait_for_map(page)
     m = months(app_url["db"])
     with Store(app_url["db"], read_only=True) as s:
-        det = detect(s, "count", IncidentFilter(m[0], m[-1]))
+        det = detect(s, "count", Selection(m[0], m[-1]))
     assert hexagon_paths(page) == len(det.table)
     assert sorted(drawn_cells(page)) == sorted(det.table["cell"])  # the library's hexagons, each once
     assert metric(page, "Incidents selected") == det.summary["incidents"]
@@ -55,7 +55,7 @@ def test_changing_the_period_updates_the_map(app_url, page):
     wait_for_map(page)
     m = months(app_url["db"])
     with Store(app_url["db"], read_only=True) as s:
-        det = detect(s, "count", IncidentFilter(m[1], m[-1]))
+        det = detect(s, "count", Selection(m[1], m[-1]))
     deadline = time.monotonic() + 30
     while hexagon_paths(page) != len(det.table) and time.monotonic() < deadline:
         time.sleep(0.3)

@@ -8,13 +8,12 @@ import os
 
 import pytest
 
+from geo.query import Selection
 from geo.store import Store
 from hotspots.tasks.overlay import overlay
-from tests.e2e.conftest import ARTIFACTS, AppDidNotStart, serve_app, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, MAP_FRAME, AppDidNotStart, serve_app, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-FOLIUM_FRAME = "iframe[data-testid=stCustomComponentV1]"
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +34,10 @@ def test_overlay_page_draws_the_bivariate_map_offline(overlay_app, page):
     with Store(overlay_app["db"], read_only=True) as s:
         months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
                                               "WHERE source = 'police' ORDER BY 1").fetchall()]
-        pub = overlay(s, date_from=months[0], date_to=months[-1], res=9)
+        pub = overlay(s, Selection(months[0], months[-1]), res=9)
     page.goto(overlay_app["url"] + f"/overlay?map=Offline+%28boundaries+only%29&from={months[0]}&to={months[-1]}")
     wait_for_app(page, 120_000)
-    frame = page.frame_locator(FOLIUM_FRAME).first
+    frame = page.frame_locator(MAP_FRAME).first
     frame.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=90_000)
     frame.locator(".hotspots-legend").wait_for(timeout=30_000)
     # one path per hexagon with police violence or A&E assaults

@@ -21,7 +21,7 @@ def upload_app(tmp_path_factory):
 
     if not os.path.exists(CHROMIUM):
         pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run installs it when CI=true)")
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
     from geo.store import Store
 
     root = tmp_path_factory.mktemp("upload")

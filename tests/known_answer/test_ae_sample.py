@@ -3,7 +3,7 @@
 The sample generator knows where each synthetic assault happened (``ae/ground_truth_synthetic.csv``:
 ``file, row_index`` -> ``true_easting, true_northing, location_kind``) and how its description was written
 (postcode, sector, venue, street, vague). The load is run as the app's first run does it
-(``geo.ingest.pipeline.ingest_sample``), then each record's placed point is compared with its truth.
+(``geo.ingest.sample.ingest_sample``), then each record's placed point is compared with its truth.
 
 Bounds, and why (metres):
 - postcode: the description is the real postcode nearest the true place; a unit postcode covers about 15
@@ -42,7 +42,7 @@ BOUNDS_M = {  # precision: (median, 90th percentile)
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
-    from geo.ingest.pipeline import ingest_sample
+    from geo.ingest.sample import ingest_sample
     from geo.sample import write_sample
     from geo.store import Store
 

@@ -16,9 +16,14 @@ import numpy as np
 import pytest
 import shapely
 
+from geo.boundaries import read_areas
+from geo.ingest.police import ingest_police
+from geo.query import Selection, study_area
 from geo.store import Store
-from hotspots.briefing.build import briefing_pdf, build_briefing, compare_counts, resolve_area
+from hotspots.briefing.pdf import briefing_pdf
 from hotspots.briefing.pptx import briefing_pptx
+from hotspots.briefing.sections import build_briefing
+from hotspots.methods.poisson import compare_counts
 from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
 
 pytestmark = pytest.mark.shared
@@ -31,16 +36,13 @@ MONTH, PREV = "2021-12", "2021-11"
 def real(tmp_path_factory):
     if not POLICE_STREET_DIR.is_dir():
         pytest.skip(SHARED_REASON)
-    from geo.boundaries import read_areas
-    from geo.ingest.pipeline import ingest_police
-
     db = tmp_path_factory.mktemp("brief_real") / "real.duckdb"
     with Store(db) as s:
         ingest_police([POLICE_STREET_DIR], s)
         s.save_areas(read_areas(DISTRICTS), "district")
     with Store(db, read_only=True) as s:
-        area = resolve_area(s, "Watford")
-        b = build_briefing(s, MONTH, area, district="Watford")
+        area = study_area(s, "Watford")
+        b = build_briefing(s, MONTH, Selection(area=area), district="Watford")
     return {"b": b, "area": area, "db": str(db)}
 
 
@@ -93,8 +95,8 @@ def test_top_place_is_the_busiest_hexagon_of_the_raw_files(real):
 def test_real_pack_reads_back_with_every_section(real):
     b = real["b"]
     assert not b.synthetic
-    from pypdf import PdfReader
     from pptx import Presentation
+    from pypdf import PdfReader
 
     pdf = briefing_pdf(b)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)

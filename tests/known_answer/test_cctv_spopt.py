@@ -13,11 +13,14 @@ import pytest
 from scipy.spatial.distance import cdist
 
 from geo.boundaries import read_area, read_areas
-from geo.ingest.pipeline import ingest_police, ingest_sample
+from geo.ingest.police import ingest_police
+from geo.ingest.sample import ingest_sample
+from geo.query import Selection
+from geo.readers.points import read_points
 from geo.sample import write_sample
 from geo.store import Store
-from hotspots.tasks.cctv import build_instance, read_points, solve_mclp, spacing_conflicts
-from hotspots.tasks.query import IncidentFilter
+from hotspots.methods.mclp import solve_mclp, spacing_conflicts
+from hotspots.tasks.cctv import build_instance
 from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -67,7 +70,7 @@ def sample_store(tmp_path_factory):
 def test_sample_one_month_equals_spopt(sample_store, types, p):
     area = read_area(sample_store["root"] / "boundary" / "sample_area_synthetic.geojson")
     month = sorted(p.name for p in (sample_store["root"] / "police").iterdir())[-1]
-    inst = build_instance(sample_store["store"], IncidentFilter(month, month, types), area)
+    inst = build_instance(sample_store["store"], Selection(month, month, types, area=area))
     check_same_optimum(inst, p)
 
 
@@ -75,8 +78,8 @@ def test_sample_with_existing_cameras_and_harm_equals_spopt(sample_store):
     area = read_area(sample_store["root"] / "boundary" / "sample_area_synthetic.geojson")
     month = sorted(p.name for p in (sample_store["root"] / "police").iterdir())[-1]
     cams = read_points(sample_store["root"] / "cctv" / "existing_cctv_synthetic.csv")
-    inst = build_instance(sample_store["store"], IncidentFilter(month, month, (VIOLENCE, "Robbery")), area,
-                          harm=True, existing=cams)
+    inst = build_instance(sample_store["store"],
+                          Selection(month, month, (VIOLENCE, "Robbery"), area=area, harm=True), existing=cams)
     assert inst.served.any() and (inst.w[inst.served] == 0).all()   # what existing cameras see is served
     check_same_optimum(inst, 8)
 
@@ -84,7 +87,7 @@ def test_sample_with_existing_cameras_and_harm_equals_spopt(sample_store):
 def test_spacing_keeps_chosen_sites_apart_on_the_sample(sample_store):
     area = read_area(sample_store["root"] / "boundary" / "sample_area_synthetic.geojson")
     month = sorted(p.name for p in (sample_store["root"] / "police").iterdir())[-1]
-    inst = build_instance(sample_store["store"], IncidentFilter(month, month, (VIOLENCE,)), area,
+    inst = build_instance(sample_store["store"], Selection(month, month, (VIOLENCE,), area=area),
                           min_spacing_m=400)
     sol = solve_mclp(inst.A, inst.w, 8, inst.conflicts)
     free = solve_mclp(inst.A, inst.w, 8)
@@ -115,5 +118,5 @@ def real_month(tmp_path_factory):
                                                 ("St Albans", ("Burglary", "Vehicle crime"), 2)])
 def test_real_one_month_equals_spopt(real_month, district, types, p):
     store, areas = real_month
-    inst = build_instance(store, IncidentFilter("2021-06", "2021-06", types), areas[district])
+    inst = build_instance(store, Selection("2021-06", "2021-06", types, area=areas[district]))
     check_same_optimum(inst, p)

@@ -28,7 +28,8 @@ import pytest
 from scipy.spatial import cKDTree
 
 from hotspots.defaults import HARM_WEIGHTS_CCHI_APPROX
-from hotspots.methods.density import QuarticKDE, cells_to_bng, default_bandwidth_m
+from hotspots.methods.density import QuarticKDE, default_bandwidth_m
+from geo.grid import cells_to_bng
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 JUNE_2021 = SHARED_DATA / "police" / "hertfordshire_2021" / "street" / "2021-06-hertfordshire-street.csv"

@@ -11,10 +11,10 @@ from collections import Counter
 import h3
 import pytest
 
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
+from geo.query import Selection
 from geo.store import Store
 from hotspots.tasks.detect import detect
-from hotspots.tasks.query import IncidentFilter
 from tests.conftest import POLICE_STREET_DIR, SHARED_REASON
 
 pytestmark = pytest.mark.shared
@@ -45,7 +45,7 @@ def busiest_violence_points(town_prefix: str, n: int = 3):
 
 @pytest.mark.parametrize("town", ["Watford", "Stevenage"])
 def test_top_gistar_hot_cells_hold_the_busiest_town_centre_snap_points(real_store, town):
-    det = detect(real_store, "gistar", IncidentFilter(categories=(VIOLENCE,)), res=9)
+    det = detect(real_store, "gistar", Selection(categories=(VIOLENCE,)), res=9)
     table = det.table.set_index("cell")
     # the top 1 % of the window's cells by z (the table is sorted by z)
     top = set(det.table.head(len(det.table) // 100)["cell"])
@@ -59,7 +59,7 @@ def test_top_gistar_hot_cells_hold_the_busiest_town_centre_snap_points(real_stor
 def test_counts_by_cell_equal_the_raw_files(real_store):
     """A cell's count is the count of incidents whose res-11 cell is under it (h3-py's own
     cell_to_parent on h3-py's own latlng_to_cell), minus the rows rejected as far outside."""
-    det = detect(real_store, "count", IncidentFilter("2021-06", "2021-06", (VIOLENCE,)), res=9)
+    det = detect(real_store, "count", Selection("2021-06", "2021-06", (VIOLENCE,)), res=9)
     rejected = {int(r) for (r,) in real_store.con.execute(
         "SELECT row FROM rejections WHERE file LIKE '%2021-06-hertfordshire-street.csv'").fetchall()}
     raw: Counter = Counter()
@@ -72,7 +72,7 @@ def test_counts_by_cell_equal_the_raw_files(real_store):
 
 
 def test_kde_peak_is_in_a_town_centre(real_store):
-    det = detect(real_store, "kde", IncidentFilter(categories=(VIOLENCE,)), res=9, bandwidth_m=300)
+    det = detect(real_store, "kde", Selection(categories=(VIOLENCE,)), res=9, bandwidth_m=300)
     lat, lon = h3.cell_to_latlng(det.table.iloc[0]["cell"])
     peaks = [pt for town in ("Watford", "Stevenage", "Dacorum", "St Albans") for (pt, _n) in busiest_violence_points(town, 1)]
     # the densest cell lies within 1 km of one of the busiest town-centre snap points

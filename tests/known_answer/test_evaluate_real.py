@@ -7,16 +7,18 @@ independently of ``hotspots.tasks.evaluate``.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import h3
 import pytest
 
 from geo.boundaries import read_area
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
+from geo.query import Selection, select_incidents
 from geo.store import Store
+from hotspots.methods.cells import analysis_window
 from hotspots.tasks.evaluate import DEFAULT_METHODS, evaluate
-from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
 
 pytestmark = pytest.mark.shared
 
@@ -31,14 +33,13 @@ TRAIN = ("2021-10", "2021-11", "2021-12")
 def real():
     if not STREET.is_dir():
         pytest.skip("needs ../shared/data (the real police.uk files); CI has it")
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "real.duckdb")
         ingest_police([STREET], store)
         area = read_area(COUNTY)
-        ev = evaluate(store, TEST, train_months=3, methods=list(DEFAULT_METHODS) + ["oracle"], area=area)
-        inc = select_incidents(store, IncidentFilter(None, TEST), area)
+        ev = evaluate(store, TEST, Selection(area=area), train_months=3,
+                      methods=list(DEFAULT_METHODS) + ["oracle"])
+        inc = select_incidents(store, Selection(None, TEST, area=area))
         store.close()
     return ev, inc, area
 

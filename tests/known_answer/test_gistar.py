@@ -17,12 +17,8 @@ import numpy as np
 import pytest
 from scipy import sparse, stats
 
-from hotspots.methods.gistar import (
-    GetisOrdGiStar,
-    benjamini_hochberg,
-    gistar_statistic,
-    kring_weights,
-)
+from hotspots.methods.gistar import GetisOrdGiStar, gistar_statistic
+from hotspots.methods.lattice import benjamini_hochberg, kring_weights
 
 esda = pytest.importorskip("esda")
 libpysal = pytest.importorskip("libpysal")

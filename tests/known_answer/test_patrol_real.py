@@ -9,11 +9,23 @@ sweep area computed by hand from the raw rows.
 from __future__ import annotations
 
 import csv
+
 import h3
 import numpy as np
 import pytest
 import shapely
 
+from geo.boundaries import read_areas
+from geo.ingest.police import ingest_police
+from geo.months import months_between
+from geo.query import Selection, select_incidents
+from geo.store import Store
+from hotspots.methods.cells import analysis_window
+from hotspots.methods.cellsets import cell_components
+from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months
+from hotspots.tasks.evaluate import evaluate_cell_months
+from hotspots.tasks.patrol import plan_patrol
+from hotspots.tasks.sweeps import plan_sweeps
 from tests.conftest import POLICE_STREET_DIR, SHARED_DATA, SHARED_REASON
 
 pytestmark = pytest.mark.shared
@@ -26,22 +38,15 @@ MONTHS = [f"2021-{m:02d}" for m in range(1, 13)]
 def real(tmp_path_factory):
     if not POLICE_STREET_DIR.is_dir():
         pytest.skip(SHARED_REASON)
-    from geo.boundaries import read_areas
-    from geo.ingest.pipeline import ingest_police
-    from geo.store import Store
-    from hotspots.tasks.patrol import plan_patrol
-    from hotspots.tasks.query import IncidentFilter
-    from hotspots.tasks.sweeps import plan_sweeps
-
     files = sorted(p for p in POLICE_STREET_DIR.rglob("*-street.csv") if p.name[:7] in MONTHS)
     assert len(files) == 12
     db = tmp_path_factory.mktemp("patrol_real") / "real.duckdb"
     with Store(db) as s:
         ingest_police(files, s)
         watford = next(a for a in read_areas(LAD) if a.name == "Watford")
-        plan = plan_patrol(s, IncidentFilter("2021-01", "2021-12"), area=watford, budget_pct=1.5, seed=1)
-        plan6 = plan_patrol(s, IncidentFilter("2021-01", "2021-12"), area=watford, n_areas=6, seed=1)
-        sweeps = plan_sweeps(s, "2021-01", "2021-12", sources=("police",), area=watford)
+        plan = plan_patrol(s, Selection("2021-01", "2021-12", area=watford), budget_pct=1.5, seed=1)
+        plan6 = plan_patrol(s, Selection("2021-01", "2021-12", area=watford), n_areas=6, seed=1)
+        sweeps = plan_sweeps(s, Selection("2021-01", "2021-12", sources=("police",), area=watford))
     return {"plan": plan, "plan6": plan6, "sweeps": sweeps, "area": watford, "raw": _raw_rows(files, watford)}
 
 
@@ -88,8 +93,6 @@ def test_patrol_areas_hold_what_the_raw_files_say(real):
 
 
 def test_patrol_budget_contiguity_and_backtest_on_real_data(real):
-    from hotspots.tasks.patrol import cell_components
-
     plan = real["plan"]
     s = plan.summary
     assert s["area_pct"] <= 1.5 and s["area_km2"] <= 0.015 * s["study_area_km2"] + 1e-12
@@ -115,23 +118,16 @@ def test_patrol_budget_contiguity_and_backtest_on_real_data(real):
 
 def test_expected_share_equals_evaluate_on_real_data(real, tmp_path):
     """evaluate_cell_months on the incidents of the store, the plan's share: the same hit rate."""
-    from geo.ingest.pipeline import ingest_police
-    from geo.store import Store
-    from hotspots.tasks.evaluate import evaluate_cell_months
-    from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
-    from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
-
     area = real["area"]
     files = sorted(p for p in POLICE_STREET_DIR.rglob("*-street.csv") if p.name[:7] in MONTHS[-6:])
     with Store(tmp_path / "six.duckdb") as s:
         ingest_police(files, s)
-        inc = select_incidents(s, IncidentFilter("2021-07", "2021-12"), area)
+        inc = select_incidents(s, Selection("2021-07", "2021-12", area=area))
     # only the last six months: a different history, so compare against a plan on the same six months
-    from hotspots.tasks.patrol import plan_patrol
-
     with Store(tmp_path / "six.duckdb", read_only=True) as s:
-        p6 = plan_patrol(s, IncidentFilter("2021-07", "2021-12"), area=area, budget_pct=1.5)
-    data = cell_months(inc, analysis_window(inc, 9, area), month_range("2021-07", "2021-12"), FORECAST_BANDWIDTHS_M)
+        p6 = plan_patrol(s, Selection("2021-07", "2021-12", area=area), budget_pct=1.5)
+    data = cell_months(inc, analysis_window(inc, 9, area), tuple(months_between("2021-07", "2021-12")),
+                       FORECAST_BANDWIDTHS_M)
     share = p6.summary["area_pct"]
     ev = evaluate_cell_months(data, ("2021-10", "2021-11", "2021-12"), train_months=3, methods=["forecast"],
                               shares_pct=[share])

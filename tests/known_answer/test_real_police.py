@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
 from geo.store import Store
 from tests.conftest import COUNTY_BOUNDARY, POLICE_OUTCOMES_DIR, POLICE_STREET_DIR, SHARED_REASON
 

@@ -14,13 +14,22 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from geo.errors import SettingError
+from geo.ingest.ae import ingest_ae
+from geo.ingest.police import ingest_police
+from geo.ingest.sample import ingest_sample
+from geo.query import Selection, study_area
+from geo.sample import write_sample
 from geo.store import Store
-from hotspots.briefing.build import (briefing_pdf, build_briefing, change_words, compare_counts, resolve_area,
-                               usual_range)
+from hotspots.briefing.pdf import briefing_pdf
+from hotspots.briefing.sections import build_briefing
+from hotspots.briefing.words import change_words
 from hotspots.cli import main
+from hotspots.methods.poisson import compare_counts, usual_range
+from hotspots.tasks.overlay import overlay
+from tests.ae_rows import AE, POLICE, write_layout
 from hotspots.briefing.pptx import briefing_pptx
 from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.conftest import street_csv, street_row
@@ -125,8 +134,6 @@ PLAN.update({"2020-12": (18, 9, 4), "2021-11": (20, 10, 5), "2021-12": (30, 10, 
 
 @pytest.fixture(scope="module")
 def hand_store(tmp_path_factory):
-    from geo.ingest.pipeline import ingest_police
-
     root = tmp_path_factory.mktemp("brief_hand")
     files = []
     for month, (a, b, c) in PLAN.items():
@@ -187,8 +194,6 @@ def test_both_files_say_the_same_and_keep_hostile_text_as_text(hand_store, tmp_p
 
 
 def test_a_month_the_store_does_not_hold_is_refused(hand_store):
-    from geo.errors import SettingError
-
     with Store(hand_store, read_only=True) as s, pytest.raises(SettingError, match="2020-12 to 2021-12"):
         build_briefing(s, "2019-05")
 
@@ -196,8 +201,6 @@ def test_a_month_the_store_does_not_hold_is_refused(hand_store):
 # --------------------------------------------------------------------------- A&E small numbers, by hand
 @pytest.fixture(scope="module")
 def small_ae_store(tmp_path_factory):
-    from tests.ae_rows import write_layout
-
     db = tmp_path_factory.mktemp("brief_ae") / "ae.duckdb"
     with Store(db) as s:
         write_layout(s)
@@ -210,8 +213,6 @@ def _ae_cells(slide_or_rows):
 
 def test_no_small_ae_count_in_the_pack(small_ae_store):
     """tests/ae_rows.py: A&E counts 12, 0, 9, 2, 0, 1, 10, 3, 1, 1 per hexagon (39), weapons 25/10/3/1."""
-    from tests.ae_rows import AE, POLICE
-
     with Store(small_ae_store, read_only=True) as s:
         b = build_briefing(s, "2021-06")
     sec = b.section("overlay")
@@ -263,10 +264,6 @@ def test_cli_writes_both_formats_and_prints_json(hand_store, tmp_path, capsys):
 # --------------------------------------------------------------------------- the synthetic sample, whole
 @pytest.fixture(scope="module")
 def sample_brief(tmp_path_factory):
-    from geo.ingest.ae import ingest_ae
-    from geo.ingest.pipeline import ingest_sample
-    from geo.sample import write_sample
-
     root = tmp_path_factory.mktemp("brief_sample")
     write_sample(root / "sample", months=13)
     db = root / "sample.duckdb"
@@ -276,8 +273,8 @@ def sample_brief(tmp_path_factory):
         ingest_ae(sorted(ae.glob("istv_*_synthetic.csv")), s, gazetteer=ae / "venues_gazetteer.csv",
                   codes=ae / "istv_codes.toml")
     with Store(db, read_only=True) as s:
-        area = resolve_area(s, "watford")
-        b = build_briefing(s, None, area, district=area.name,
+        area = study_area(s, "watford")
+        b = build_briefing(s, None, Selection(area=area), district=area.name,
                            cameras_file=str(root / "sample" / "cctv" / "existing_cctv_synthetic.csv"))
         month = b.month
         direct = s.con.execute("SELECT easting, northing, category FROM incidents WHERE source = 'police' AND "
@@ -353,8 +350,6 @@ def test_sample_pdf_and_deck_read_back(sample_brief, tmp_path):
 
 @pytest.mark.slow
 def test_sample_pack_suppresses_small_ae_counts(sample_brief):
-    from hotspots.tasks.overlay import overlay
-
     b = sample_brief["b"]
     sec = b.section("overlay")
     ae_col = [] if sec.table is None else sec.table["A&E assaults"].tolist()
@@ -364,7 +359,7 @@ def test_sample_pack_suppresses_small_ae_counts(sample_brief):
         # section (d) covers the 12 months to the briefing month
         first, last = b.numbers["overlay"]["period"]
         assert last == b.month and first < last
-        pub = overlay(s, date_from=first, date_to=last, area=sample_brief["area"])
+        pub = overlay(s, Selection(first, last, area=sample_brief["area"]))
     assert total == pub.totals["ae_assaults"]  # the briefing shows the overlay's published total
     assert ae_col == [str(v) for v in pub.ranked["ae_assaults"].head(len(ae_col))]
     slides = pptx_slides(sample_brief["pptx"])

@@ -17,11 +17,14 @@ from scipy.spatial.distance import cdist
 from geo.boundaries import Area
 from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import InputFileError, SettingError
-from geo.ingest.pipeline import ingest_police
-from hotspots.tasks.cctv import (coverage_matrix, greedy_mclp, plan_csv, plan_geojson, plan_kml, read_points, site_cameras,
-                           solve_mclp, spacing_conflicts)
-from hotspots.tasks.query import IncidentFilter
+from geo.ingest.police import ingest_police
+from hotspots.tasks.cctv import site_cameras
+from geo.query import Selection
 from tests.conftest import ROOT, street_csv, street_row
+from hotspots.methods.mclp import coverage_matrix, greedy_mclp, solve_mclp, spacing_conflicts
+from hotspots.outputs.cctv import plan_csv, plan_geojson, plan_kml, plan_pdf
+from geo.readers.points import read_points
+from geo.sample import write_sample
 
 
 def brute_force(A, w, p, conflicts=()):
@@ -182,7 +185,7 @@ def test_plan_on_a_store_picks_the_biggest_group(groups_store):
 
 
 def test_harm_objective_counts_days(groups_store):
-    plan = site_cameras(groups_store, cameras=1, harm=True)
+    plan = site_cameras(groups_store, Selection(harm=True), cameras=1)
     # 10 robberies = 3,650 days beat 6 burglaries = 1,380 days
     assert plan.summary["covered"] == pytest.approx(3650.0)
     assert plan.summary["total"] == pytest.approx(3650 + 1380 + 1095)
@@ -249,8 +252,6 @@ def test_read_points_errors(tmp_path):
 
 
 def test_sample_existing_cameras_file_reads(tmp_path):
-    from geo.sample import write_sample
-
     write_sample(tmp_path, months=1)  # the generator writes the cameras file whatever the months
     path = tmp_path / "cctv" / "existing_cctv_synthetic.csv"
     cams = read_points(path, "existing cameras")
@@ -262,9 +263,9 @@ def test_bad_plan_settings(groups_store):
     with pytest.raises(SettingError, match="radius"):
         site_cameras(groups_store, radius_m=5)
     with pytest.raises(SettingError, match="No incidents"):
-        site_cameras(groups_store, IncidentFilter("2020-01", "2020-02"))
+        site_cameras(groups_store, Selection("2020-01", "2020-02"))
     with pytest.raises(SettingError, match="A&E"):
-        site_cameras(groups_store, IncidentFilter(sources=("ae",)))
+        site_cameras(groups_store, Selection(sources=("ae",)))
 
 
 # ------------------------------------------------------------------------------------------- exports
@@ -306,8 +307,6 @@ def test_pdf_has_the_sites_numbers_notes_and_a_map(groups_store, tmp_path):
     import shutil
 
     from pypdf import PdfReader
-
-    from hotspots.tasks.cctv import plan_pdf
 
     plan = site_cameras(groups_store, cameras=2)
     pdf = plan_pdf(plan)

@@ -12,13 +12,8 @@ from scipy import integrate
 
 from geo.errors import HotspotsError, SettingError
 from hotspots.defaults import KDE_BANDWIDTH_M
-from hotspots.methods.density import (
-    FFT_NODES_PER_BANDWIDTH,
-    QuarticKDE,
-    cells_to_bng,
-    default_bandwidth_m,
-    quartic_kernel,
-)
+from hotspots.methods.density import FFT_NODES_PER_BANDWIDTH, QuarticKDE, default_bandwidth_m, quartic_kernel
+from geo.grid import cells_to_bng
 
 PEAK_300 = 3.0 / (math.pi * 300.0**2) * 1e6      # one crime's peak, per km², h = 300 m
 

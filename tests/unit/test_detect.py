@@ -11,12 +11,16 @@ import pandas as pd
 import pytest
 
 from geo.errors import SettingError
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
 from hotspots.cli import main
-from hotspots.tasks.detect import detect, write_detection
+from hotspots.tasks.detect import detect
 from hotspots.methods.harm import harm_weights
-from hotspots.tasks.query import IncidentFilter, analysis_window, count_by_cell, select_incidents
+from geo.query import Selection, select_incidents
+from geo.store import Store
+from hotspots.tasks.registry import CellScores
 from tests.conftest import street_csv, street_row
+from hotspots.outputs.detect import write_detection
+from hotspots.methods.cells import analysis_window, count_by_cell
 
 
 def town_rows(seed=0, n=400):
@@ -71,7 +75,7 @@ def test_police_generated_offences_can_be_left_out():
 
 
 def test_filter_by_period_and_type(town):
-    inc = select_incidents(town, IncidentFilter("2021-02", "2021-02", ("Burglary",)))
+    inc = select_incidents(town, Selection("2021-02", "2021-02", ("Burglary",)))
     assert set(inc["month"]) == {"2021-02"} and set(inc["category"]) == {"Burglary"}
     raw = [r for r in town_rows() if r[1] == "2021-02" and r[9] == "Burglary"]
     assert len(inc) == len(raw)
@@ -112,7 +116,7 @@ def test_kde_columns_and_units(town):
 
 def test_emerging_needs_three_months(town):
     with pytest.raises(SettingError, match="at least 3 months"):
-        detect(town, "emerging", IncidentFilter("2021-01", "2021-02"))
+        detect(town, "emerging", Selection("2021-01", "2021-02"))
     det = detect(town, "emerging")
     assert {"cell", "class", "trend_z", "trend_p", "n_hot", "n_cold", "final_z"} <= set(det.table.columns)
 
@@ -124,7 +128,7 @@ def test_knox_refuses_month_only_police_data(town):
 
 def test_no_incidents_is_a_sentence(town):
     with pytest.raises(SettingError, match="No incidents match"):
-        detect(town, "count", IncidentFilter("2030-01", "2030-02"))
+        detect(town, "count", Selection("2030-01", "2030-02"))
 
 
 def test_outputs_geojson_gpkg_csv(town, tmp_path):
@@ -143,8 +147,7 @@ def test_outputs_geojson_gpkg_csv(town, tmp_path):
 
 
 def test_csv_neutralises_formulas(tmp_path):
-    from hotspots.tasks.detect import Detection
-    det = Detection("count", pd.DataFrame({"cell": ["89195da182bffff"], "location": ["=HYPERLINK(\"x\")"]}))
+    det = CellScores("count", pd.DataFrame({"cell": ["89195da182bffff"], "location": ["=HYPERLINK(\"x\")"]}))
     text = write_detection(det, tmp_path / "x.csv").read_text()
     assert "'=HYPERLINK" in text
 
@@ -172,7 +175,7 @@ def test_counts_per_cell_month_and_category(town):
 
 
 def test_edited_harm_weights_reach_the_output(town, tmp_path, capsys):
-    det = detect(town, "count", harm=True, harm_overrides={"Burglary": 100})
+    det = detect(town, "count", Selection(harm=True, harm_overrides=(("Burglary", 100),)))
     inc = select_incidents(town)
     b = inc.category.eq("Burglary").sum()
     assert det.table["harm"].sum() == 100 * b + 200 * (len(inc) - b)
@@ -195,10 +198,5 @@ def test_forecast_ranks_the_planted_centre_first_for_the_next_month(town):
 
 def test_the_library_refuses_ae_sources_with_a_sentence():
     # A&E counts leave the library only through the overlay's small-number suppression
-    from geo.errors import SettingError
-    from geo.store import Store
-    from hotspots.tasks.detect import detect
-    from hotspots.tasks.query import IncidentFilter
-
     with Store(":memory:") as s, pytest.raises(SettingError, match="does not use A&E data"):
-        detect(s, "count", IncidentFilter(sources=("police", "ae")))
+        detect(s, "count", Selection(sources=("police", "ae")))

@@ -13,23 +13,16 @@ from scipy.optimize import linprog
 from geo.crs import bng_to_lonlat
 from geo.errors import SettingError
 from geo.grid import lonlat_to_cells
-from hotspots.tasks.evaluate import (
-    DEFAULT_GROUPS,
-    DEFAULT_METHODS,
-    RECOMMENDED_METHOD,
-    _method_score,
-    accuracy_at_shares,
-    add_evaluate_parser,
-    capture_at_shares,
-    evaluate_cell_months,
-    evaluate_cli,
-    hit_rate_curve,
-    parse_test_months,
-    rank_cells,
-)
-from hotspots.methods.forecast import RecencyBlendForecast, cell_months, month_range
-from hotspots.tasks.query import analysis_window
+from geo.ingest.police import ingest_police
+from geo.months import months_between
+from geo.store import Store
+from hotspots.cli import evaluate as evaluate_command
+from hotspots.tasks.evaluate import (DEFAULT_GROUPS, DEFAULT_METHODS, RECOMMENDED_METHOD, accuracy_report,
+                                     evaluate_cell_months, method_score, parse_test_months)
+from hotspots.methods.forecast import RecencyBlendForecast, cell_months
 from tests.conftest import street_csv, street_row
+from hotspots.methods.metrics import accuracy_at_shares, capture_at_shares, hit_rate_curve, rank_cells
+from hotspots.methods.cells import analysis_window
 
 TEN = list("abcdefghij")
 
@@ -196,7 +189,7 @@ def test_partial_ranking_is_the_start_of_the_full_one(seed):
 
 # ------------------------------------------------------------------ synthetic incidents
 
-MONTHS = month_range("2021-01", "2021-09")
+MONTHS = tuple(months_between("2021-01", "2021-09"))
 
 
 def synthetic_incidents(seed: int = 0, months=MONTHS) -> pd.DataFrame:
@@ -270,8 +263,8 @@ def test_forecast_never_reads_the_test_month(synth):
     np.testing.assert_array_equal(f1.predict(), f2.predict())
     # every method's map of the test month is unchanged too
     for method in DEFAULT_METHODS:
-        s1, _ = _method_score(method, data.before(test), 3)
-        s2, _ = _method_score(method, data2.before(test), 3)
+        s1, _ = method_score(method, data.before(test), 3)
+        s2, _ = method_score(method, data2.before(test), 3)
         np.testing.assert_array_equal(s1, s2, err_msg=method)
     # and so are the evaluation's results for the earlier test months
     e1 = evaluate_cell_months(data, "2021-05..2021-07")
@@ -346,14 +339,11 @@ def test_parse_test_months():
 @pytest.fixture
 def small_db(tmp_path):
     """Five months of hand-made police.uk rows on a few Watford points, loaded into a store."""
-    from geo.ingest.pipeline import ingest_police
-    from geo.store import Store
-
     pts = [(-0.3960, 51.6560), (-0.3990, 51.6580), (-0.4010, 51.6540), (-0.3940, 51.6600), (-0.4200, 51.6700)]
     types = ["Burglary", "Violence and sexual offences", "Anti-social behaviour", "Robbery", "Possession of weapons"]
     folder = tmp_path / "police"
     folder.mkdir()
-    for mi, month in enumerate(month_range("2021-01", "2021-05")):
+    for mi, month in enumerate(months_between("2021-01", "2021-05")):
         rows = []
         for i in range(40):
             lon, lat = pts[(i * (mi + 1)) % 3] if i % 4 else pts[3 + i % 2]
@@ -368,8 +358,8 @@ def small_db(tmp_path):
 
 def run_cli(capsys, *argv):
     parser = argparse.ArgumentParser(prog="python -m hotspots")
-    add_evaluate_parser(parser.add_subparsers(dest="command", required=True))
-    code = evaluate_cli(parser.parse_args(["evaluate", *argv]))
+    evaluate_command.add_parser(parser.add_subparsers(dest="command", required=True))
+    code = evaluate_command.run(parser.parse_args(["evaluate", *argv]))
     return code, capsys.readouterr().out
 
 
@@ -407,9 +397,6 @@ def test_cli_text_has_a_table_for_each_default_group(small_db, capsys):
 
 
 def test_accuracy_report_gives_the_table_and_the_curves(small_db):
-    from geo.store import Store
-    from hotspots.tasks.evaluate import accuracy_report
-
     with Store(small_db, read_only=True) as store:
         table, curves = accuracy_report(store, "2021-04..2021-05", methods="naive,kde-300,forecast")
     assert table["method"].tolist() == ["naive", "kde-300", "forecast"]

@@ -10,13 +10,8 @@ from scipy import stats
 
 from geo.errors import HotspotsError, SettingError
 from hotspots.defaults import FDR_ALPHA, GISTAR_CONFIDENCE, GISTAR_K
-from hotspots.methods.gistar import (
-    NOT_SIGNIFICANT,
-    GetisOrdGiStar,
-    benjamini_hochberg,
-    gistar_statistic,
-    kring_weights,
-)
+from hotspots.methods.gistar import GetisOrdGiStar, gistar_statistic
+from hotspots.methods.lattice import NOT_SIGNIFICANT, benjamini_hochberg, kring_weights
 
 CENTRE = h3.latlng_to_cell(51.656, -0.397, 9)  # Watford, res 9
 

@@ -166,7 +166,7 @@ def test_the_formats_the_readme_names_still_read(tmp_path, listener):
 def test_the_data_page_refuses_them_too(tmp_path, listener, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    from pages import _data_ui as data
+    from pages._ui import data_forms as data
     from tests.app.conftest import open_page
 
     port, hits = listener
@@ -174,7 +174,7 @@ def test_the_data_page_refuses_them_too(tmp_path, listener, monkeypatch):
     from geo.store import Store
 
     with Store(db) as s:  # a store with data, so the app does not load its sample
-        from geo.ingest.pipeline import ingest_police
+        from geo.ingest.police import ingest_police
 
         street = tmp_path / "2021-06-hertfordshire-street.csv"
         street.write_text(month_csv("2021-06", 5))

@@ -42,7 +42,7 @@ def street_files(tmp_path):
 def test_a_load_waits_for_the_program_holding_the_store(tmp_path, street_files):
     db = tmp_path / "s.duckdb"
     Store(db).close()
-    holder = _holder(db, 3)
+    holder = _holder(db, 10)  # longer than the command's start-up (it imports every command's modules)
     t0 = time.monotonic()
     p, _ = run_subprocess(["ingest", "police", *street_files, "--db", db, "--json"],
                           env={"HOTSPOTS_LOCK_WAIT_S": "60"})
@@ -57,7 +57,7 @@ def test_a_load_waits_for_the_program_holding_the_store(tmp_path, street_files):
 def test_a_load_that_cannot_get_the_store_in_time_says_so(tmp_path, street_files):
     db = tmp_path / "s.duckdb"
     Store(db).close()
-    holder = _holder(db, 8)
+    holder = _holder(db, 15)  # longer than the command's start-up plus its 1 s wait
     try:
         p, _ = run_subprocess(["ingest", "police", *street_files, "--db", db], env={"HOTSPOTS_LOCK_WAIT_S": "1"})
     finally:
@@ -74,7 +74,7 @@ def test_the_app_keeps_no_connection_open_between_runs(tmp_path, street_files, m
 
     db = tmp_path / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest.pipeline import ingest_police
+        from geo.ingest.police import ingest_police
 
         ingest_police(street_files[:1], s)
     monkeypatch.setenv("HOTSPOTS_DB", str(db))
@@ -92,7 +92,7 @@ def test_a_page_waits_while_a_load_holds_the_store(tmp_path, street_files, monke
 
     db = tmp_path / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest.pipeline import ingest_police
+        from geo.ingest.police import ingest_police
 
         ingest_police(street_files, s)
     monkeypatch.setenv("HOTSPOTS_DB", str(db))
@@ -114,7 +114,7 @@ def read_only_store(tmp_path, street_files):
     folder.mkdir()
     db = folder / "s.duckdb"
     with Store(db) as s:
-        from geo.ingest.pipeline import ingest_police
+        from geo.ingest.police import ingest_police
 
         ingest_police(street_files, s)
     mounted = False

@@ -16,9 +16,13 @@ import pytest
 import shapely
 
 from geo.boundaries import Area
+from geo.query import Selection, select_incidents
 from geo.store import Store
+from hotspots.briefing.sections import build_briefing
+from hotspots.briefing.words import command_area_words, reproduce_lines
 from hotspots.outputs.files import incidents_csv, incidents_kml, kml_text, safe_csv
-from tests.hostile import RMS_MAPPING, ingest_json, rms_csv, rms_row, run_cli
+from hotspots.outputs.plans import areas_kml
+from tests.hostile import RMS_HEADER, RMS_MAPPING, ingest_json, rms_csv, rms_row, run_cli
 from tests.unit.test_briefing import hand_store  # noqa: F401 - the fixture
 
 EVIL_DISTRICT = 'Watford"; touch {marker}; echo "'
@@ -26,15 +30,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def test_reproduce_commands_quote_the_district(hand_store, tmp_path):  # noqa: F811
-    from hotspots.briefing.build import build_briefing, command_area_words, reproduce_lines
-
     marker = tmp_path / "PWNED"
     name = EVIL_DISTRICT.format(marker=marker)
     with Store(hand_store) as s:
         s.save_areas([Area(name, shapely.box(505000, 190000, 520000, 205000))], "district")
     with Store(hand_store, read_only=True) as s:
-        b = build_briefing(s, "2021-12", s.area("district", name), command_area=command_area_words(name),
-                           district=name)
+        b = build_briefing(s, "2021-12", Selection(area=s.area("district", name)),
+                           command_area=command_area_words(name), district=name)
     lines = [line[line.index("python -m hotspots"):] for line in reproduce_lines(b)]
     assert lines and any("--district" in line for line in lines)
     for line in lines:
@@ -67,9 +69,6 @@ def test_an_export_from_a_file_with_hostile_locations(tmp_path, capsys):
     """A force records workbook whose location cells hold line breaks and formulas, downloaded as CSV."""
     import openpyxl
 
-    from hotspots.tasks.query import IncidentFilter, select_incidents
-    from tests.hostile import RMS_HEADER
-
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(RMS_HEADER)
@@ -82,7 +81,7 @@ def test_an_export_from_a_file_with_hostile_locations(tmp_path, capsys):
     code, rep = ingest_json(capsys, "rms", [tmp_path / "export.xlsx"], db, "--mapping", tmp_path / "m.toml")
     assert rep["rows_stored"] == 3
     with Store(db, read_only=True) as s:
-        inc = select_incidents(s, IncidentFilter(sources=("rms",)))
+        inc = select_incidents(s, Selection(sources=("rms",)))
     rows = list(csv.DictReader(io.StringIO(incidents_csv(inc).decode("utf-8-sig"), newline="")))
     assert len(rows) == 3
     assert {r["location"].split("\r")[0].split("\n")[0] for r in rows} == {"Park", "Car park", "'@SUM(1)*cmd|' /C calc'!A0"}
@@ -111,8 +110,6 @@ def test_kml_names_and_descriptions_are_html_escaped():
 
 
 def test_patrol_and_camera_kml_names_are_html_escaped():
-    from hotspots.tasks.patrol import areas_kml
-
     evil = "<b>On or near</b> <img src=x onerror=alert(1)>"
     doc = areas_kml(pd.DataFrame({"name": [evil], "rank": [1]}), [shapely.box(510000, 196000, 510200, 196200)])
     name = ET.fromstring(doc).find(".//{http://www.opengis.net/kml/2.2}Placemark/{http://www.opengis.net/kml/2.2}name")

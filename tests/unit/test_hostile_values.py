@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from geo.months import current_month, shift_month
+from geo.query import Selection, select_incidents
 from geo.store import Store
+from hotspots.methods.cells import count_by_cell
 from tests.conftest import street_csv, street_row, watford_rows
 from tests.hostile import (RMS_MAPPING, assert_balanced, ingest_json, listed, rms_csv, rms_row, run_cli,
                            stored)
@@ -175,10 +177,8 @@ def test_a_crime_id_ten_times_is_kept_noted_and_counted_once(tmp_path, capsys):
     assert stored(db, "SELECT count(*) FROM incidents WHERE duplicate_id")[0][0] == 9
     code, out, _ = run_cli(capsys, "detect", "--method", "count", "--res", "11", "--db", db, "--json")
     assert json.loads(out)["incidents"] == 6  # 5 + the repeated crime once
-    from hotspots.tasks.query import IncidentFilter, count_by_cell, select_incidents
-
     with Store(db, read_only=True) as s:
-        counts = count_by_cell(select_incidents(s, IncidentFilter()), 11)
+        counts = count_by_cell(select_incidents(s, Selection()), 11)
     assert counts["count"].sum() == 6
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import geo.ingest.pipeline as ingest
-from geo.ingest.pipeline import ingest_police
+import geo.ingest.police as ingest
+from geo.ingest.police import ingest_police
 from geo.readers.common import discover
 from geo.store import Store
 from tests.conftest import street_csv, street_row, watford_rows

@@ -35,11 +35,15 @@ import shapely
 from geo.boundaries import Area
 from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
+from geo.ingest.sample import ingest_sample
+from geo.query import Selection
+from geo.sample import write_sample
 from geo.store import Store
 from hotspots.cli import main
-from hotspots.tasks.overlay import compute_overlay, overlay, overlay_csv, overlay_geojson, write_overlay
+from hotspots.tasks.overlay import RANKED_MAX, compute_overlay, overlay
 from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts
-from tests.ae_rows import AE, POLICE, ae_rows, layout_cells, police_rows, unit, write_layout
+from tests.ae_rows import AE, POLICE, ae_rows, layout_cells, police_rows, sample_ae_units, unit, write_layout
+from hotspots.outputs.overlay import overlay_csv, overlay_geojson, write_overlay
 
 LAB = "1 to 7"
 
@@ -132,17 +136,17 @@ def test_area_and_period_select_both_sources(layout, tmp_path):
     x, y = lonlat_to_bng(lng, lat)
     area = Area("three", shapely.box(x.min() - 50, y.min() - 50, x.max() + 50, y.max() + 50))
     with Store(layout["db"], read_only=True) as s:
-        oc = compute_overlay(s, area=area)
+        oc = compute_overlay(s, Selection(area=area))
         assert sorted(oc.cells["cell"]) == sorted(cells[:3])
         assert oc.cells["ae_assaults"].sum() == 12 + 0 + 9 and oc.cells["police_violence"].sum() == 20 + 15 + 3
-        assert compute_overlay(s, date_from="2021-07").cells.empty      # nothing after June
+        assert compute_overlay(s, Selection("2021-07")).cells.empty      # nothing after June
     # a second month of A&E is counted only when the period includes it
     with Store(layout["db"]) as s:
         s.write(unit(ae_rows(cells[:1], counts=[4], month="2021-07"), "ae", "RWH01", "istv_july.csv",
                      months=("2021-07",)))
-        assert compute_overlay(s, date_to="2021-06").cells["ae_assaults"].sum() == 39
+        assert compute_overlay(s, Selection(date_to="2021-06")).cells["ae_assaults"].sum() == 39
         assert compute_overlay(s).cells["ae_assaults"].sum() == 43
-        assert compute_overlay(s, date_from="2021-07").cells["ae_assaults"].sum() == 4
+        assert compute_overlay(s, Selection("2021-07")).cells["ae_assaults"].sum() == 4
 
 
 def test_coarser_grid_adds_up(layout):
@@ -269,8 +273,6 @@ def overlay_attack(pub, ranked_max=None):
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
-    from hotspots.tasks.overlay import RANKED_MAX
-
     ranked_max = RANKED_MAX if ranked_max is None else ranked_max
     t = pub.threshold
     cells = pub.cells.reset_index(drop=True)
@@ -395,10 +397,6 @@ def test_ranking_gives_no_hidden_count_away(layout):
 def test_ranking_on_a_sample_sized_store(tmp_path):
     # the sample's volumes (the review's case: ranks between shown excesses 6.0 and 5.1 each exactly 6):
     # 3 months of the synthetic sample with its A&E at the generator's true places
-    from geo.ingest.pipeline import ingest_sample
-    from geo.sample import write_sample
-    from tests.ae_rows import sample_ae_units
-
     write_sample(tmp_path / "sample", months=3)
     with Store(tmp_path / "s.duckdb") as s:
         ingest_sample(tmp_path / "sample", s)
@@ -407,7 +405,7 @@ def test_ranking_on_a_sample_sized_store(tmp_path):
                 s.write(u)
         months = [r[0] for r in s.con.execute("SELECT DISTINCT strftime(month, '%Y-%m') FROM incidents "
                                               "WHERE source = 'ae' ORDER BY 1").fetchall()]
-        pubs = [overlay(s, res=9), overlay(s, date_from=months[-1], date_to=months[-1], res=9)]
+        pubs = [overlay(s, res=9), overlay(s, Selection(months[-1], months[-1]), res=9)]
     for pub in pubs:
         assert isinstance(pub.totals["ae_assaults"], int)
         ranges = overlay_attack(pub)
@@ -419,6 +417,6 @@ def test_ranking_on_a_sample_sized_store(tmp_path):
     # A&E assaults and no police violence (the library's true counts)
     assert len(pubs[1].unseen) > len(pubs[1].ranked)
     with Store(tmp_path / "s.duckdb", read_only=True) as s:
-        true = compute_overlay(s, date_from=months[-1], date_to=months[-1], res=9).cells.set_index("cell")
+        true = compute_overlay(s, Selection(months[-1], months[-1]), res=9).cells.set_index("cell")
     got = true.loc[pubs[1].unseen["cell"]]
     assert (got["police_violence"] == 0).all() and (got["ae_assaults"] >= 1).all()

@@ -18,11 +18,21 @@ from hypothesis import strategies as st
 
 from geo.errors import SettingError
 from hotspots import defaults
-from hotspots.tasks.evaluate import accuracy_at_shares, evaluate_cell_months, rank_cells
-from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, cell_months, month_range
-from hotspots.tasks.patrol import (MONTH_ONLY_NOTE, backtest_months, cell_components, choose_prefix, dosage_schedule,
-                             parse_shift, plan_csv, plan_geojson, plan_kml, plan_patrol, split_large)
-from hotspots.tasks.query import IncidentFilter, analysis_window, select_incidents
+from hotspots.tasks.evaluate import evaluate_cell_months
+from geo.ingest.sample import ingest_sample
+from geo.months import months_between
+from geo.query import Selection, select_incidents
+from geo.sample import write_sample
+from geo.store import Store
+from hotspots.cli import main
+from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, RecencyBlendForecast, cell_months
+from hotspots.methods.temporal import day_hour_grid
+from hotspots.tasks.patrol import MONTH_ONLY_NOTE, backtest_months, plan_patrol
+from hotspots.methods.metrics import accuracy_at_shares, rank_cells
+from hotspots.methods.cellsets import cell_components, choose_prefix, split_large
+from hotspots.methods.dosage import dosage_schedule, parse_shift
+from hotspots.outputs.patrol import plan_csv, plan_geojson, plan_kml, plan_pdf, write_plan
+from hotspots.methods.cells import analysis_window
 
 CENTRE = h3.latlng_to_cell(51.656, -0.396, 9)
 DISK = sorted(h3.grid_disk(CENTRE, 6))   # 127 cells
@@ -159,8 +169,8 @@ def test_dosage_refuses_long_visits_and_overfull_shifts():
 
 
 def test_backtest_months():
-    assert backtest_months(month_range("2021-01", "2021-12")) == (3, ("2021-10", "2021-11", "2021-12"))
-    assert backtest_months(month_range("2021-01", "2021-04")) == (3, ("2021-04",))
+    assert backtest_months(tuple(months_between("2021-01", "2021-12"))) == (3, ("2021-10", "2021-11", "2021-12"))
+    assert backtest_months(tuple(months_between("2021-01", "2021-04"))) == (3, ("2021-04",))
     assert backtest_months(("2021-01", "2021-02")) == (1, ("2021-02",))
 
 
@@ -169,9 +179,6 @@ def test_backtest_months():
 
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory):
-    from geo.ingest.pipeline import ingest_sample
-    from geo.sample import write_sample
-    from geo.store import Store
 
     root = tmp_path_factory.mktemp("patrol")
     write_sample(root / "sample", months=5)
@@ -183,12 +190,11 @@ def sample_db(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def watford(sample_db):
-    from geo.store import Store
 
     with Store(sample_db, read_only=True) as s:
         area = s.area("district", "Watford")
-        plan = plan_patrol(s, IncidentFilter(), area=area, budget_pct=2.0, shift="18:00-02:00", seed=3)
-        inc = select_incidents(s, IncidentFilter(), area)
+        plan = plan_patrol(s, Selection(area=area), budget_pct=2.0, shift="18:00-02:00", seed=3)
+        inc = select_incidents(s, Selection(area=area))
     return plan, inc, area
 
 
@@ -207,12 +213,11 @@ def test_plan_within_budget_and_contiguous(watford):
 
 @pytest.mark.parametrize("district", ["Watford", "Stevenage"])
 def test_plans_never_exceed_the_budget_over_budgets_and_districts(sample_db, district):
-    from geo.store import Store
 
     with Store(sample_db, read_only=True) as s:
         area = s.area("district", district)
         for budget in (0.75, 1.5, 3.0, 6.0, 10.0):
-            plan = plan_patrol(s, IncidentFilter(), area=area, budget_pct=budget)
+            plan = plan_patrol(s, Selection(area=area), budget_pct=budget)
             sm = plan.summary
             assert sm["area_km2"] <= budget / 100 * sm["study_area_km2"] * (1 + 1e-12), (district, budget)
             assert plan.areas["area_km2"].sum() == pytest.approx(sm["area_km2"])
@@ -224,10 +229,9 @@ def test_plans_never_exceed_the_budget_over_budgets_and_districts(sample_db, dis
 
 def test_plan_cells_are_the_top_of_the_forecast_ranking(watford):
     """Recomputed with the forecast and rank_cells directly: the plan holds the leading cells."""
-    from hotspots.methods.forecast import RecencyBlendForecast
 
     plan, inc, area = watford
-    months = month_range(min(inc["month"]), max(inc["month"]))
+    months = tuple(months_between(min(inc["month"]), max(inc["month"])))
     data = cell_months(inc, analysis_window(inc, 9, area), months, FORECAST_BANDWIDTHS_M)
     f = RecencyBlendForecast(train_months=3).fit(data)
     order = rank_cells(f.predict(), data.last(3), np.arange(data.n_cells))
@@ -239,7 +243,7 @@ def test_plan_cells_are_the_top_of_the_forecast_ranking(watford):
 
 def test_expected_shares_equal_the_accuracy_modules(watford):
     plan, inc, area = watford
-    months = month_range(min(inc["month"]), max(inc["month"]))
+    months = tuple(months_between(min(inc["month"]), max(inc["month"])))
     data = cell_months(inc, analysis_window(inc, 9, area), months, FORECAST_BANDWIDTHS_M)
     share = plan.summary["area_pct"]
     tm, tests = backtest_months(months)
@@ -248,7 +252,6 @@ def test_expected_shares_equal_the_accuracy_modules(watford):
     assert plan.summary["expected_crime_pct"] == pytest.approx(100 * ev.by_origin[f"hit@{key}"].mean(), abs=1e-9)
     assert plan.summary["expected_harm_pct"] == pytest.approx(100 * ev.by_origin[f"harm@{key}"].mean(), abs=1e-9)
     # and accuracy_at_shares, month by month, on the same cells and months
-    from hotspots.methods.forecast import RecencyBlendForecast
 
     for t, row in zip(tests, plan.backtest.itertuples()):
         j = data.index(t)
@@ -279,12 +282,10 @@ def test_month_only_police_data_says_so(watford):
 
 
 def test_force_records_give_best_hours(sample_db):
-    from geo.store import Store
-    from hotspots.methods.temporal import day_hour_grid
 
     with Store(sample_db, read_only=True) as s:
-        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift="late")
-        inc = select_incidents(s, IncidentFilter(sources=("rms",)),
+        plan = plan_patrol(s, Selection(sources=("rms",)), n_areas=3, shift="late")
+        inc = select_incidents(s, Selection(sources=("rms",)),
                                columns=("h3_11", "occurred_at", "occurred_until", "time_precision"))
     assert not plan.summary["month_only"] and len(plan.times) == defaults.PATROL_BEST_HOURS
     cells = set(plan.cells["cell"])
@@ -299,11 +300,10 @@ def test_force_records_give_best_hours(sample_db):
 @pytest.mark.parametrize("shift", ["early", "late", "night"])
 def test_shift_shares_and_the_busier_shift_hint(sample_db, shift):
     """Each named shift's share of the plan areas' dated incidents, counted here from the raw times."""
-    from geo.store import Store
 
     with Store(sample_db, read_only=True) as s:
-        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift=shift)
-        inc = select_incidents(s, IncidentFilter(sources=("rms",)),
+        plan = plan_patrol(s, Selection(sources=("rms",)), n_areas=3, shift=shift)
+        inc = select_incidents(s, Selection(sources=("rms",)),
                                columns=("h3_11", "occurred_at", "occurred_until", "time_precision"))
     cells = set(plan.cells["cell"])
     inside = inc[[h3.cell_to_parent(format(int(c), "x"), 9) in cells for c in inc["h3_11"]]]
@@ -341,25 +341,23 @@ def test_shift_shares_and_the_busier_shift_hint(sample_db, shift):
 
 def test_a_short_custom_shift_is_not_told_to_take_a_longer_one(sample_db):
     # 18:00-22:00 holds fewer incidents than the 8-hour late shift only because it is half as long
-    from geo.store import Store
 
     with Store(sample_db, read_only=True) as s:
-        plan = plan_patrol(s, IncidentFilter(sources=("rms",)), n_areas=3, shift="18:00-22:00")
+        plan = plan_patrol(s, Selection(sources=("rms",)), n_areas=3, shift="18:00-22:00")
     assert plan.summary["shift_pct"] < plan.summary["shift_shares_pct"]["late"]
     assert plan.summary["busier_shift"] is None
     assert not any("consider planning it" in n for n in plan.time_notes)
 
 
 def test_harm_ranking_and_errors(sample_db):
-    from geo.store import Store
 
     with Store(sample_db, read_only=True) as s:
-        plan = plan_patrol(s, IncidentFilter(categories=("Burglary", "Robbery")), n_areas=2, harm=True)
+        plan = plan_patrol(s, Selection(categories=("Burglary", "Robbery"), harm=True), n_areas=2)
         assert plan.summary["value"] == "harm" and len(plan.areas) == 2
         with pytest.raises(SettingError, match="No incidents"):
-            plan_patrol(s, IncidentFilter("2030-01", "2030-02"))
+            plan_patrol(s, Selection("2030-01", "2030-02"))
         with pytest.raises(SettingError, match="shift"):
-            plan_patrol(s, IncidentFilter(), shift="whenever")
+            plan_patrol(s, Selection(), shift="whenever")
 
 
 # --------------------------------------------------------------------------- exports
@@ -401,7 +399,6 @@ def test_hostile_location_text_is_escaped(watford):
 def test_pdf_opened_text_and_images(watford, tmp_path):
     from pypdf import PdfReader
 
-    from hotspots.tasks.patrol import write_plan
 
     plan, _, _ = watford
     path = write_plan(plan, tmp_path / "patrol.pdf")
@@ -432,7 +429,6 @@ def test_pdf_opened_text_and_images(watford, tmp_path):
 
 
 def test_cli_json_and_outputs(sample_db, tmp_path, capsys):
-    from hotspots.cli import main
 
     assert main(["patrol", "--db", sample_db, "--district", "Watford", "--areas", "3", "--shift", "night",
                  "--json", "--out", str(tmp_path / "p.kml")]) == 0
@@ -449,12 +445,10 @@ def test_cli_json_and_outputs(sample_db, tmp_path, capsys):
 def test_ae_is_refused(sample_db, tmp_path, capsys):
     """Patrol planning has no small-number suppression: A&E data is refused, in the library and the CLI
     (before anything is written), with the overlay named as the place for it."""
-    from geo.store import Store
-    from hotspots.cli import main
 
     with Store(sample_db, read_only=True) as s:
         with pytest.raises(SettingError, match="Patrol planning does not use A&E data"):
-            plan_patrol(s, IncidentFilter(sources=("police", "ae")))
+            plan_patrol(s, Selection(sources=("police", "ae")))
     out = tmp_path / "p.csv"
     assert main(["patrol", "--db", sample_db, "--sources", "ae", "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -467,13 +461,10 @@ def test_no_harm_share_says_n_a(sample_db, tmp_path, capsys):
     and the page say "n/a" instead of a traceback (review finding 5)."""
     from pypdf import PdfReader
 
-    from geo.store import Store
-    from hotspots.cli import main
-    from hotspots.tasks.patrol import plan_pdf
 
     with Store(sample_db, read_only=True) as s:
-        plan = plan_patrol(s, IncidentFilter(categories=("Drugs",)), area=s.area("district", "Watford"),
-                           exclude_police_generated=True)
+        plan = plan_patrol(s, Selection(categories=("Drugs",), area=s.area("district", "Watford"),
+                                     exclude_police_generated=True))
     assert plan.summary["expected_harm_pct"] is None and plan.summary["expected_crime_pct"] is not None
     pdf = tmp_path / "p.pdf"
     assert main(["patrol", "--db", sample_db, "--types", "Drugs", "--exclude-police-generated", "--district",

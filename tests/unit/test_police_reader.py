@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
 from tests.conftest import STREET_HEADER, street_csv, street_row, watford_rows
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from geo.errors import SettingError
-from geo.readers.rms import ingest_rms, read_mapping
+from geo.ingest.rms import ingest_rms
+from geo.readers.rms import read_mapping
 from geo.store import Store
 
 MAPPING = {

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.grid import cell_to_parent
-from geo.ingest.pipeline import ingest_police
+from geo.ingest.police import ingest_police
 from geo.store import Store
 from tests.conftest import ROOT, street_csv, street_row, watford_rows
 
@@ -119,7 +118,7 @@ KILLER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from geo.store import Store
-    from geo.ingest.pipeline import ingest_police
+    from geo.ingest.police import ingest_police
 
     class Paused(Store):
         def _before_commit(self):
@@ -165,7 +164,7 @@ def test_side_tables_are_written_and_replaced_in_the_files_transaction():
 
     import pyarrow as pa
 
-    from geo.ingest.pipeline import _empty_rejections
+    from geo.ingest.pipeline import empty_rejections
     from geo.store import LoadUnit, Store
 
     s = Store(":memory:")
@@ -177,7 +176,7 @@ def test_side_tables_are_written_and_replaced_in_the_files_transaction():
     def unit(values, key="f.csv"):
         n = len(values)
         return LoadUnit(file=key, file_key=key, kind="ae", source="ae", mode="replace", rows_read=n,
-                        rejections=_empty_rejections(), partitions=parts,
+                        rejections=empty_rejections(), partitions=parts,
                         side_tables={"t_side": pa.table({"file_key": [key] * n, "force": ["X"] * n,
                                                          "month": [m] * n, "v": values})})
     s.write(unit([1, 2]))

@@ -13,8 +13,9 @@ import pytest
 from scipy.optimize import linprog
 
 from geo.errors import SettingError
-from hotspots.methods.suppress import (SECONDARY_LABEL, assert_no_small_counts, audit_group, primary_label, refuse_ae,
-                               suppress_counts, suppress_table)
+from geo.query import Selection
+from hotspots.methods.suppress import (SECONDARY_LABEL, assert_no_small_counts, audit_group, primary_label,
+                                       suppress_counts, suppress_table)
 
 LAB = primary_label(7)
 
@@ -219,7 +220,8 @@ def test_checker_catches_a_shown_small_count_and_a_recoverable_one():
 
 
 def test_refuse_ae():
-    refuse_ae(("police", "rms"))
+    # the one refusal, now in geo.query (suppress.refuse_ae's sentence and fix, unchanged)
+    Selection(sources=("police", "rms")).for_analysis("detect")
     with pytest.raises(SettingError, match="does not use A&E data") as e:
-        refuse_ae(("ae",), "detect")
+        Selection(sources=("ae",)).for_analysis("detect")
     assert "overlay" in e.value.fix

@@ -19,11 +19,15 @@ import pandas as pd
 import pytest
 
 from geo.constants import SOURCE_AE
+from geo.query import Selection
 from geo.store import Store
 from hotspots.cli import main
-from hotspots.tasks.overlay import overlay, overlay_csv, overlay_geojson
+from hotspots.tasks.overlay import overlay
 from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.ae_rows import ae_rows, police_rows, unit, write_layout
+from hotspots.outputs.overlay import overlay_csv, overlay_geojson
+from pages._ui.state import DATASETS
+from tests.app.conftest import open_page as open_app_page
 
 LAB = primary_label()
 
@@ -67,7 +71,7 @@ def check_published(pub):
 @pytest.mark.parametrize("period", [("2021-06", "2021-06"), ("2021-07", "2021-07"), (None, None)])
 def test_library_outputs_and_files(small_store, res, period):
     with Store(small_store, read_only=True) as s:
-        pub = overlay(s, date_from=period[0], date_to=period[1], res=res)
+        pub = overlay(s, Selection(period[0], period[1]), res=res)
     check_published(pub)
     csv = pd.read_csv(__import__("io").BytesIO(overlay_csv(pub)), dtype=str, keep_default_na=False)
     lo, hi = class_bounds(csv["class"], pub.cuts["ae_high"])
@@ -102,8 +106,6 @@ def test_cli_files_json_and_text(small_store, tmp_path, capsys):
 
 
 def test_general_exports_never_carry_ae(small_store, capsys):
-    from pages._ui import DATASETS
-
     assert all(SOURCE_AE not in sources for sources in DATASETS.values())
     for sources in ("ae", "police,ae"):
         assert main(["detect", "--method", "count", "--sources", sources, "--db", small_store]) == 2
@@ -114,8 +116,6 @@ def test_general_exports_never_carry_ae(small_store, capsys):
 
 
 def open_page(db, monkeypatch, page, **query):
-    from tests.app.conftest import open_page as open_app_page
-
     monkeypatch.setenv("HOTSPOTS_DB", db)
     return open_app_page(page, **query)
 
@@ -133,7 +133,7 @@ def test_overlay_page_in_presentation_mode(small_store, monkeypatch):
     assert "Leave presentation mode" in [b.label for b in at.button]
     total = ae_total(small_store)
     with Store(small_store, read_only=True) as s:
-        pub = overlay(s, date_from="2021-06", date_to="2021-07", res=9, police_forces=("Hertfordshire Constabulary",),
+        pub = overlay(s, Selection("2021-06", "2021-07", forces=("Hertfordshire Constabulary",)), res=9,
                       exclude_synthetic_ae=True)
     shown_total = next(m.value for m in at.metric if m.label == "A&E assaults")
     assert shown_total == f"{total} assaults"

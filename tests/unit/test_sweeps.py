@@ -16,13 +16,20 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo.constants import SYNTHETIC_MARK
 from geo.errors import SettingError
+from geo.ingest.sample import ingest_sample
+from geo.query import Selection
+from geo.sample import write_sample
+from geo.store import Store
 from hotspots import defaults
-from hotspots.tasks.patrol import cell_components, cells_to_bng_polygon
-from hotspots.tasks.sweeps import (AE_KEY, brute_force_order, green_share, nearest_neighbour_order, parse_weights,
-                             path_length, plan_sweeps, sweep_csv, sweep_geojson, sweep_kml, sweep_pdf,
-                             visiting_order, weapon_scores)
+from hotspots.cli import main
+from hotspots.tasks.sweeps import AE_KEY, green_share, parse_weights, plan_sweeps, weapon_scores
 from tests.ae_rows import row, unit
+from hotspots.methods.cellsets import cell_components
+from geo.grid import cells_to_bng_polygon
+from hotspots.methods.routing import brute_force_order, nearest_neighbour_order, path_length, visiting_order
+from hotspots.outputs.sweeps import sweep_action_table, sweep_csv, sweep_geojson, sweep_kml, sweep_pdf, sweep_table
 
 # three res-10 cells: A and B neighbours, C three rings away
 A = h3.latlng_to_cell(51.6560, -0.3960, 10)
@@ -88,8 +95,6 @@ def test_parse_weights():
 
 @pytest.fixture
 def tiny_store(tmp_path):
-    from geo.store import Store
-
     rows = _rows()
     s = Store(tmp_path / "tiny.duckdb")
     for src, force in (("police", "Hertfordshire Constabulary"), ("rms", "Hertfordshire Constabulary"),
@@ -101,7 +106,7 @@ def tiny_store(tmp_path):
 
 
 def test_plan_on_the_tiny_grid_hides_ae_counts(tiny_store, tmp_path):
-    plan = plan_sweeps(tiny_store, sources=("police", "rms", "ae"), n_areas=2)
+    plan = plan_sweeps(tiny_store, Selection(sources=("police", "rms", "ae")), n_areas=2)
     a = plan.areas
     assert len(a) == 2 and plan.summary["ae_included"]
     # A and B merge (neighbours): 10 + 6 = 16 ranks above C alone: 2. Ranked silently: no score, no index,
@@ -126,14 +131,12 @@ def test_plan_on_the_tiny_grid_hides_ae_counts(tiny_store, tmp_path):
     (tmp_path / "s.pdf").write_bytes(sweep_pdf(plan))
     text = " ".join(pg.extract_text() for pg in PdfReader(str(tmp_path / "s.pdf")).pages)
     assert "Score index" not in text and "1 to 7" not in text and "Ranked by the weapon-violence score" in text
-    from hotspots.tasks.sweeps import sweep_action_table, sweep_table
-
     assert "Score" not in sweep_table(plan) and list(sweep_action_table(plan, 8)) == ["Visit", "Area",
                                                                                       "Walk round it (m)"]
 
 
 def test_plan_without_ae_shows_scores_and_components(tiny_store):
-    plan = plan_sweeps(tiny_store, sources=("police", "rms"), n_areas=2)
+    plan = plan_sweeps(tiny_store, Selection(sources=("police", "rms")), n_areas=2)
     a = plan.areas
     assert not plan.summary["ae_included"]
     assert a["score"].tolist() == [13.0, 2.0]                   # A 10 + B's violence 3; C 2
@@ -163,7 +166,7 @@ def test_green_layer_file_in_wgs84(tiny_store, tmp_path):
     path = tmp_path / "green.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
                                 "geometry": {"type": "Polygon", "coordinates": [ring + [ring[0]]]}}]}))
-    plan = plan_sweeps(tiny_store, sources=("police",), n_areas=2, green=str(path))
+    plan = plan_sweeps(tiny_store, Selection(sources=("police",)), n_areas=2, green=str(path))
     tr = Transformer.from_crs(4326, 27700, always_xy=True)
     green = shapely.Polygon([tr.transform(x, y) for x, y in ring])
     for r, g in zip(plan.areas.itertuples(), plan.geometry):
@@ -196,15 +199,12 @@ def test_visiting_order_by_hand_and_brute_force():
 def test_sample_force_records_plan_exports_and_pdf(tmp_path):
     from pypdf import PdfReader
 
-    from geo.ingest.pipeline import ingest_sample
-    from geo.sample import write_sample
-    from geo.store import Store
 
     write_sample(tmp_path / "sample", months=3)
     with Store(tmp_path / "s.duckdb") as s:
         ingest_sample(tmp_path / "sample", s)
         area = s.area("district", "Watford")
-        plan = plan_sweeps(s, sources=("police",), area=area)
+        plan = plan_sweeps(s, Selection(sources=("police",), area=area))
     a = plan.areas
     assert len(a) == defaults.SWEEP_AREAS
     for r in a["rank"]:
@@ -238,8 +238,6 @@ def test_sample_force_records_plan_exports_and_pdf(tmp_path):
 
 
 def test_cli(tiny_store, tmp_path, capsys):
-    from hotspots.cli import main
-
     db = str(tiny_store.path)
     tiny_store.close()
     assert main(["sweeps", "--db", db, "--sources", "police,rms,ae", "--areas", "2", "--json",
@@ -266,8 +264,6 @@ for _ring in (6, 12):
 def _attack_store(path, ae_counts, police):
     """A store with A&E knife/sharp assaults per cell (``ae_counts``) and police rows per cell
     (``police``: list of {category: n})."""
-    from geo.store import Store
-
     rows_p, rows_a, i = [], [], 0
     for cell, n_ae, pol in zip(FAR, ae_counts, police):
         for cat, n in pol.items():
@@ -322,8 +318,6 @@ def _attack(published, police_score, w_ae=3.0, top=40):
 
 
 def _published_areas(db, tmp_path, capsys, sources):
-    from hotspots.cli import main
-
     assert main(["sweeps", "--db", str(db), "--sources", sources, "--areas", "3", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
@@ -344,8 +338,8 @@ def test_ae_counts_cannot_be_worked_out_from_the_sweep_list(case, tmp_path, caps
     out = _published_areas(db, tmp_path, capsys, sources)
     w = out["summary"]["weights"]
     # map each published area to its cell (the map and the GeoJSON show where it is)
-    with __import__("geo.store", fromlist=["Store"]).Store(db, read_only=True) as st_:
-        plan = plan_sweeps(st_, sources=tuple(sources.split(",")), n_areas=3)
+    with Store(db, read_only=True) as st_:
+        plan = plan_sweeps(st_, Selection(sources=tuple(sources.split(","))), n_areas=3)
     cell_of = dict(zip(plan.cells["area"], plan.cells["cell"]))
     truth, pol = [], []
     for r in sorted(out["areas"], key=lambda r: r["rank"]):
@@ -362,9 +356,6 @@ def test_ae_counts_cannot_be_worked_out_from_the_sweep_list(case, tmp_path, caps
 def test_real_data_is_never_mixed_with_the_sample(tmp_path):
     """Real police in FAR[0], the sample's police in FAR[1] and the sample's A&E in FAR[2]: with real police
     data selected the sample is left out (finding 8), as the overlay does; the sample alone is kept."""
-    from geo.constants import SYNTHETIC_MARK
-    from geo.store import Store
-
     real, fake, site = "Hertfordshire Constabulary", f"Hertfordshire Constabulary ({SYNTHETIC_MARK})", \
         f"RWH01 ({SYNTHETIC_MARK})"
     with Store(tmp_path / "mix.duckdb") as s:
@@ -375,17 +366,19 @@ def test_real_data_is_never_mixed_with_the_sample(tmp_path):
         s.write(unit([row(source="ae", force=site, category="A&E assault", cell=FAR[2], i=i, subcategory="knife/sharp",
                           weapon=True, occurred_at=dt.datetime(2021, 6, 5, 23, i)) for i in range(4, 9)],
                      "ae", site, "ae.csv"))
-        plan = plan_sweeps(s, sources=("police", "ae"), n_areas=1)
+        plan = plan_sweeps(s, Selection(sources=("police", "ae")), n_areas=1)
         assert plan.cells["cell"].tolist() == [FAR[0]] and not plan.summary["synthetic"]
         assert not plan.summary["ae_included"] and plan.areas["score"].tolist() == [2.0]
         # the page passes the forces it shows: the same
-        same = plan_sweeps(s, sources=("police", "ae"), n_areas=1, police_forces=(real,), exclude_synthetic_ae=True)
+        same = plan_sweeps(s, Selection(sources=("police", "ae")), n_areas=1, police_forces=(real,),
+                           exclude_synthetic_ae=True)
         assert same.cells["cell"].tolist() == [FAR[0]]
         # explicitly everything: all three (the sample marked synthetic)
-        every = plan_sweeps(s, sources=("police", "ae"), n_areas=3, police_forces=(), exclude_synthetic_ae=False)
+        every = plan_sweeps(s, Selection(sources=("police", "ae")), n_areas=3, police_forces=(),
+                            exclude_synthetic_ae=False)
         assert sorted(every.cells["cell"]) == sorted(FAR) and every.summary["synthetic"]
         # the sample alone (no real force selected) is kept, and says so
-        sample = plan_sweeps(s, sources=("ae",), n_areas=1)
+        sample = plan_sweeps(s, Selection(sources=("ae",)), n_areas=1)
         assert sample.cells["cell"].tolist() == [FAR[2]] and sample.summary["synthetic"]
 
 
@@ -395,8 +388,6 @@ def test_published_plan_unchanged_when_every_hexagon_gains_the_same_ae(extra, tm
     every scored hexagon, everything published is the same. Area X (A + B, police scores 10 and 3, one A&E
     knife assault in B) and area Y (C, police 17): by summed score Y = 17 leads X = 16 with the truth, but
     X would lead once every hexagon gains 1 (22 vs 20), so a sum order would say "B holds few A&E"."""
-    from geo.store import Store
-
     police = "Hertfordshire Constabulary"
 
     def store(name, k):
@@ -414,12 +405,12 @@ def test_published_plan_unchanged_when_every_hexagon_gains_the_same_ae(extra, tm
         return s
 
     def published(s):
-        plan = plan_sweeps(s, sources=("police", "ae"), budget_pct=10)
+        plan = plan_sweeps(s, Selection(sources=("police", "ae")), budget_pct=10)
         return (sweep_csv(plan), sweep_geojson(plan), sweep_kml(plan),
                 plan.cells.to_dict(orient="list"), {k: v for k, v in plan.summary.items() if k != "months"})
 
     with store("truth.duckdb", 0) as s0, store("more.duckdb", extra) as s1:
         p0, p1 = published(s0), published(s1)
-        assert plan_sweeps(s0, sources=("police", "ae"), budget_pct=10).cells.groupby("area")["cell"].apply(
-            sorted).tolist() == [[C], sorted([A, B])]                 # Y (the best hexagon, 17) first
+        assert plan_sweeps(s0, Selection(sources=("police", "ae")), budget_pct=10).cells.groupby("area")[
+            "cell"].apply(sorted).tolist() == [[C], sorted([A, B])]                 # Y (the best hexagon, 17) first
     assert p0 == p1

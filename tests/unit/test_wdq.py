@@ -12,10 +12,12 @@ import shapely
 from geo.boundaries import Area
 from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import InputFileError, SettingError
-from geo.ingest.pipeline import ingest_police
-from hotspots.tasks.did_it_work import WDQ_MEANING, evaluate_deployment, read_deployment, wdq
-from hotspots.tasks.query import IncidentFilter
+from geo.ingest.police import ingest_police
+from hotspots.tasks.did_it_work import evaluate_deployment
+from geo.query import Selection
 from tests.conftest import ROOT, street_csv, street_row
+from hotspots.methods.wdq import WDQ_MEANING, wdq
+from geo.readers.points import read_deployment
 
 
 # ------------------------------------------------------------------------------ the formula, by hand
@@ -121,7 +123,7 @@ def deployment(**kw):
 
 
 def test_counts_by_area_and_period(wdq_store):
-    ev = evaluate_deployment(wdq_store, deployment(), IncidentFilter(categories=("Robbery",)))
+    ev = evaluate_deployment(wdq_store, deployment(), Selection(categories=("Robbery",)))
     r = ev.table.iloc[0]
     # before = 2021-03..04 (as many months as the deployment), after = 2021-05..06
     assert (r["before_from"], r["before_to"], r["from"], r["to"]) == ("2021-03", "2021-04", "2021-05", "2021-06")
@@ -136,11 +138,11 @@ def test_counts_by_area_and_period(wdq_store):
 
 def test_control_polygon_and_buffer_width(wdq_store):
     east = Area("east", shapely.box(SITE[0] + 1000, SITE[1] - 500, SITE[0] + 5000, SITE[1] + 500))
-    ev = evaluate_deployment(wdq_store, deployment(), IncidentFilter(categories=("Robbery",)), control=east)
+    ev = evaluate_deployment(wdq_store, deployment(), Selection(categories=("Robbery",)), control=east)
     r = ev.table.iloc[0]
     assert (r["control_before"], r["control_after"]) == (100, 90)
     # a 50 m buffer (100-150 m) holds nothing: the incidents at 200 m join the control
-    narrow = evaluate_deployment(wdq_store, deployment(), IncidentFilter(categories=("Robbery",)),
+    narrow = evaluate_deployment(wdq_store, deployment(), Selection(categories=("Robbery",)),
                                  buffer_m=50).table.iloc[0]
     assert (narrow["buffer_before"], narrow["buffer_after"]) == (0, 0)
     assert (narrow["control_before"], narrow["control_after"]) == (110, 98)
@@ -151,7 +153,7 @@ def test_all_sites_counts_each_incident_once(wdq_store):
 
     # two sites over the same months: the control is counted once, not once per site
     same = pd.concat([deployment(), deployment(site="Far", easting=SITE[0] - 3000)])
-    ev = evaluate_deployment(wdq_store, same, IncidentFilter(categories=("Robbery",)))
+    ev = evaluate_deployment(wdq_store, same, Selection(categories=("Robbery",)))
     one, far, tot = ev.table.iloc[0], ev.table.iloc[1], ev.table.iloc[-1]
     assert tot["site"] == "All sites"
     for c in ("target_before", "target_after", "buffer_before", "buffer_after"):
@@ -162,7 +164,7 @@ def test_all_sites_counts_each_incident_once(wdq_store):
     # sites over different months: no pooled measure, and the table says why
     two = pd.concat([deployment(), deployment(site="Far", easting=SITE[0] - 3000, **{"from": "2021-06",
                                                                                      "to": "2021-06"})])
-    ev = evaluate_deployment(wdq_store, two, IncidentFilter(categories=("Robbery",)))
+    ev = evaluate_deployment(wdq_store, two, Selection(categories=("Robbery",)))
     far = ev.table.iloc[1]
     assert (far["before_from"], far["target_before"], far["target_after"]) == ("2021-05", 0, 3)
     tot = ev.table.iloc[-1]

@@ -11,52 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hotspots.outputs.webmap import Legend, hex_map, hexmap_args, map_payload_bytes, sequential_style
+from geo.errors import SettingError
+from hotspots.outputs.legend import Legend, sequential_style
+from hotspots.outputs.webmap import hexmap_args, hexmap_payload_bytes
 
 XSS = "<img src=x onerror=alert(1)>"
-
-
-def small_map(tiles="Offline (boundaries only)", n_rings=8, label=XSS):
-    cells = list(h3.grid_disk(h3.latlng_to_cell(51.656, -0.396, 9), n_rings))
-    colours, legend = sequential_style(np.arange(len(cells), dtype=float), "Incidents per hexagon", "incidents")
-    legend.note = XSS
-    return hex_map(pd.DataFrame({"cell": cells}), colours=colours, labels=[label] * len(cells), legend=legend,
-                   tiles=tiles), cells
-
-
-def test_every_text_is_escaped():
-    m, _ = small_map()
-    html = m.get_root().render()
-    # no "<img" survives, neither as it is nor JSON-escaped (which a browser would decode)
-    assert XSS not in html and "\\u003cimg" not in html
-    # the text is there, HTML-escaped (inside JSON, & itself may be written \u0026)
-    assert html.count("&lt;img src=x onerror=alert(1)&gt;") + html.count("\\u0026lt;img src=x onerror=alert(1)\\u0026gt;") >= 2
-
-
-def test_only_local_assets_when_offline():
-    m, _ = small_map()
-    html = m.get_root().render()
-    scripts = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
-    assert scripts and all(u.startswith("/app/static/vendor/") for u in scripts), scripts
-    assert "openstreetmap" not in html and "cdn." not in html
-
-
-def test_online_basemap_is_the_only_outside_address():
-    m, _ = small_map(tiles="OpenStreetMap")
-    urls = set(re.findall(r'https?://[^"\'\s)]+', m.get_root().render()))
-    assert {u.split("/")[2] for u in urls} <= {"tile.openstreetmap.org", "www.openstreetmap.org"}, urls
-
-
-def test_payload_stays_small_per_hexagon():
-    m, cells = small_map(n_rings=20, label="1,234 incidents, harm 56,789 days (1.2% of the total)")
-    per_cell = map_payload_bytes(m) / len(cells)
-    assert per_cell < 400, per_cell  # 6,000 hexagons stay under 2.4 MB
-
-
-def test_payload_measure_does_not_change_the_map():
-    m, _ = small_map()
-    first = map_payload_bytes(m)
-    assert map_payload_bytes(m) == first
 
 
 def test_legend_rows_carry_units():
@@ -66,24 +25,9 @@ def test_legend_rows_carry_units():
     assert len(colours) == 4
 
 
-def test_unknown_basemap_is_a_sentence():
-    from geo.errors import SettingError
-    with pytest.raises(SettingError, match="not a basemap"):
-        hex_map(pd.DataFrame({"cell": []}), colours=[], labels=[], legend=Legend("x", []), tiles="Google")
-
-
-def test_payload_estimate_is_within_ten_percent_of_the_render():
-    from hotspots.outputs.webmap import map_payload_estimate
-
-    for rings, label in ((20, "1,234 incidents, harm 56,789 days (1.2% of the total)"), (4, "x")):
-        m, cells = small_map(n_rings=rings, label=label)
-        exact = map_payload_bytes(m)
-        layers = {"cells": pd.DataFrame({"cell": cells}), "labels": [label] * len(cells), "overlays": []}
-        assert abs(map_payload_estimate(layers, None) - exact) / exact < 0.10
-
-
 # -- the app's own map component: the data it is sent (hexmap_args) and its front end ----------------
-FRONTEND = Path(__file__).resolve().parents[2] / "pages" / "_hexmap_frontend"
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "pages" / "_ui" / "hexmap_frontend"
 
 
 def component_args(n_rings=3, label=XSS, **kw):
@@ -127,7 +71,6 @@ def test_component_version_follows_the_data():
 def test_component_basemap_and_errors():
     args = component_args(tiles="OpenStreetMap")[0]
     assert args["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
-    from geo.errors import SettingError
     with pytest.raises(SettingError, match="not a basemap"):
         component_args(tiles="Google")
     with pytest.raises(ValueError, match="as many colours"):
@@ -135,11 +78,9 @@ def test_component_basemap_and_errors():
 
 
 def test_component_payload_is_small_per_hexagon():
-    from hotspots.outputs.webmap import hexmap_payload_bytes
-
     args, cells, _, _ = component_args(n_rings=20, label="1,234 incidents, harm 56,789 days (1.2% of the total)")
     per_cell = hexmap_payload_bytes(args) / len(cells)
-    # cell id, colour index and label: a fifth of what the folium map needs per hexagon (< 400 B)
+    # cell id, colour index and label: a fifth of what a folium map needed per hexagon (< 400 B)
     assert per_cell < 100, per_cell
 
 
@@ -149,7 +90,7 @@ def test_component_front_end_uses_only_local_files_and_no_html_from_data():
     srcs = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert srcs and not any("//" in u or u.startswith("/") for u in srcs), srcs  # relative: served by the app
     # the component is served at /component/<name>/index.html: ../../app/static is the app's static folder
-    root = FRONTEND.parents[1]
+    root = ROOT
     for u in srcs:
         path = root / "static" / u.split("app/static/", 1)[1] if "app/static/" in u else FRONTEND / u
         assert path.is_file(), u
@@ -172,14 +113,18 @@ def test_vendored_h3_js_agrees_with_h3_py():
         assert np.allclose(boundary, h3.cell_to_boundary(cell), atol=1e-9)
 
 
-def test_folium_map_takes_overlays_as_the_component_does_and_escapes_them():
-    import shapely
 
-    ring = shapely.Point(-0.396, 51.656).buffer(0.002)
-    ov = {"name": "Clusters", "geojson": {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"fill": "#bd0026", "label": XSS}, "geometry": shapely.geometry.mapping(ring)}]}}
-    colours, legend = sequential_style(np.array([1.0]), "Cluster size", "incidents")
-    html = hex_map(pd.DataFrame({"cell": []}), colours=[], labels=[], legend=legend, overlays=[ov],
-                   tiles="Offline (boundaries only)").get_root().render()
-    assert XSS not in html and "\\u003cimg" not in html and "Clusters" in html
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html or "\\u0026lt;img src=x" in html  # there, as text
+
+def test_component_overlays_carry_labels_and_marks_as_data():
+    """Camera circles and cluster outlines reach the browser as GeoJSON properties, never as HTML; the front
+    end puts a label and a site's number into the page as text."""
+    ring = [[-0.396, 51.656], [-0.395, 51.656], [-0.395, 51.657], [-0.396, 51.656]]
+    ov = {"name": "Sites", "geojson": {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"fill": "#1f78b4", "stroke": "#1f78b4", "mark": "1", "label": XSS,
+                                           "dash": "4"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}}
+    args = component_args(overlays=[ov])[0]
+    props = args["overlays"][0]["geojson"]["features"][0]["properties"]
+    assert props["label"] == XSS and props["mark"] == "1"  # the data as typed: the browser shows it as text
+    js = (FRONTEND / "main.js").read_text()
+    assert "el.textContent = String(text)" in js and "textNode(p.label)" in js
+    assert re.search(r"/\^\[0-9 ,\]\*\$/\.test\(p\.dash\)", js)  # a dash pattern is digits only

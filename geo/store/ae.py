@@ -1,0 +1,218 @@
+"""The A&E companion tables of the store: records, saved fixes, venues, and the A&E incidents kept in step.
+
+``ae_records``
+    One row per valid ISTV record, located or not, with its free text and how it was placed.
+``ae_fixes``
+    A person's answer for a description the geocoder could not place (key: the description's matching form).
+``ae_venues``
+    The last venue gazetteer loaded.
+
+The A&E rows of ``incidents`` are always exactly the located ``ae_records`` (one per site and id):
+``sync_ae_incidents`` deletes the stale ones and adds the missing ones, placing them with a callback the
+loader gives (the store holds no geocoding). It runs inside each A&E file's transaction (the file's
+``LoadUnit.after_write``) and inside ``save_ae_fix``'s.
+
+The methods here are mixed into ``geo.store.core.Store``; they use its connection and transactions.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import pyarrow as pa
+
+from geo.constants import AE_CATEGORY, SOURCE_AE
+
+__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AE_VENUES_DDL", "AeTables", "Placer"]
+
+AE_RECORDS_DDL = """CREATE TABLE IF NOT EXISTS ae_records (
+  file_key VARCHAR, force VARCHAR, month DATE, id VARCHAR, source_file VARCHAR, source_row INTEGER,
+  assault_at TIMESTAMP, arrival_at TIMESTAMP, method_code VARCHAR, method VARCHAR, weapon_class VARCHAR,
+  method_other VARCHAR, location_type_code VARCHAR, location_type VARCHAR, description VARCHAR,
+  precision VARCHAR, confidence DOUBLE, matched VARCHAR, easting DOUBLE, northing DOUBLE, located BOOLEAN,
+  load_id INTEGER)"""
+AE_FIXES_DDL = """CREATE TABLE IF NOT EXISTS ae_fixes (
+  key VARCHAR PRIMARY KEY, postcode VARCHAR, venue VARCHAR, easting DOUBLE, northing DOUBLE,
+  precision VARCHAR, label VARCHAR, saved_at TIMESTAMP)"""
+AE_VENUES_DDL = """CREATE TABLE IF NOT EXISTS ae_venues (
+  name VARCHAR, town VARCHAR, postcode VARCHAR, easting DOUBLE, northing DOUBLE, source_file VARCHAR)"""
+
+#: ``placer(missing)``: the located records without an incident (``id, force, weapon_class, assault_at,
+#: easting, northing, source_file, source_row, load_id``) -> their incident rows as an Arrow table with
+#: ``id, force, subcategory, occurred_at, lon, lat, easting, northing, h3_11, weapon, source_file,
+#: source_row, load_id`` (records that cannot be placed on the grid left out).
+Placer = Callable[[pd.DataFrame], pa.Table]
+
+VENUE_COLUMNS = ["name", "town", "postcode", "easting", "northing"]
+FIX_COLUMNS = ["key", "postcode", "venue", "easting", "northing", "precision", "label", "saved_at"]
+
+_SYNC_DELETE = """
+DELETE FROM incidents WHERE source = 'ae' AND NOT EXISTS (
+  SELECT 1 FROM ae_records r WHERE r.located AND r.force = incidents.force AND r.id = incidents.id);
+DELETE FROM incidents WHERE source = 'ae' AND rowid IN (
+  SELECT rowid FROM (SELECT rowid, row_number() OVER (PARTITION BY force, id ORDER BY load_id DESC, rowid DESC) AS k
+                     FROM incidents WHERE source = 'ae') WHERE k > 1);
+"""
+_MISSING = """
+SELECT DISTINCT ON (r.force, r.id) r.id, r.force, r.weapon_class, r.assault_at, r.easting, r.northing,
+       r.source_file, r.source_row, r.load_id
+FROM ae_records r
+WHERE r.located AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.source = 'ae' AND i.force = r.force AND i.id = r.id)
+  AND ({scope})
+ORDER BY r.force, r.id, r.load_id DESC
+"""
+#: Records whose (site, assault month) is one of a list of ``site|YYYY-MM`` keys.
+_PARTITION_SCOPE = "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT unnest(?))"
+#: Records whose description is one of a list.
+_DESCRIPTION_SCOPE = "r.description IN (SELECT unnest(?))"
+
+
+class AeTables:
+    """The A&E tables' methods of ``Store`` (a mixin: ``self.con``, ``self.transaction`` come from Store)."""
+
+    def ensure_ae_tables(self) -> None:
+        """Create the A&E companion tables (once); removing the A&E source removes its records too."""
+        self.ensure_side_table("ae_records", AE_RECORDS_DDL, source=SOURCE_AE)
+        self.ensure_side_table("ae_fixes", AE_FIXES_DDL)
+        self.ensure_side_table("ae_venues", AE_VENUES_DDL)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the store has a table of that name."""
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [name]).fetchall()[0][0])
+
+    # -- fixes and venues -------------------------------------------------------------------------------------
+    def ae_fixes(self) -> pd.DataFrame:
+        """The saved fixes, newest first (``FIX_COLUMNS``)."""
+        if not self.has_table("ae_fixes"):
+            return pd.DataFrame(columns=FIX_COLUMNS)
+        return self.con.execute(f"SELECT {', '.join(FIX_COLUMNS)} FROM ae_fixes ORDER BY saved_at DESC, key").df()
+
+    def ae_venues(self) -> pd.DataFrame:
+        """The venue gazetteer kept in the store (``name, town, postcode, easting, northing``)."""
+        if not self.has_table("ae_venues"):
+            return pd.DataFrame(columns=VENUE_COLUMNS)
+        return self.con.execute(f"SELECT {', '.join(VENUE_COLUMNS)} FROM ae_venues ORDER BY town, name").df()
+
+    def replace_ae_venues(self, venues: pd.DataFrame, source_file: str) -> None:
+        """Replace the stored gazetteer (one transaction)."""
+        self.ensure_ae_tables()
+        rows = pa.Table.from_pandas(venues.assign(source_file=source_file)[[*VENUE_COLUMNS, "source_file"]],
+                                    preserve_index=False)
+        with self.transaction("save the venue gazetteer") as c:
+            c.execute("DELETE FROM ae_venues")
+            c.register("u_venues", rows)
+            try:
+                c.execute("INSERT INTO ae_venues SELECT * FROM u_venues")
+            finally:
+                c.unregister("u_venues")
+
+    def ae_descriptions(self) -> list[str]:
+        """The distinct non-blank descriptions of the stored records."""
+        if not self.has_table("ae_records"):
+            return []
+        return [d for (d,) in self.con.execute(
+            "SELECT DISTINCT description FROM ae_records WHERE description IS NOT NULL ORDER BY 1").fetchall()]
+
+    def save_ae_fix(self, key: str, *, postcode: str | None, venue: str | None, easting: float, northing: float,
+                    precision: str, label: str, descriptions: list[str], placer: Placer) -> tuple[int, int]:
+        """Save a fix and move the records with those descriptions to it, in one transaction.
+
+        The records' not-located listings go, and their incidents are rebuilt at the new point.
+
+        Returns
+        -------
+        (records, moved)
+            Records with the descriptions, and how many of them were not located before.
+        """
+        self.ensure_ae_tables()
+        with self.transaction("save the place") as c:
+            c.execute("INSERT OR REPLACE INTO ae_fixes VALUES (?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+                      [key, postcode, venue, easting, northing, precision, label])
+            records = moved = 0
+            if descriptions:
+                records, moved = c.execute(
+                    "SELECT count(*), count(*) FILTER (WHERE NOT located) FROM ae_records "
+                    "WHERE description IN (SELECT unnest(?))", [descriptions]).fetchall()[0]
+                c.execute("UPDATE ae_records SET easting = ?, northing = ?, precision = ?, confidence = 1.0, "
+                          "matched = ?, located = TRUE WHERE description IN (SELECT unnest(?))",
+                          [easting, northing, precision, label, descriptions])
+                # the records' listings: by file and row (a listed value keeps only its first characters)
+                c.execute("""DELETE FROM rejections WHERE source = ? AND reason = 'not_located' AND EXISTS (
+                    SELECT 1 FROM ae_records r WHERE r.description IN (SELECT unnest(?))
+                      AND r.source_file = rejections.file AND r.source_row = rejections."row"
+                      AND r.force = rejections.force AND starts_with(r.description, rejections.value))""",
+                          [SOURCE_AE, descriptions])
+                c.execute("DELETE FROM incidents WHERE source = 'ae' AND EXISTS (SELECT 1 FROM ae_records r "
+                          "WHERE r.force = incidents.force AND r.id = incidents.id "
+                          "AND r.description IN (SELECT unnest(?)))", [descriptions])
+                self.sync_ae_incidents(placer, descriptions=descriptions)
+        return int(records), int(moved)
+
+    def drop_ae_fixes(self) -> int:
+        """Forget every saved fix; returns how many there were."""
+        if not self.has_table("ae_fixes"):
+            return 0
+        with self.transaction("forget the saved places") as c:
+            n = int(c.execute("SELECT count(*) FROM ae_fixes").fetchall()[0][0])
+            c.execute("DELETE FROM ae_fixes")
+        return n
+
+    # -- what the Data page shows -----------------------------------------------------------------------------
+    def ae_match_rate(self, precisions: tuple[str, ...]) -> pd.DataFrame:
+        """Records per site: ``site, records, located, not_located`` and a count per precision."""
+        if not self.has_table("ae_records"):
+            return pd.DataFrame()
+        per = ", ".join("count(*) FILTER (WHERE located AND precision = ?)::BIGINT" for _ in precisions)
+        df = self.con.execute(
+            "SELECT force AS site, count(*)::BIGINT AS records, count(*) FILTER (WHERE located)::BIGINT AS located, "
+            "count(*) FILTER (WHERE NOT located)::BIGINT AS not_located" + (", " + per if per else "")
+            + " FROM ae_records GROUP BY force ORDER BY force", list(precisions)).df()
+        return df.set_axis(["site", "records", "located", "not_located", *precisions], axis=1)
+
+    def ae_unlocated(self) -> pd.DataFrame:
+        """Records not located, counted by description and site: ``description`` ('' for blank), ``force``,
+        ``n``."""
+        if not self.has_table("ae_records"):
+            return pd.DataFrame(columns=["description", "force", "n"])
+        return self.con.execute("SELECT coalesce(description, '') AS description, force, count(*)::BIGINT AS n "
+                                "FROM ae_records WHERE NOT located GROUP BY ALL ORDER BY 1, 2").df()
+
+    # -- keeping incidents in step with the records -----------------------------------------------------------
+    def sync_ae_incidents(self, placer: Placer, *, partitions: list[str] | None = None,
+                          descriptions: list[str] | None = None) -> int:
+        """A&E incidents := the located records (one per site and id); returns the incidents added.
+
+        Incidents without a located record, and repeats of one, are deleted everywhere; missing ones are
+        added only for the records in ``partitions`` (``site|YYYY-MM`` keys of the assault month) or with
+        ``descriptions``, else for every record. (Records of partitions removed on the Data page are then
+        not brought back by a later load of other months.) Runs in the open transaction, else in its own.
+        """
+        if not self.has_table("ae_records"):
+            return 0
+        if partitions is not None:
+            scope, params = _PARTITION_SCOPE, [sorted(partitions)]
+        elif descriptions is not None:
+            scope, params = _DESCRIPTION_SCOPE, [list(descriptions)]
+        else:
+            scope, params = "TRUE", []
+        with self.transaction("bring the A&E incidents up to date") as c:
+            c.execute(_SYNC_DELETE)
+            missing = c.execute(_MISSING.format(scope=scope), params).df()
+            if missing.empty:
+                return 0
+            rows = placer(missing)
+            if rows.num_rows == 0:
+                return 0
+            c.register("u_ae_sync", rows)
+            try:
+                c.execute(f"""INSERT INTO incidents (id, source, force, category, subcategory, month, occurred_at,
+                    time_precision, lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id)
+                    SELECT id, '{SOURCE_AE}', force, '{AE_CATEGORY}', subcategory,
+                           date_trunc('month', occurred_at)::DATE, occurred_at, 'minute', lon, lat, easting,
+                           northing, h3_11, weapon, source_file, source_row, load_id
+                    FROM u_ae_sync""")
+            finally:
+                c.unregister("u_ae_sync")
+            return rows.num_rows
