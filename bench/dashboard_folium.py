@@ -99,13 +99,37 @@ KEY = "map"
 STACKS = {"app": "own component, the app", "own": "own component, bare page", "folium": "folium + streamlit-folium"}
 
 
+# Where a module lives is read from the files under ROOT, not by trying imports: an editable install
+# of the project elsewhere serves a subpackage of geo/ or hotspots/ that ROOT lacks (``hotspots.tasks``,
+# ``hotspots.outputs``) from that other tree, so a try-import half-loads the other tree's code.
 def webmap():
     """The project's web-map module (``hotspots.outputs.webmap``; ``hotspots.webmap`` before the move)."""
-    try:
+    if (ROOT / "hotspots" / "outputs" / "webmap.py").exists():
         from hotspots.outputs import webmap as w
-    except ImportError:  # the layout before hotspots/ was split into packages
+    else:  # the layout before hotspots/ was split into packages
         from hotspots import webmap as w
     return w
+
+
+def detection(db: Path, s):
+    """``bench/dashboard.py``'s ``detection`` (the whole store's counts); before ``hotspots.tasks``
+    (``hotspots.detect``, ``Settings.filter()``) called as pages/_ui.py called it then."""
+    if (ROOT / "hotspots" / "tasks" / "detect.py").exists():
+        return D.detection(db, s)
+    from hotspots.detect import detect
+
+    from geo.store import Store
+
+    with Store(db, create=False) as store:
+        return detect(store, "count", s.filter(), res=s.res, area=None, harm=s.harm,
+                      exclude_police_generated=s.exclude_police_generated)
+
+
+def foreign_modules() -> list[str]:
+    """The project's modules loaded in this process from outside ROOT (there should be none)."""
+    return sorted(f"{n} ({m.__file__})" for n, m in list(sys.modules.items())
+                  if n.split(".")[0] in ("bench", "geo", "hotspots", "pages", "tests") and getattr(m, "__file__", None)
+                  and not Path(m.__file__).resolve().is_relative_to(ROOT))
 
 
 def ingest_police():
@@ -390,7 +414,7 @@ def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -
     dets = {}
     for p in periods:
         s = D.settings(res, *p)
-        dets[p] = det = D.detection(db, s)
+        dets[p] = det = detection(db, s)
         layers = app_layers(det, s)
         bnd = app_boundaries(s)
         if p == YEAR:
@@ -408,7 +432,7 @@ def server_side(db: Path, res: int, periods: list[tuple[str, str]], runs: int) -
                            if k not in ("on_change", "tab_index")}
 
     s = D.settings(res, "2021-02", YEAR[1])
-    det = dets[("2021-02", YEAR[1])] if ("2021-02", YEAR[1]) in dets else D.detection(db, s)
+    det = dets[("2021-02", YEAR[1])] if ("2021-02", YEAR[1]) in dets else detection(db, s)
     out["own_map_s"], _ = D.timed(lambda: own_message(app_layers(det, s), s, app_boundaries(s)), runs)
     out["folium_map_s"], _ = D.timed(lambda: folium_message(app_layers(det, s), app_boundaries(s),
                                                             out["bounds"]), runs)
@@ -811,6 +835,8 @@ def report(a, info: dict, server: dict, results: dict, traced: dict, elapsed: fl
     if ok is not None:
         print("Rule (one map stack everywhere: folium if it meets both at res 9, on the cycle's changes, which send "
               "their map): " + ("use folium + streamlit-folium everywhere" if ok else "use the own component everywhere"))
+    foreign = foreign_modules()
+    print(f"code measured: {ROOT}; the project's modules loaded from elsewhere: {', '.join(foreign) or 'none'}")
     print(f"load average at the end: {D.loadavg()}; the run took {elapsed / 60:.1f} min")
 
 

@@ -140,6 +140,11 @@ def _reset_peak() -> bool:
 def _case(name: str, data):
     """The function a memory subprocess runs once, imports done before it is returned."""
     x, y = data["x"], data["y"]
+    if name in ("dbscan_ours", "hdbscan_ours"):
+        # scikit-learn's clustering is imported by the methods' loader on first use: import it here, before the
+        # measured call, as every other import is
+        from hotspots.methods.heavy import sklearn_cluster, sklearn_neighbors
+        sklearn_cluster(), sklearn_neighbors()
     if name == "dbscan_ours":
         from hotspots.methods.clusters import WeightedDBSCAN
         return lambda: WeightedDBSCAN(eps_m=EPS_M, min_samples=MIN_SAMPLES).fit(x, y).labels_
