@@ -26,6 +26,16 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory) -> str:
+    """A DuckDB store of the real Hertfordshire 2021 files, districts and wards (tests/real.py); built once."""
+    if not POLICE_STREET_DIR.is_dir():
+        pytest.skip(SHARED_REASON)
+    from tests.real import build_real_store
+
+    return str(build_real_store(tmp_path_factory.mktemp("real2021") / "herts2021.duckdb"))
+
+
 def street_row(crime_id="", month="2021-06", lon="-0.396", lat="51.656", location="On or near High Street",
                crime_type="Burglary", force="Hertfordshire Constabulary", outcome="Under investigation"):
     return [crime_id, month, force, force, lon, lat, location, "E01023820", "Watford 005A", crime_type, outcome, ""]

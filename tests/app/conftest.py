@@ -49,3 +49,12 @@ def app_env(sample_store, monkeypatch):
     monkeypatch.setenv("HOTSPOTS_DB", sample_store["db"])
     monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", sample_store["sample"])
     return sample_store
+
+
+@pytest.fixture
+def real_app_env(real_db, monkeypatch, tmp_path):
+    """The app on the real Hertfordshire 2021 store (tests/real.py); the sample folder is an empty one, so
+    the app never writes the synthetic sample beside the real data."""
+    monkeypatch.setenv("HOTSPOTS_DB", real_db)
+    monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", str(tmp_path / "no-sample"))
+    return {"db": real_db}
