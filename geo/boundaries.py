@@ -330,8 +330,8 @@ def read_area(path: str | Path, name: str | None = None, layer: str | None = Non
 
 
 #: Property names that hold an area's name, most specific first (ONS codes and ours).
-NAME_FIELDS = ("district_name", "LAD23NM", "LAD22NM", "LAD21NM", "lad_nm", "WD13NM", "MSOA11NM", "LSOA21NM",
-               "LSOA11NM", "cty17nm", "NAME", "Name", "name")
+NAME_FIELDS = ("district_name", "county_name", "LAD23NM", "LAD22NM", "LAD21NM", "lad_nm", "WD13NM", "MSOA11NM",
+               "LSOA21NM", "LSOA11NM", "cty17nm", "NAME", "Name", "name")
 
 
 def read_areas(path: str | Path, name_field: str | None = None) -> list[Area]:

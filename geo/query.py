@@ -24,7 +24,7 @@ from geo.months import check_month
 from geo.store import Store
 
 __all__ = ["DEFAULT_COLUMNS", "AE_REFUSAL", "Selection", "select_ae", "select_incidents", "selection_months",
-           "study_area"]
+           "street_labels", "study_area"]
 
 #: The columns analyses read when they do not say.
 DEFAULT_COLUMNS = ("easting", "northing", "lon", "lat", "h3_11", "category", "month", "location",
@@ -205,3 +205,23 @@ def study_area(store: Store, district: str | None = None, area_file: str | None 
                                "Load the district boundaries on the Data page, or give a boundary file with --area.")
         return store.area(*match[0])
     return None
+
+
+#: The most street names an offline map is sent (the busiest kept; a county has about 11,000).
+MAX_STREET_LABELS = 4000
+
+
+def street_labels(store: Store, area: Area | None = None, limit: int = MAX_STREET_LABELS) -> tuple[pd.DataFrame, int]:
+    """police.uk's street names to write on an offline map: ``name`` ("On or near " dropped), ``easting``,
+    ``northing``, ``n`` (incidents), busiest first, at most ``limit``; and how many there were in all.
+
+    One label per name and kilometre square, at the mean of its snap points (``Store.street_labels``); only
+    police.uk rows (anonymised snap points), never A&E; inside ``area`` when given.
+    """
+    df = store.street_labels((SOURCE_POLICE,))
+    df = _area_filter(df, area)
+    total = len(df)
+    df = df.head(max(int(limit), 0)).copy()
+    df["name"] = df["location"].str.removeprefix("On or near ").str.strip()
+    df = df.loc[df["name"] != ""]
+    return df[["name", "easting", "northing", "n"]].reset_index(drop=True), total

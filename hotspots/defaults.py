@@ -133,15 +133,61 @@ SWEEP_AE_KNIFE_WORDS = ("knife", "sharp", "blade")
 SWEEP_RES = 10
 #: Sweep areas in a plan by default (a team's morning).
 SWEEP_AREAS = 8
-#: Largest patrol area (km2) with a budget share: about 7 res-9 hexagons, streets a foot
-#: patrol can cover in one 15-minute visit; larger clusters (town centres) are cut up.
-PATROL_MAX_AREA_KM2 = 0.75
+#: Largest patrol area (km2): a hot spot is an address or a few street blocks (Minneapolis: Sherman &
+#: Weisburd 1995; Sacramento: Telep, Mitchell & Weisburd 2014), and the Koper curve's 11-15 minute visit
+#: assumes a spot an officer can see from where they stand (Koper 1995; DOMAIN.md section 4). 0.2 km2 is
+#: about two res-9 hexagons (~450 m across): a few street blocks. Larger hot zones are split into areas.
+PATROL_MAX_AREA_KM2 = 0.2
+#: Longest walk (m) in one patrol area: past the street-level hexagons holding its crimes (res 10 for res-9
+#: areas), straight lines from the busiest. 1 km is a 15-minute visit at a foot-patrol pace of about 4 km/h
+#: (the Koper curve's upper end, Koper 1995; Telep et al. 2014: 12-16 minute visits).
+PATROL_MAX_WALK_M = 1000.0
 #: Minutes at least between two visits of one team, to get from one area to the next
 #: (neighbouring areas, on foot or by car): a team holds at most 120 // (15 + 5) = 6 areas.
 PATROL_TRAVEL_MIN = 5.0
 #: A patrol plan suggests another of PATROL_SHIFTS when its hours hold at least this many
 #: percentage points more of the areas' dated incidents than the shift chosen.
 PATROL_SHIFT_HINT_PP = 10.0
+
+# -- Planners' crime types and recording artefacts (issue 15) -------------------------------
+#: Crime types each planner uses when none is chosen (the sidebar's types, or --types, replace them).
+#: Patrol: every type except those police find by patrolling (DOMAIN.md section 3): planning patrols on
+#: them sends patrols where patrols already were.
+PATROL_DEFAULT_TYPES: tuple[str, ...] = (
+    "Anti-social behaviour", "Bicycle theft", "Burglary", "Criminal damage and arson", "Other crime",
+    "Other theft", "Public order", "Robbery", "Shoplifting", "Theft from the person", "Vehicle crime",
+    "Violence and sexual offences")
+PATROL_TYPES_WHY = ("all crime types except drugs and possession of weapons, which police find by patrolling: "
+                    "planning on them sends patrols where patrols already were")
+#: Mobile CCTV: crime and ASB in public view. Out unless chosen: shoplifting (the shop's own CCTV), other
+#: theft (making off without payment, theft by employees), burglary (inside homes and premises), other crime
+#: (fraud, forgery), drugs and weapon possession (found by police activity).
+CCTV_DEFAULT_TYPES: tuple[str, ...] = (
+    "Anti-social behaviour", "Bicycle theft", "Criminal damage and arson", "Public order", "Robbery",
+    "Theft from the person", "Vehicle crime", "Violence and sexual offences")
+CCTV_TYPES_WHY = ("street crime and anti-social behaviour a camera in a public place can see; shoplifting "
+                  "(the shop's own CCTV), other theft, burglary (indoors), other crime, drugs and weapon "
+                  "possession (found by police activity) are out unless chosen")
+#: Knife sweeps: the weapon-violence types of the score (SWEEP_WEIGHTS).
+SWEEP_DEFAULT_TYPES: tuple[str, ...] = ("Violence and sexual offences", "Possession of weapons", "Robbery")
+SWEEP_TYPES_WHY = "weapon violence (violence and sexual offences, possession of weapons and robbery)"
+#: police.uk place names that are recording artefacts (DOMAIN.md section 2, "Recording artefacts"): the
+#: snap point's name after "On or near ", matched whole (so "Hospital Road" is a street), and why.
+ARTEFACT_PLACES: dict[str, str] = {
+    "Police Station": "crimes reported at the station are often located there",
+    "Hospital": "crimes whose victims are treated there are often located there",
+    "Supermarket": "shoplifting that the shop's own CCTV covers",
+    "Petrol Station": "making off without payment that the station's own CCTV covers",
+}
+#: A snap point holding at least this share (%) of the incidents of its res-9 hexagon and the six around it
+#: (about 0.7 km2), with at least ARTEFACT_MIN_INCIDENTS of them, is flagged too. police.uk snaps each crime to
+#: a point with 8 or more addresses in its catchment, so a town's 0.7 km2 holds dozens of points: one point
+#: taking half of all the crime around it is where crime is recorded (a hospital car park, a custody suite, a
+#: prison, motorway services), not where it is spread. On the real Hertfordshire 2021 violence this flags 10
+#: points and none of the town-centre nightclubs or shopping areas (a single hexagon would flag 34, with them).
+ARTEFACT_SHARE_PCT = 50.0
+ARTEFACT_MIN_INCIDENTS = 30
+ARTEFACT_RES = 9
 
 
 # -- Parameter specifications ------------------------------------------------------------
@@ -312,4 +358,15 @@ SPECS: dict[str, ParamSpec] = {s.name: s for s in (
           help="The ring round each camera's area where displaced crime would show."),
     _spec("train_months", "Training months", int, 3, 1, 36, unit="months",
           help="Months a naive map counts before each test month."),
+    _spec("max_area_km2", "Largest patrol area", float, PATROL_MAX_AREA_KM2, 0.02, 2.0, unit="km²", step=0.01,
+          help="A hot spot is a few street blocks (Sherman & Weisburd 1995; Telep et al. 2014): larger "
+               "hot zones are split."),
+    _spec("max_walk_m", "Longest walk in one patrol area", float, PATROL_MAX_WALK_M, 100.0, 5000.0, unit="m",
+          step=50.0, help="Past the streets where its crimes are recorded; 1 km is one 15-minute visit on foot "
+                         "(the Koper curve, Koper 1995)."),
+    _spec("artefact_share_pct", "Share of the crime around it that flags a place", float, ARTEFACT_SHARE_PCT,
+          1.0, 100.0, unit="%", step=1.0,
+          help="A police.uk point holding this share of its hexagon and the six around it is a recording artefact."),
+    _spec("artefact_min_incidents", "Incidents that flag a place", int, ARTEFACT_MIN_INCIDENTS, 1, None,
+          unit="incidents", help="The least a point holds in the period before its share can flag it."),
 )}

@@ -3,14 +3,16 @@
 import pandas as pd
 import streamlit as st
 
-from hotspots.defaults import CCTV_MAX_MONTHS_PER_SITE
+from hotspots.defaults import CCTV_DEFAULT_TYPES, CCTV_MAX_MONTHS_PER_SITE, CCTV_TYPES_WHY
 from hotspots.methods.wdq import WDQ_MEANING
+from hotspots.methods.words import plural, verb
 from hotspots.outputs.cctv import existing_words, plan_csv, plan_geojson, plan_kml, plan_layers
 from hotspots.outputs.did_it_work import evaluation_csv
 from hotspots.outputs.files import neutralise_formulas
 from pages._ui import cache
 from pages._ui.errors import md_escape, run_safely, synthetic_banner
 from pages._ui.maps import show_layers
+from pages._ui.planners import artefacts_checkbox, district_prompt, planner_types, show_notes, types_caption
 from pages._ui.setup import page_setup
 from pages._ui.state import CctvSettings, upload
 from pages._ui.widgets import spec_widget
@@ -18,11 +20,14 @@ from pages._ui.widgets import spec_widget
 s = page_setup()
 info = cache.summary()
 st.title("Mobile CCTV")
+s_all = s                      # the sidebar's own types: "Did it work?" below compares what the user chose
+s, default_types = planner_types(s, CCTV_DEFAULT_TYPES)
 st.caption(s.describe())
 synthetic_banner(info["synthetic"])
 st.write(f"Choose where the partnership's mobile cameras see the most {'harm' if s.harm else 'crime'}: each site "
          "covers the incidents within its radius, and the sites are chosen together, so two cameras never "
          "waste their view on the same street. The answer is proven optimal.")
+ready = district_prompt(s, info, "cctv")
 
 with st.expander("Cameras and sites", expanded=True):
     c1, c2, c3 = st.columns(3)
@@ -43,77 +48,89 @@ with st.expander("Cameras and sites", expanded=True):
                                        "hexagon with an incident)", type=["csv", "geojson", "json", "gpkg", "kml"])
     exclude_file = u3.file_uploader("Zones where no camera may go (polygons)",
                                     type=["geojson", "json", "gpkg", "kml", "zip"])
+    with_artefacts = artefacts_checkbox("cctv")
+st.caption(types_caption(s, default_types, CCTV_TYPES_WHY))
 existing = upload(existing_file) or (sample_cams if use_sample else None)
-settings = CctvSettings(cameras, radius, spacing, existing, upload(candidates_file), upload(exclude_file))
-plan = cache.cctv(s, settings)
-sm = plan.summary
+settings = CctvSettings(cameras, radius, spacing, existing, upload(candidates_file), upload(exclude_file),
+                        include_artefacts=with_artefacts)
+plan = cache.cctv(s, settings) if ready else None
 unit = "days of harm" if s.harm else "incidents"
+if plan is not None:  # no plan until a district (or the whole county) is chosen: Did it work? still works
+    sm = plan.summary
 
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(f"{'Harm' if s.harm else 'Incidents'} the cameras see", f"{sm['covered']:,.0f} {unit}",
-          help=f"Of {sm['total']:,.0f} {unit} selected, within {radius:,.0f} m of a new camera.")
-m2.metric("Coverage", f"{sm['coverage_pct']:.1f}%",
-          help="Share of the selected incidents (or harm) the new cameras see.")
-m3.metric("Greedy answer", f"{sm['greedy_covered']:,.0f} {unit}",
-          delta=f"{-sm['gap_pct']:.2f}% against the optimum" if sm["gap_pct"] else "same as the optimum",
-          delta_color="off",
-          help="Adding the best camera one at a time. It can never beat the optimum; the gap is how much it misses.")
-m4.metric("Solution", "Optimal" if sm["optimal"] else "Best found",
-          help=("Proven optimal: no choice of sites sees more (HiGHS, gap 0). " if sm["optimal"] else
-                f"Stopped at the time limit; the optimum is at most {sm['bound']:,.0f} {unit}. ")
-               + f"HiGHS solved it in {sm['solve_s']:.2f} s: {sm['sizes']['demand_points']:,} points with incidents, "
-               f"{sm['sizes']['candidates']:,} candidate sites ({sm['candidate_source']}).")
-if sm["existing_cameras"]:
-    st.caption(md_escape(existing_words(sm)))
-if sm["sites_used"] < sm["cameras"]:
-    st.info(f"Only {sm['sites_used']} sites add anything: every incident in reach of a candidate site is covered.",
-            icon=":material/info:")
+    m1, m2, m3, m4 = st.columns(4)
+    # units in the labels, numbers alone in the values: a value is cut, not wrapped, when its column is narrow
+    m1.metric("Harm the cameras see (days)" if s.harm else "Incidents the cameras see", f"{sm['covered']:,.0f}",
+              help=f"Of {sm['total']:,.0f} {unit} selected, within {radius:,.0f} m of a new camera.")
+    m2.metric("Coverage", f"{sm['coverage_pct']:.1f}%",
+              help="Share of the selected incidents (or harm) the new cameras see.")
+    m3.metric(f"Greedy answer ({unit})", f"{sm['greedy_covered']:,.0f}",
+              delta=f"{-sm['gap_pct']:.2f}% against the optimum" if sm["gap_pct"] else "same as the optimum",
+              delta_color="off",
+              help="Adding the best camera one at a time. It can never beat the optimum; the gap is how much it misses.")
+    m4.metric("Solution", "Optimal" if sm["optimal"] else "Best found",
+              help=("Proven optimal: no choice of sites sees more (HiGHS, gap 0). " if sm["optimal"] else
+                    f"Stopped at the time limit; the optimum is at most {sm['bound']:,.0f} {unit}. ")
+                   + f"HiGHS solved it in {sm['solve_s']:.2f} s: {plural(sm['sizes']['demand_points'], 'point')} with incidents, "
+                   f"{sm['sizes']['candidates']:,} candidate sites ({sm['candidate_source']}).")
+    if sm["existing_cameras"]:
+        st.caption(md_escape(existing_words(sm)))
+    if sm["sites_used"] < sm["cameras"]:
+        st.info(f"Only {plural(sm['sites_used'], 'site')} {verb(sm['sites_used'], 'adds', 'add')} anything: every "
+                "incident in reach of a candidate site is covered.",
+                icon=":material/info:")
+    show_notes(plan.notes, plan.summary)
 
-if s.presentation:
-    map_col, side = st.container(), st.container()
-else:
-    map_col, side = st.columns([3, 2])
-with map_col:
-    layers = run_safely(plan_layers, plan)
-    layers["note"] = f"Circles: what each camera sees ({radius:,.0f} m), numbered by rank. {layers['note']}"
-    show_layers(layers, s, res=10, key="cctv-map", height_px=760 if s.presentation else 620)
-with side:
-    st.subheader("The sites, best first")
-    shown = plan.sites[["rank", "covered_incidents", "added_incidents", "covered_harm", "cumulative_pct",
-                        "top_locations", "easting", "northing"]]
-    # neutralised: the table's own download button writes CSV straight from it
-    st.dataframe(neutralise_formulas(shown), hide_index=True, width="stretch", column_config={
-        "rank": st.column_config.NumberColumn("Site", format="%d"),
-        "covered_incidents": st.column_config.NumberColumn("Incidents seen", format="%d"),
-        "added_incidents": st.column_config.NumberColumn("Incidents added", format="%d",
-                                                         help="What the site adds to the sites above it."),
-        "covered_harm": st.column_config.NumberColumn("Harm seen (days)", format="%.0f"),
-        "cumulative_pct": st.column_config.NumberColumn(f"Cumulative {'harm' if s.harm else 'incidents'} (%)",
-                                                        format="%.1f"),
-        "top_locations": st.column_config.TextColumn("Busiest locations nearby"),
-        "easting": st.column_config.NumberColumn("Easting (m)", format="%.0f"),
-        "northing": st.column_config.NumberColumn("Northing (m)", format="%.0f")})
-    st.markdown(f"**Before a camera goes up:** consult the residents and businesses nearby. A camera stays up to "
-                f"{CCTV_MAX_MONTHS_PER_SITE} months at a site. Walk each site: walls and trees block views that a "
-                "circle on a map does not show.")
-    name = "cctv-sites"
-    d1, d2, d3, d4 = st.columns(4)
-    d1.download_button("CSV", plan_csv(plan), f"{name}.csv", "text/csv")
-    d2.download_button("GeoJSON", plan_geojson(plan), f"{name}.geojson", "application/geo+json")
-    d3.download_button("KML", plan_kml(plan), f"{name}.kml", "application/vnd.google-earth.kml+xml")
-    d4.download_button("PDF", cache.cctv_sheet(s, settings), f"{name}.pdf", "application/pdf",
-                       help="A printable plan: map, table and notes.")
+    if s.presentation:
+        map_col, side = st.container(), st.container()
+    else:
+        map_col, side = st.columns([3, 2])
+    with map_col:
+        layers = run_safely(plan_layers, plan)
+        layers["note"] = f"Circles: what each camera sees ({radius:,.0f} m), numbered by rank. {layers['note']}"
+        show_layers(layers, s, res=10, key="cctv-map", height_px=760 if s.presentation else 620)
+    with side:
+        st.subheader("The sites, best first")
+        shown = plan.sites[["rank", "covered_incidents", "added_incidents", "covered_harm", "cumulative_pct",
+                            "top_locations", "flag", "easting", "northing"]]
+        # neutralised: the table's own download button writes CSV straight from it
+        st.dataframe(neutralise_formulas(shown), hide_index=True, width="stretch", column_config={
+            "rank": st.column_config.NumberColumn("Site", format="%d"),
+            "covered_incidents": st.column_config.NumberColumn("Incidents seen", format="%d"),
+            "added_incidents": st.column_config.NumberColumn("Incidents added", format="%d",
+                                                             help="What the site adds to the sites above it."),
+            "covered_harm": st.column_config.NumberColumn("Harm seen (days)", format="%.0f"),
+            "cumulative_pct": st.column_config.NumberColumn(f"Cumulative {'harm' if s.harm else 'incidents'} (%)",
+                                                            format="%.1f"),
+            "top_locations": st.column_config.TextColumn("Busiest locations nearby"),
+            "flag": st.column_config.TextColumn("Flag", help="Recording artefacts within the camera's radius (police "
+                                                "station, hospital, supermarket, petrol station, or a place holding "
+                                                "most of the crime around it)."),
+            "easting": st.column_config.NumberColumn("Easting (m)", format="%.0f"),
+            "northing": st.column_config.NumberColumn("Northing (m)", format="%.0f")})
+        st.markdown(f"**Before a camera goes up:** consult the residents and businesses nearby. A camera stays up to "
+                    f"{CCTV_MAX_MONTHS_PER_SITE} months at a site. Walk each site: walls and trees block views that a "
+                    "circle on a map does not show.")
+        name = "cctv-sites"
+        d1, d2 = st.columns(2)  # two by two: four in a row cut "GeoJSON" in the side column at 1280 px
+        d3, d4 = st.columns(2)
+        d1.download_button("CSV", plan_csv(plan), f"{name}.csv", "text/csv")
+        d2.download_button("GeoJSON", plan_geojson(plan), f"{name}.geojson", "application/geo+json")
+        d3.download_button("KML", plan_kml(plan), f"{name}.kml", "application/vnd.google-earth.kml+xml")
+        d4.download_button("PDF", cache.cctv_sheet(s, settings), f"{name}.pdf", "application/pdf",
+                           help="A printable plan: map, table and notes.")
 
-with st.expander("The greedy answer, camera by camera"):
-    g = plan.greedy_sites[["rank", "added_incidents", "added_harm", "cumulative_pct", "top_locations"]]
-    st.dataframe(neutralise_formulas(g), hide_index=True, width="stretch", column_config={
-        "rank": st.column_config.NumberColumn("Order added", format="%d"),
-        "added_incidents": st.column_config.NumberColumn("Incidents added", format="%d"),
-        "added_harm": st.column_config.NumberColumn("Harm added (days)", format="%.0f"),
-        "cumulative_pct": st.column_config.NumberColumn("Cumulative (%)", format="%.1f"),
-        "top_locations": st.column_config.TextColumn("Busiest locations nearby")})
-    st.caption(f"Greedy: {sm['greedy_covered']:,.0f} {unit}; optimum: {sm['covered']:,.0f} {unit}; "
-               f"gap {sm['gap_pct']:.2f}% of the optimum.")
+    with st.expander("The greedy answer, camera by camera"):
+        g = plan.greedy_sites[["rank", "added_incidents", "added_harm", "cumulative_pct", "top_locations"]]
+        st.dataframe(neutralise_formulas(g), hide_index=True, width="stretch", column_config={
+            "rank": st.column_config.NumberColumn("Order added", format="%d"),
+            "added_incidents": st.column_config.NumberColumn("Incidents added", format="%d"),
+            "added_harm": st.column_config.NumberColumn("Harm added (days)", format="%.0f"),
+            "cumulative_pct": st.column_config.NumberColumn("Cumulative (%)", format="%.1f"),
+            "top_locations": st.column_config.TextColumn("Busiest locations nearby")})
+        st.caption(f"Greedy: {sm['greedy_covered']:,.0f} {unit}; optimum: {sm['covered']:,.0f} {unit}; "
+                   f"gap {sm['gap_pct']:.2f}% of the optimum.")
+
 
 # ------------------------------------------------------------------------------------ did it work
 st.header("Did it work?")
@@ -131,7 +148,7 @@ months = sorted({m for src in s.sources for m in info["months_by_source"].get(sr
 kw: dict = {"radius_m": radius, "buffer_m": buffer_m, "control": upload(control_file)}
 if dep_file is not None:
     kw["deployment"] = upload(dep_file)
-elif len(months) >= 2 and len(plan.sites):
+elif plan is not None and len(months) >= 2 and len(plan.sites):
     half = len(months) // 2
     choices = months[1:]
     e1.caption("No file: try it with the sites above, as if the cameras had been up for these months.")
@@ -143,17 +160,24 @@ elif len(months) >= 2 and len(plan.sites):
     kw["sites"] = tuple((f"Site {r}", float(e), float(n)) for r, e, n in
                         zip(plan.sites["rank"], plan.sites["easting"], plan.sites["northing"]))
     kw["months"] = (start, end)
+elif plan is None:
+    st.info("Give a past deployment (a CSV file above), or choose a district to try it with planned sites.",
+            icon=":material/info:")
+    st.stop()
 else:
     st.info("Load at least two months to compare before and after.", icon=":material/info:")
     st.stop()
-ev = cache.deployment(s, **kw)
+ev = cache.deployment(s_all, **kw)   # the sidebar's crime types (all when none is chosen), as the CLI's --evaluate
 t = ev.table
 total = t.iloc[-1]
 w1, w2, w3 = st.columns(3)
-w1.metric("Target area", f"{total['target_before']:,.0f} → {total['target_after']:,.0f} {unit}",
-          help=f"All sites; before {total['before_from']} to {total['before_to']}, after {total['from']} to "
-               f"{total['to']}.")
-w2.metric("Control area", f"{total['control_before']:,.0f} → {total['control_after']:,.0f} {unit}")
+# units in the labels, numbers alone in the values: "2,152 → 1,876 incidents" was cut off in a third of the page
+when = (f"Before ({total['before_from']} to {total['before_to']}) → after ({total['from']} to {total['to']}), "
+        "all sites.")
+w1.metric(f"Target area ({unit})", f"{total['target_before']:,.0f} → {total['target_after']:,.0f}",
+          help=f"{when} Within {radius:,.0f} m of a camera.")
+w2.metric(f"Control area ({unit})", f"{total['control_before']:,.0f} → {total['control_after']:,.0f}",
+          help=f"{when} {md_escape(ev.summary['control'])}.")
 w3.metric("Weighted Displacement Quotient", "n/a" if pd.isna(total["wdq"]) else f"{total['wdq']:.2f}")
 st.markdown(f"**All sites:** {md_escape(total['interpretation'])}")
 st.dataframe(neutralise_formulas(t.drop(columns=["meaning"])), hide_index=True, width="stretch", column_config={

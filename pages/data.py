@@ -4,7 +4,9 @@ import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE
 from geo.readers.inputs import shown_name
+from hotspots.methods.words import plural
 from pages._ui import ae_forms as _ae
+from pages._ui import basemap_forms as _maps
 from pages._ui import cache
 from pages._ui import data_forms as _data
 from pages._ui.errors import guarded, read_only_banner, synthetic_banner
@@ -20,8 +22,9 @@ read_only_banner(info)
 read_only = bool(info.get("read_only"))
 _data.show_notice()
 
-police, rms, boundaries, contents, removal, ae_tab = st.tabs(
-    ["police.uk files", "Force records", "Boundaries", "What the store holds", "Remove data", "A&E assaults"])
+police, rms, boundaries, contents, removal, ae_tab, maps_tab = st.tabs(
+    ["police.uk files", "Force records", "Boundaries", "What the store holds", "Remove data", "A&E assaults",
+     "Map backgrounds"])
 
 # -- police.uk ---------------------------------------------------------------------------------
 with police:
@@ -51,7 +54,7 @@ with rms:
         paths = _data.staged_uploads(rms_files, _data.RMS_STAGED)
         head = cache.export_header(paths[0], shown_name(paths[0]))
     if head:
-        st.caption(f"{head['rows']:,} rows in the first file; its header is on row {head['header_row']:,}. "
+        st.caption(f"{plural(head['rows'], 'row')} in the first file; its header is on row {head['header_row']:,}. "
                    "The first rows:")
         st.dataframe(head["preview"], hide_index=True, width="stretch")
         columns = head["columns"]
@@ -123,7 +126,7 @@ with boundaries:
             st.rerun()
     added = st.session_state.get(_data.ADDED_AREAS)
     if added:
-        st.markdown(f"**Added {len(added):,} areas**")
+        st.markdown(f"**Added {plural(len(added), 'area')}**")
         st.dataframe(added, hide_index=True, width="stretch")
 
 # -- the store's contents ----------------------------------------------------------------------------
@@ -131,14 +134,14 @@ with contents:
     status = info["status"]
     shown = _data.shown_status(status)  # in presentation mode: without A&E (its counts are never projected)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Incidents stored", f"{int(shown['rows'].sum()) if len(shown) else 0:,} incidents")
-    c2.metric("Rows not stored", f"{int(shown['rejected'].sum()) if len(shown) else 0:,} rows",
+    c1.metric("Incidents stored", plural(int(shown['rows'].sum()) if len(shown) else 0, "incident"))
+    c2.metric("Rows not stored", plural(int(shown['rejected'].sum()) if len(shown) else 0, "row"),
               help="Rows with a month that were not stored; files refused whole are in their load's report.")
     police_forces = shown.loc[shown["source"] != SOURCE_AE, "force"].nunique() if len(shown) else 0
     c3.metric("Police forces", _data.plural(police_forces, "force"),
               help="Forces of the police.uk, stop-and-search and force-records data (A&E data comes from "
                    "hospital sites, listed in the table below out of presentation mode).")
-    c4.metric("Outcomes stored", f"{info['outcomes']:,} outcomes",
+    c4.metric("Outcomes stored", plural(info['outcomes'], "outcome"),
               help="police.uk outcomes-file rows: each crime shows its latest outcome.")
     if len(status):
         st.markdown("**Incidents stored, by month and source**")
@@ -172,7 +175,7 @@ with removal:
         force = st.selectbox("Force", [_data.ALL_FORCES, *forces], key=_data.REMOVE_FORCE)
         force = None if force == _data.ALL_FORCES else force
         n = _data.rows_to_remove(shown, src, force)
-        st.markdown(f"This removes **{n:,} incidents** and their rejected rows. It cannot be undone: to get "
+        st.markdown(f"This removes **{plural(n, 'incident')}** and their rejected rows. It cannot be undone: to get "
                     "them back, load the files again.")
         if n >= info["rows"]:
             st.caption("That is everything: an empty store is refilled with the synthetic sample on the next run.")
@@ -195,3 +198,7 @@ with removal:
 # -- A&E (the only place A&E free text is shown) -------------------------------------------------------
 with ae_tab:
     _ae.section(info)
+
+# -- map backgrounds: the partnership's tile servers and tile files ---------------------------------------
+with maps_tab:
+    _maps.section(read_only)

@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from hotspots.defaults import FDR_ALPHA
+from hotspots.methods.words import plural
 from pages._ui import cache
 from pages._ui import overlay as ov
 from pages._ui.errors import synthetic_banner
@@ -25,12 +27,12 @@ if not cache.ae_loaded():
 pub = ov.overlay(s)
 sm = pub.summary()
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Police violence", f"{pub.totals['police_violence']:,} crimes")
+c1.metric("Police violence", plural(pub.totals['police_violence'], "crime"))
 total = pub.totals["ae_assaults"]
-c2.metric("A&E assaults", f"{total:,} assaults" if isinstance(total, int) else f"{total} assaults")
-c3.metric("A&E only hexagons", f"{pub.class_counts['A&E only']:,} hexagons",
+c2.metric("A&E assaults", plural(total, "assault"))
+c3.metric("A&E only hexagons", plural(pub.class_counts['A&E only'], "hexagon"),
           help="Many A&E assaults, little police violence: the places to look at first.")
-c4.metric("Both high", f"{pub.class_counts['Both high']:,} hexagons")
+c4.metric("Both high", plural(pub.class_counts['Both high'], "hexagon"))
 st.caption(" ".join(pub.notes) + " A&E data is health data: its free text never leaves the Data page.")
 
 if pub.cells.empty:
@@ -43,35 +45,64 @@ ov.show_map(pub, s, height_px=760 if s.presentation else 600)
 st.caption("Each hexagon is coloured by whether police violence and A&E assaults are high there. Red: many A&E "
            "assaults the police data does not show. Hover a hexagon for its numbers.")
 
-st.subheader("Violence unknown to police")
-st.markdown("Hexagons with more A&E assaults than police violence predicts: if A&E assaults followed the police "
-            "figures, a hexagon with a share of the area's police violence would have the same share of its A&E "
-            "assaults (**expected**). **Excess** is A&E assaults minus expected. The nearest police.uk locations "
-            "are given to find the place. Only hexagons whose A&E count is shown are ranked: a hidden count's "
-            "place in the list would give it away. Hexagons with hidden counts are on the map and in the "
-            "downloads.")
+st.subheader("Violence unknown to police: more A&E assaults than police figures predict")
+n_unknown = sm["unknown_to_police"]
+st.markdown(f"**{plural(n_unknown, 'hexagon')}** with more A&E assaults than police violence predicts, beyond "
+            "chance: where hospitals treat more assaults than the police figures account for. Largest excess first.")
+st.caption("**Expected**: the A&E assaults a hexagon would have if they followed the police figures (its share of "
+           "the area's police violence); **excess**: A&E assaults minus expected. A busy hexagon has some excess by "
+           "chance alone, so a hexagon is listed only when an exact test (its A&E assaults against its police "
+           "violence, given the area's totals) puts it beyond chance at a "
+           f"{FDR_ALPHA:.0%} false discovery rate over the hexagons tested (**p (FDR)**). The map's classes compare "
+           "volumes and this list compares A&E with police violence, so a \"Both high\" hexagon can be on it. Only "
+           "hexagons whose A&E count is shown are tested: a hidden count's place in the list would give it away; "
+           "they are on the map and in the downloads.")
 if pub.ranked.empty and not isinstance(total, int):
     st.info("Too few A&E assaults in this period and area to rank places without giving small numbers away. "
             "Widen the period or the area.", icon=":material/visibility_off:")
 elif pub.ranked.empty:
-    st.info("No hexagon with a shown A&E count has more A&E assaults than police violence predicts. Hexagons "
-            f"with {pub.hidden_label} assaults (or a hidden larger count) are not ranked, so on sparse data the "
-            "list is often empty: choose larger hexagons in the sidebar or a longer period.",
+    st.info("No hexagon with a shown A&E count has more A&E assaults than police violence predicts beyond chance. "
+            f"Hexagons with {pub.hidden_label} assaults (or a hidden larger count) are not ranked, so on sparse "
+            "data the list is often empty: choose larger hexagons in the sidebar or a longer period.",
             icon=":material/info:")
 else:
-    st.dataframe(ov.table_view(pub.ranked.rename(columns={
+    ranked = pub.ranked.assign(ae_assaults=pub.ranked["ae_assaults"].astype(int),
+                               expected_ae=pub.ranked["expected_ae"].astype(float),
+                               excess=pub.ranked["excess"].astype(float),
+                               p_fdr=[ov.p_text(v) for v in pub.ranked["p_fdr"]]).drop(columns=["p"])
+    ranked.insert(ranked.columns.get_loc("excess") + 1, "times", [ov.times_text(a, e) for a, e in zip(
+        ranked["ae_assaults"], ranked["expected_ae"])])
+    ranked = ranked[["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess", "times", "p_fdr",
+                     "class", "near"]]
+    st.dataframe(ranked.rename(columns={
         "rank": "Rank", "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "police_violence": "Police violence",
         "expected_ae": "Expected A&E", "excess": "Excess A&E", "class": "Class",
-        "near": "Nearest police.uk locations"})),
-        hide_index=True, width="stretch")
+        "near": "Nearest police.uk locations", "p_fdr": "p (FDR)", "times": "A&E ÷ expected"}),
+        hide_index=True, width="stretch", column_config={
+            "A&E assaults": st.column_config.NumberColumn("A&E assaults", format="localized"),
+            "Police violence": st.column_config.NumberColumn("Police violence", format="localized"),
+            "Expected A&E": st.column_config.NumberColumn("Expected A&E", format="%.1f",
+                                                          help="A&E assaults if they followed police violence"),
+            "Excess A&E": st.column_config.NumberColumn("Excess A&E", format="%.1f",
+                                                        help="A&E assaults minus expected"),
+            "A&E ÷ expected": st.column_config.TextColumn("A&E ÷ expected", alignment="right",
+                                                          help="How many times the expected A&E assaults"),
+            "p (FDR)": st.column_config.TextColumn("p (FDR)", alignment="right",
+                                                   help="Chance of so many A&E assaults if they followed police "
+                                                        "violence, corrected for testing many hexagons "
+                                                        "(Benjamini-Hochberg)"),
+            "Nearest police.uk locations": st.column_config.TextColumn("Nearest police.uk locations")})
+    if n_unknown > len(pub.ranked):
+        st.caption(f"The first {len(pub.ranked):,} of {plural(n_unknown, 'hexagon')}; all are marked in the "
+                   "downloads (column unknown_to_police).")
 
 if len(pub.unseen):
-    st.markdown(f"**A&E assaults where police recorded no violence** ({len(pub.unseen):,} hexagons, counts hidden, "
+    st.markdown(f"**A&E assaults where police recorded no violence** ({plural(len(pub.unseen), 'hexagon')}, counts hidden, "
                 "in order of the nearest location's name): places the hospital knows of and the police data does not, even where "
                 "numbers are too small to rank.")
-    st.dataframe(ov.table_view(pub.unseen.rename(columns={
-        "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "near": "Nearest police.uk locations"})),
-        hide_index=True, width="stretch")
+    unseen = ov.table_view(pub.unseen.rename(columns={
+        "cell": "Hexagon (H3)", "ae_assaults": "A&E assaults", "near": "Nearest police.uk locations"}))
+    st.dataframe(unseen, hide_index=True, width="stretch", column_config=ov.right_aligned(unseen))
 
 left, right = (st.container(), st.container()) if s.presentation else st.columns(2)
 shown = isinstance(total, int) and total > 0
@@ -88,7 +119,8 @@ with left:
         st.caption(f"Grey: {pub.hidden_label} assaults (or a larger count hidden to protect one), not shown. "
                    f"Assaults without a recorded time: {pub.ae_no_time}. Times are the assault times on the records.")
         with st.expander("The numbers: A&E assaults by day and hour"):
-            st.dataframe(ov.table_view(pub.ae_grid.rename(columns=lambda h: f"{h:02d}:00")), width="stretch")
+            grid = ov.table_view(pub.ae_grid.rename(columns=lambda h: f"{h:02d}:00"))
+            st.dataframe(grid, width="stretch", column_config=ov.right_aligned(grid))
     if pub.rms_grid is not None and pub.rms_grid.used:
         st.markdown("**Force records: violence by day and hour** (incidents, aoristic; police data, not suppressed)")
         g = pub.rms_grid
@@ -102,8 +134,9 @@ with right:
     if shown:
         st.altair_chart(ov.weapon_chart(pub), width="stretch",
                         alt="Bar chart of A&E assaults by weapon; the numbers are in the table below.")
-    st.dataframe(ov.table_view(pub.weapons.drop(columns=["assaults_suppressed"]).rename(columns={
-        "weapon": "Weapon", "assaults": "A&E assaults", "share_pct": "Share (%)"})), hide_index=True, width="stretch")
+    weapons = ov.table_view(pub.weapons.drop(columns=["assaults_suppressed"]).rename(columns={
+        "weapon": "Weapon", "assaults": "A&E assaults", "share_pct": "Share (%)"}))
+    st.dataframe(weapons, hide_index=True, width="stretch", column_config=ov.right_aligned(weapons))
     st.caption("Weapon as recorded by the emergency department (the ISTV assault method). Shares of a hidden count "
                "are hidden too.")
 
@@ -113,4 +146,5 @@ d1.download_button("Hexagons (CSV)", overlay_csv(pub), "police-ae-overlay.csv", 
 d2.download_button("Hexagons (GeoJSON)", overlay_geojson(pub), "police-ae-overlay.geojson", "application/geo+json",
                    icon=":material/download:")
 st.caption("One row per hexagon with police violence or A&E assaults: police violence, A&E assaults (1 to "
-           f"{pub.threshold} shown as \"{pub.hidden_label}\"), class, expected and excess A&E assaults.")
+           f"{pub.threshold} shown as \"{pub.hidden_label}\"), class, expected and excess A&E assaults, the test's "
+           "p-values (p, and p_fdr corrected for testing many hexagons) and unknown_to_police (listed above).")

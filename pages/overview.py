@@ -5,13 +5,13 @@ import streamlit as st
 
 from geo.constants import SOURCE_AE
 from hotspots.methods.suppress import suppress_counts
+from hotspots.methods.words import count_text, plural
 from pages._ui import cache
-from pages._ui.data_forms import plural
 from pages._ui.errors import synthetic_banner
 from pages._ui.setup import page_setup
 
 page_setup()
-st.title("Hotspots")
+st.title("Store overview")
 st.caption("Crime and harm hotspots for community safety partnerships in England and Wales.")
 s = cache.summary()
 synthetic_banner(s["synthetic"])
@@ -23,15 +23,15 @@ months = sorted(status.loc[status["rows"] > 0, "month"].unique()) if len(status)
 c1, c2, c3 = st.columns(3)
 # A&E assaults are counted apart: their small counts are suppressed outside the Data page, and so are
 # totals that hold them (the rows not used here are police.uk's, stop and search's and force records')
-c1.metric("Incidents stored", f"{int(not_ae['rows'].sum()) if len(not_ae) else 0:,} incidents",
+c1.metric("Incidents stored", plural(int(not_ae['rows'].sum()) if len(not_ae) else 0, "incident"),
           help="police.uk, stop and search and force records; A&E assaults are counted in their own column below.")
 c2.metric("Months covered", plural(len(months), "month"),
           help=f"{months[0]} to {months[-1]}" if months else None)
-c3.metric("Rows not used", f"{int(not_ae['rejected'].sum()) if len(not_ae) else 0:,} rows",
+c3.metric("Rows not used", plural(int(not_ae['rejected'].sum()) if len(not_ae) else 0, "row"),
           help="police.uk, stop-and-search and force-records rows without a usable location or value; each is "
                "listed with its reason on the Data page (A&E records not placed are listed on its A&E tab).")
 if left_out:
-    st.caption(f"The synthetic sample ({left_out:,} rows) is also in the store and is left out here and on every "
+    st.caption(f"The synthetic sample ({plural(left_out, 'row')}) is also in the store and is left out here and on every "
                "page now that real data is loaded; remove it on the Data page.")
 
 if len(status) and int(status["rows"].sum()):
@@ -39,15 +39,18 @@ if len(status) and int(status["rows"].sum()):
     table = status.pivot_table(index="month", columns="source", values="rows", aggfunc="sum", fill_value=0)
     if "ae" in table.columns:
         # A&E counts 1 to 7 are never shown outside the Data page (DOMAIN.md section 4); the
-        # column total is not shown either, so nothing can be recovered by subtraction
-        table["ae"] = pd.Series(suppress_counts(table["ae"].to_numpy(), with_total=False).labels(),
+        # column total is not shown either, so nothing can be recovered by subtraction. The column is text
+        # ("1,234", "1 to 7"): one type, right-aligned as the number columns beside it
+        table["ae"] = pd.Series([count_text(v) for v in suppress_counts(table["ae"].to_numpy(),
+                                                                        with_total=False).labels()],
                                 index=table.index, dtype=object)
     table.columns = [{"police": "police.uk street crime", "rms": "Force records", "stop_search": "Stop and search",
                       "ae": "A&E assaults"}.get(c, c) for c in table.columns]
     table.index.name = "Month"
     st.dataframe(table, width="stretch", column_config={
-        c: st.column_config.NumberColumn(c, format="localized", help="incidents") for c in table.columns
-        if c != "A&E assaults"})
+        c: (st.column_config.TextColumn(c, alignment="right", help="A&E assaults (1 to 7 not shown)")
+            if c == "A&E assaults" else st.column_config.NumberColumn(c, format="localized", help="incidents"))
+        for c in table.columns})
     if "A&E assaults" in table.columns:
         st.caption("A&E assaults: counts from 1 to 7 are shown as \"1 to 7\" (NHS small-number practice).")
 else:

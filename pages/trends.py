@@ -4,12 +4,19 @@ import altair as alt
 import streamlit as st
 
 from hotspots.methods.temporal import DAYS, MAX_WINDOW_DAYS
-from hotspots.outputs.legend import EMERGING_EXPLAINED
+from hotspots.methods.words import plural
+from hotspots.outputs.legend import CATEGORY_COLOURS, EMERGING_EXPLAINED
 from pages._ui import analysis as extra
 from pages._ui import cache
 from pages._ui.errors import synthetic_banner
 from pages._ui.maps import show_map
 from pages._ui.setup import page_setup
+
+#: Lines drawn when no crime type is chosen in the sidebar (the busiest first), and at most when types are chosen.
+CHART_TYPES = 5
+CHART_MAX_TYPES = 8
+#: The plot's height: the legend sits beside it, so this is all plot.
+CHART_HEIGHT_PX = 380
 
 s = page_setup()
 st.title("Trends")
@@ -27,19 +34,34 @@ if ser.total == 0:
     st.info("No incidents match the period, area and crime types. Widen the period or choose other crime types "
             "in the sidebar.", icon=":material/info:")
 else:
-    pick = alt.selection_point(fields=["type"], bind="legend")
-    chart = alt.Chart(ser.long).mark_line(point=True).encode(
-        x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("value:Q", title=ser.y_title),
-        color=alt.Color("type:N", title="Crime type",
-                        legend=alt.Legend(orient="bottom", columns=3, labelLimit=260, symbolLimit=0)),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("type:N", title="Crime type"),
-                 alt.Tooltip("value:Q", title=ser.y_title, format=",.0f")],
-    ).add_params(pick).properties(height=360)
-    st.altair_chart(chart, width="stretch", alt=f"Line chart of {ser.y_title} by crime type; the numbers are in "
-                                                "the table below.")
-    st.caption("Click a crime type in the legend to pick out its line.")
+    totals = ser.long.groupby("type")["value"].sum().sort_values(ascending=False, kind="stable")
+    with_data = [t for t in totals.index if totals[t] > 0]
+    # the chosen types, else the busiest few: 14 lines on one chart are a tangle (the table has them all)
+    default = with_data if s.categories and len(with_data) <= CHART_MAX_TYPES else with_data[:CHART_TYPES]
+    shown = st.multiselect("Crime types on the chart", with_data, default=default, key="trends_chart_types",
+                           help="The busiest types first; every type is in the table under the chart.")
+    if not shown:
+        st.info("Choose one or more crime types above to draw their lines.", icon=":material/info:")
+    else:
+        long = ser.long.loc[ser.long["type"].isin(shown)]
+        y_title = ser.y_title[:1].upper() + ser.y_title[1:]
+        pick = alt.selection_point(fields=["type"], bind="legend")
+        chart = alt.Chart(long).mark_line(point=True, strokeWidth=2.5).encode(
+            x=alt.X("month:O", title="Month", axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("value:Q", title=y_title, axis=alt.Axis(titleLimit=0, format=",.0f")),
+            # one fixed colour per type on every page (hotspots.outputs.legend.CATEGORY_COLOURS)
+            color=alt.Color("type:N", title="Crime type", sort=shown,
+                            scale=alt.Scale(domain=shown, range=[CATEGORY_COLOURS.get(t, "#555555") for t in shown]),
+                            legend=alt.Legend(orient="right", labelLimit=0, titleLimit=0, symbolStrokeWidth=3,
+                                              labelFontSize=13, titleFontSize=13)),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+            tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("type:N", title="Crime type"),
+                     alt.Tooltip("value:Q", title=y_title, format=",.0f")],
+        ).add_params(pick).properties(height=CHART_HEIGHT_PX)
+        st.altair_chart(chart, width="stretch", alt=f"Line chart of {ser.y_title} for {len(shown)} crime types; the "
+                                                    "numbers are in the table below.")
+        st.caption("Click a crime type in the legend to pick out its line. Each type has the same colour on every "
+                   "page.")
     with st.expander(f"The numbers: {unit} a month"):
         st.dataframe(ser.table, width="stretch", column_config={
             c: st.column_config.NumberColumn(c, format="localized", help=ser.y_title) for c in ser.table.columns})
@@ -63,8 +85,8 @@ else:
         "Harm (days)": st.column_config.NumberColumn("Harm (days)", format="localized",
                                                      help="approximate CCHI days in those hexagons"),
     })
-    st.caption(f"{len(det.summary.get('periods', []))} monthly steps, "
-               f"{det.summary.get('cells', 0):,} hexagons analysed, empty ones included.")
+    st.caption(f"{plural(len(det.summary.get('periods', [])), 'monthly step')}, "
+               f"{plural(det.summary.get('cells', 0), 'hexagon')} analysed, empty ones included.")
 
 # -- (c) day of week x hour ---------------------------------------------------------------------
 st.subheader("Day of the week and hour")

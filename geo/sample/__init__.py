@@ -9,8 +9,10 @@
 - ``ae/istv_lister_synthetic.csv`` and ``ae/istv_watford_synthetic.csv``: ISTV minimum data set files of two
   emergency departments, with ``ae/istv_codes.toml`` (placeholder code lists), ``ae/venues_gazetteer.csv`` and
   ``ae/ground_truth_synthetic.csv`` (the true place of each assault, to measure geocoding error);
-- ``cctv/existing_cctv_synthetic.csv``: existing static cameras;
-- ``boundary/*.geojson``: simplified real outlines of the county and its 10 districts (``geo.reference.outlines``);
+- ``cctv/existing_cctv_synthetic.csv``: existing static cameras; ``cctv/mobile_deployment_synthetic.csv``: a past
+  mobile-camera deployment (for ``cctv --evaluate``);
+- ``boundary/*.geojson``: simplified real outlines of the county and its 10 districts (``geo.reference.outlines``),
+  and ``boundary/green_space_synthetic.geojson``, made-up parks round the sample's park snap points;
 - ``.generated``: a JSON stamp (seed, months, version), written last.
 
 The same seed gives byte-identical files. Nothing is read from ``../shared`` at run time: the constants of this
@@ -49,8 +51,8 @@ import pandas as pd
 from geo.errors import SettingError
 from geo.reference.towns import TOWNS  # re-exported for older imports: the town table lives in geo.reference.towns
 from geo.sample.ae import ISTV_METHODS, build_venues, write_ae
-from geo.sample.boundary import write_boundaries
-from geo.sample.cctv import write_cctv
+from geo.sample.boundary import write_boundaries, write_green_space
+from geo.sample.cctv import write_cctv, write_deployment
 from geo.sample.common import ProgressFn, write_text
 from geo.sample.crimes import draw_events
 from geo.sample.geography import Geography, county_postcodes
@@ -64,7 +66,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the generator's output changes for the same seed (written to the ``.generated`` stamp).
-SAMPLE_VERSION = 1
+SAMPLE_VERSION = 2
 
 DEFAULT_SEED = 2024
 DEFAULT_MONTHS = 24
@@ -146,7 +148,9 @@ def write_sample(out_dir: str | Path = "sample_data", *, seed: int = DEFAULT_SEE
     files.update(write_ae(out, rng, events, snaps, geo, venues, postcodes, month_list))
     report(0.92, "Writing CCTV sites and boundaries")
     files.update(write_cctv(out, snaps, geo))
+    files.update(write_deployment(out, snaps, geo, month_list))
     files.update(write_boundaries(out, geo))
+    files.update(write_green_space(out, snaps))
 
     stamp = {"seed": seed, "months": months, "first_month": month_list[0], "version": SAMPLE_VERSION,
              "generator": "geo.sample", "synthetic": True}

@@ -41,6 +41,7 @@ from geo.months import FIRST_POLICE_MONTH, current_month
 from geo.schema import INCIDENT_CHECKS, INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
 from geo.boundaries import Area
 from geo.store.ae import AeTables
+from geo.store.basemaps import BasemapTables
 
 __all__ = ["DiskFullError", "LoadUnit", "Store", "StoreBusyError", "incident_ddl", "resolve_db_path"]
 
@@ -153,7 +154,7 @@ class LoadUnit:
     after_write: Callable[[Store], object] | None = None
 
 
-class Store(AeTables):
+class Store(AeTables, BasemapTables):
     """An open incident store.
 
     Parameters

@@ -40,6 +40,12 @@ EMERGING_ROWS = 6
 TOP_PLACES = 10
 
 
+#: Longest place name in a table (characters): tables wrap names, never cut them (issue 15: "4. Nightclub /
+#: Rickmansworth …" on the projector). police.uk's longest location text in the 2021 Hertfordshire files
+#: is 40 characters after "On or near ", so two joined fit; only free text longer than this is shortened.
+NAME_MAX = 90
+
+
 #: H3 resolution of the hotspot map and places (res 9, ~0.1 km2: DOMAIN.md section 3).
 BRIEF_RES = H3_DEFAULT_RES
 

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from geo.boundaries import Area
-from geo.constants import SOURCE_AE, SOURCE_POLICE
+from geo.constants import SOURCE_AE, SOURCE_POLICE, SYNTHETIC_MARK
 from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
 from geo.grid import cell_parent, cell_to_int, cell_to_parent, cells_to_latlng, cells_to_str, latlng_to_cell  # noqa: F401
@@ -52,9 +52,10 @@ from geo.store import Store
 from hotspots import defaults
 from hotspots.briefing.model import (ACTION_MAP_PX, ACTION_PAGES, ACTION_ROWS, BRIEF_CCTV_MONTHS,
                                      BRIEF_OVERLAY_MONTHS, BRIEF_PATROL_MONTHS, BRIEF_RES, BRIEF_SWEEP_MONTHS,
-                                     CHANGE_ALPHA, EMERGING_MONTHS, EMERGING_ROWS, HEADLINE_TYPES,
+                                     CHANGE_ALPHA, EMERGING_MONTHS, EMERGING_ROWS, HEADLINE_TYPES, NAME_MAX,
                                      OVERLAY_ROWS, TOP_PLACES, USUAL_RANGE_MONTHS, Briefing, Link, Section)
-from hotspots.briefing.words import (change_words, clip, command_area_words, days_in_month, month_words, short_month,
+from hotspots.briefing.words import (change_words, clip, command_area_words, days_in_month, month_words, plural,
+                                     short_month,
                                      short_type,
                                      strip_near)
 from hotspots.methods.cells import count_by_cell
@@ -69,6 +70,7 @@ from hotspots.outputs.staticmap import StaticMap
 from hotspots.outputs.sweeps import sweep_action_table, sweep_map_png
 from hotspots.tasks.cctv import site_cameras
 from hotspots.tasks.detect import detect
+from hotspots.tasks.mapcontext import map_context
 from hotspots.tasks.overlay import overlay
 from hotspots.tasks.patrol import plan_patrol
 from hotspots.tasks.sweeps import plan_sweeps
@@ -130,7 +132,7 @@ def place_names(inc: pd.DataFrame, cells, res: int) -> list[str]:
 # --------------------------------------------------------------------------- #
 def build_briefing(store: Store, month: str | None = None, sel: Selection = Selection(), *,
                    cameras_file: str | None = None, command_area: str = "", district: str | None = None,
-                   progress=None) -> Briefing:
+                   progress=None, tiles=None) -> Briefing:
     """Compute every section of the JAG briefing for an area and a month.
 
     Parameters
@@ -150,6 +152,9 @@ def build_briefing(store: Store, month: str | None = None, sel: Selection = Sele
     district : str, optional
         The district's name, for commands that take ``--district``.
     progress : callable(fraction, message), optional
+    tiles : geo.tiles.TileSource, optional
+        The basemap the maps draw under their hexagons (the user's choice); None: offline, district and
+        ward outlines with their names and police.uk street names (``hotspots.tasks.mapcontext``).
 
     Raises
     ------
@@ -180,7 +185,8 @@ def build_briefing(store: Store, month: str | None = None, sel: Selection = Sele
     weights = harm_weights(sel.exclude_police_generated, dict(sel.harm_overrides) or None)
     ctx = _Context(store=store, sel=sel, month=month, prev=prev, last_year=last_year, months=months, inc=inc,
                    area=area, area_name=area_name, synthetic=synthetic, weights=weights, sources=tuple(sources),
-                   forces=tuple(forces), command_area=command_area, cameras_file=cameras_file, district=district)
+                   forces=tuple(forces), command_area=command_area, cameras_file=cameras_file, district=district,
+                   background=map_context(store, area, tiles))
     numbers: dict = {}
     sections: list[Section] = []
     steps = [("headline", _headline, 0.10), ("hotspot_map", _hotspot_map, 0.20), ("emerging", _emerging, 0.30),
@@ -231,6 +237,7 @@ class _Context:
     cameras_file: str | None
     district: str | None
     cache: dict = field(default_factory=dict)
+    background: object = None   # the maps' MapContext: tiles, or offline outlines and street names
 
     def of_month(self, m: str) -> pd.DataFrame:
         key = ("month", m)
@@ -396,7 +403,8 @@ def _hotspot_map(ctx: _Context, numbers: dict) -> Section:
     classes = t.loc[t["class"].isin(GISTAR_COLOURS)]
     top = _top_cells(ctx)
     m = StaticMap(title=f"Hot spots, {month_words(ctx.month)}: {ctx.area_name}", synthetic=ctx.synthetic,
-                  note=f"Getis-Ord Gi*, H3 res {BRIEF_RES} hexagons (~0.1 km²), police.uk {ctx.month}")
+                  note=f"Getis-Ord Gi*, H3 res {BRIEF_RES} hexagons (~0.1 km²), police.uk {ctx.month}",
+                  context=ctx.background)
     geoms = ctx.boundary_geoms()
     if geoms:
         m.boundaries(geoms)
@@ -415,8 +423,9 @@ def _hotspot_map(ctx: _Context, numbers: dict) -> Section:
     cold = int(sum(counts.get(c, 0) for c in GISTAR_COLOURS if c.startswith("Cold")))
     hot_inc = int(classes.loc[classes["class"].str.startswith("Hot"), "count"].sum())
     n_month = int(len(ctx.of_month(ctx.month)))
-    text = [f"{hot:,} hot-spot hexagons hold {hot_inc:,} of the {n_month:,} incidents "
-            f"({(100 * hot_inc / n_month) if n_month else 0:.0f} %); {cold:,} cold-spot hexagons. "
+    text = [f"{plural(hot, 'hot-spot hexagon')} {'holds' if hot == 1 else 'hold'} {hot_inc:,} of the "
+            f"{plural(n_month, 'incident')} ({(100 * hot_inc / n_month) if n_month else 0:.0f} %); "
+            f"{plural(cold, 'cold-spot hexagon')}. "
             "Hot spot: the hexagon and its six neighbours had more incidents than chance would give."]
     numbers["hotspots"] = {"hot_cells": hot, "cold_cells": cold, "incidents_in_hot_cells": hot_inc,
                            "window_cells": int(len(t))}
@@ -454,12 +463,12 @@ def _emerging(ctx: _Context, numbers: dict) -> Section:
                    & ~became_hot)
     shown = changed.head(EMERGING_ROWS)
     table = pd.DataFrame({
-        "Place": [clip(n, 28) for n in place_names(ctx.inc, shown["cell"].tolist(), BRIEF_RES)],
+        "Place": [clip(n, NAME_MAX) for n in place_names(ctx.inc, shown["cell"].tolist(), BRIEF_RES)],
         f"Up to {short_month(ctx.prev)}": [c.replace(" detected", "") for c in shown["class_before"]],
         f"Up to {short_month(ctx.month)}": [c.replace(" detected", "") for c in shown["class_now"]],
         short_month(ctx.month): shown["month_count"].astype(np.int64).tolist(),
     })
-    text = [f"{len(changed):,} hexagons changed class ({first} to {ctx.prev} against {first} to {ctx.month}): "
+    text = [f"{plural(len(changed), 'hexagon')} changed class ({first} to {ctx.prev} against {first} to {ctx.month}): "
             f"{int(became_hot.sum()):,} became a hot spot of a new kind, {int(stopped_hot.sum()):,} stopped being "
             "a current hot spot. New and intensifying hot spots first."]
     numbers["emerging"] = {"changed": int(len(changed)), "became_hot": int(became_hot.sum()),
@@ -489,15 +498,19 @@ def _places(ctx: _Context, numbers: dict) -> Section:
     for i, r in enumerate(top.itertuples(index=False)):
         before = None if prev_counts is None else int(prev_counts.get(r.cell, 0))
         d = dom.loc[r.cell]
-        rows.append({"Place": f"{i + 1}. {clip(names[i], 28)}", short_month(ctx.month): int(r.count),
+        rows.append({"Place": f"{i + 1}. {clip(names[i], NAME_MAX)}", short_month(ctx.month): int(r.count),
                      short_month(ctx.prev): "no data" if before is None else f"{before:,}",
                      "Change": change_words(int(r.count), before, ctx.prev, compact=True),
                      "Main problem": short_type(d["category"])})
     table = pd.DataFrame(rows)
+    # counts as numbers (right-aligned, thousands separators), or "no data" when the month is not loaded
+    table[short_month(ctx.prev)] = _count_column(None if prev_counts is None else int(prev_counts.get(c, 0))
+                                                 for c in top["cell"])
     n_month = int(len(now))
     share = 100 * int(top["count"].sum()) / n_month if n_month else 0.0
-    text = [f"These {len(top)} hexagons (~0.1 km² each) hold {int(top['count'].sum()):,} of the {n_month:,} "
-            f"incidents ({share:.0f} %). Main problem: the crime type with the most harm there this month."]
+    these = "This hexagon (~0.1 km²) holds" if len(top) == 1 else f"These {len(top)} hexagons (~0.1 km² each) hold"
+    text = [f"{these} {int(top['count'].sum()):,} of the {plural(n_month, 'incident')} ({share:.0f} %). "
+            "Main problem: the crime type with the most harm there this month."]
     numbers["places"] = [{"rank": i + 1, "cell": r.cell, "count": int(r.count), "harm": float(r.harm),
                           "previous": None if prev_counts is None else int(prev_counts.get(r.cell, 0)),
                           "main_problem": str(dom.loc[r.cell, "category"]), "place": names[i]}
@@ -517,13 +530,15 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
                                                                  "--out overlay.csv"))
     numbers["overlay"] = None
 
+    ae_months = _ae_months(ctx)
+    if not ae_months:  # nothing to compare with: say so plainly, and what the data would add
+        only_sample = ctx.store.source_count(SOURCE_AE) > 0
+        return Section("overlay", "d", title, links=[link],
+                       missing=NO_AE + (" (The store's only A&E records are the synthetic sample's, which is never "
+                                        "mixed with real police data.)" if only_sample else ""))
     try:
         pub = overlay(ctx.store, ctx.flt(o_first, o_last), res=BRIEF_RES, exclude_synthetic_ae=not ctx.synthetic)
-    except SettingError as err:  # no A&E data loaded: say so plainly (the fix is for analysts: data notes)
-        if not _has_ae(ctx):
-            return Section("overlay", "d", title, links=[link],
-                           missing="No A&E data loaded: this section compares police-recorded violence with "
-                                   "assaults seen by emergency departments, and needs their (ISTV) files.")
+    except SettingError as err:
         return Section("overlay", "d", title, links=[link], missing=f"{err.message} {err.fix}")
     ae_total = pub.totals["ae_assaults"]
     hidden = primary_label(pub.threshold)
@@ -532,7 +547,7 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
     show_excess = isinstance(ae_total, (int, np.integer))
     table = pd.DataFrame({
         "Place (nearest location)": [clip(strip_near(str(n).split(";")[0].split(" (")[0]) or
-                                           "(no location text)", 28) for n in ranked["near"]],
+                                           "(no location text)", NAME_MAX) for n in ranked["near"]],
         "A&E assaults": [str(v) for v in ranked["ae_assaults"]],
         "Police violence": [int(v) for v in ranked["police_violence"]],
         "Excess A&E": [("hidden" if (v is None or not show_excess) else f"{float(v):,.1f}")
@@ -548,15 +563,15 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
                 f"'Both high': {cc.get('Both high', 0):,}")]
     weapons = pub.weapons.loc[pub.weapons["assaults"].astype(str) != "0"]
     text = [f"The 12 months to {month_words(ctx.month)} ({period}): one month of A&E data is too few assaults "
-            "to show without revealing small numbers.",
+            "to show without revealing small numbers." if ae_total != 0 else
+            f"No A&E assaults were located in {ctx.area_name}, {period}: nothing to compare. The A&E data loaded "
+            f"covers {_month_span(ae_months)}.",
             f"Excess A&E: A&E assaults beyond the hexagon's share of police violence; places ranked by it. "
             f"A&E counts from 1 to {pub.threshold} show as '{hidden}'; only places whose A&E count is shown "
             "are ranked, since a hidden count's place in the list would give it away."]
     if len(weapons):
         text.append("Weapon or method (A&E): " + ", ".join(f"{w} {a}" for w, a in
                                                           zip(weapons["weapon"], weapons["assaults"])) + ".")
-    if ae_total == 0:
-        text.insert(0, f"No located A&E assaults in {ctx.area_name}, {period}: nothing to compare.")
     numbers["overlay"] = {"police_violence": int(pub.totals["police_violence"]),
                           "ae_assaults": ae_total if isinstance(ae_total, str) else int(ae_total),
                           "classes": {k: int(v) for k, v in cc.items()},
@@ -566,8 +581,37 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
                    links=[link])
 
 
+#: What section (d) says when there is no A&E data to compare with, and what loading it would add.
+NO_AE = ("No A&E data loaded. With the emergency departments' assault records (ISTV files, loaded on the Data "
+         "page) this section would show where A&E treats assaults that police data does not show: the places "
+         "with the most A&E assaults beyond police-recorded violence, hexagons where only A&E is high, and the "
+         "weapons used.")
+
+
+def _ae_months(ctx: _Context) -> list[str]:
+    """The months of the A&E records this briefing may use: on real police data, real A&E only (the synthetic
+    sample's A&E is never mixed with real data, as on the Police and A&E page)."""
+    if "ae_months" not in ctx.cache:
+        ae = pd.DataFrame(columns=["force", "month"])
+        if ctx.store.source_count(SOURCE_AE):
+            status = ctx.store.status()
+            ae = status.loc[(status["source"] == SOURCE_AE) & (status["rows"] > 0)]
+        if not ctx.synthetic:
+            ae = ae.loc[~ae["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False)]
+        ctx.cache["ae_months"] = sorted(set(ae["month"].dropna().astype(str)))
+    return ctx.cache["ae_months"]
+
+
 def _has_ae(ctx: _Context) -> bool:
-    return ctx.store.source_count(SOURCE_AE) > 0
+    return bool(_ae_months(ctx))
+
+
+def _month_span(months: list[str]) -> str:
+    """>>> _month_span(["2021-01", "2021-03"]), _month_span(["2021-02"])
+    ('Jan 2021 to Mar 2021', 'Feb 2021')
+    """
+    first, last = short_month(months[0]), short_month(months[-1])
+    return first if first == last else f"{first} to {last}"
 
 
 def _unique_names(first: list[str], second: list[str]) -> list[str]:
@@ -610,24 +654,27 @@ def _patrol(ctx: _Context, numbers: dict) -> Section:
     first, last = _period(ctx, BRIEF_PATROL_MONTHS)
     link = Link(*ACTION_PAGES["patrol"][:2], ctx.cmd("patrol", f"--from {first} --to {last} --out patrol.pdf",
                                                      district=True))
-    plan = plan_patrol(ctx.store, ctx.flt(first, last), res=BRIEF_RES)
+    # the planner's own default types (as the Patrol page and the command above): no drugs or weapon possession
+    plan = plan_patrol(ctx.store, ctx.flt(first, last, defaults.PATROL_DEFAULT_TYPES), res=BRIEF_RES)
     s = plan.summary
     a = plan.areas.head(ACTION_ROWS)
     table = pd.DataFrame({
-        "Area": [clip(str(n), 40) for n in a["name"]],
+        # "Area 3: Market Place" -> "3. Market Place": the number is the map's label, as the CCTV sites'
+        "Area": [clip(re.sub(r"^\s*Area\s+(\d+)\s*:\s*", r"\1. ", str(n)), NAME_MAX) for n in a["name"]],
         "Area (km²)": a["area_km2"].round(3),
         "Expected share of crime (%)": a["expected_crime_pct"].round(1),
         "Incidents in the period": a["period_incidents"].astype(np.int64),
     })
-    text = [f"{s['areas']} patrol areas, {s['area_pct']:.2f} % of {ctx.area_name}, ranked by the forecast for "
-            f"{s['forecast_month']} ({first} to {last})"
+    text = [f"{plural(s['areas'], 'patrol area')}, {s['area_pct']:.2f} % of {ctx.area_name}, ranked by the "
+            f"forecast for {s['forecast_month']} ({first} to {last})"
             + (f"; expected to hold {s['expected_crime_pct']:.1f} % of next month's crime."
                if s.get("expected_crime_pct") is not None else ".")
-            + f" Visits of {s['visit_min']:g} minutes, random order, each area about every "
-              f"{s['revisit_min'] / 60:g} hours."]
+            + f" Visits of {plural(s['visit_min'], 'minute', fmt='g')}, random order, each area about every "
+              f"{plural(s['revisit_min'] / 60, 'hour', fmt='g')}."]
     numbers["patrol"] = {"areas": int(s["areas"]), "area_pct": float(s["area_pct"]),
                          "expected_crime_pct": s.get("expected_crime_pct"), "period": [first, last]}
-    return Section("patrol", "e", title, text=text, table=table, image=plan_map_png(plan, *ACTION_MAP_PX),
+    return Section("patrol", "e", title, text=text, table=table,
+                   image=plan_map_png(plan, *ACTION_MAP_PX, context=ctx.background),
                    table_note=(f"The first {len(a)} of {len(plan.areas)} areas." if len(plan.areas) > len(a) else ""),
                    links=[link])
 
@@ -645,19 +692,20 @@ def _cctv(ctx: _Context, numbers: dict) -> Section:
         # cameras of other districts are not this briefing's to move
         existing = existing.loc[ctx.area.contains(existing["easting"].to_numpy(float),
                                                   existing["northing"].to_numpy(float))].reset_index(drop=True)
-    plan = site_cameras(ctx.store, ctx.flt(first, last), existing=existing,
+    # the planner's own default types (as the CCTV page and the command above): street crime and ASB
+    plan = site_cameras(ctx.store, ctx.flt(first, last, defaults.CCTV_DEFAULT_TYPES), existing=existing,
                         weights=ctx.weights)
     s = plan.summary
     sites = plan.sites.head(ACTION_ROWS)
     names = _unique_names([_site_location(t, 0) or "(no location text)" for t in sites["top_locations"]],
                           [_site_location(t, 1) for t in sites["top_locations"]])
     table = pd.DataFrame({
-        "Site": [f"{r}. {clip(n, 44)}" for r, n in zip(sites["rank"], names)],
+        "Site": [f"{r}. {clip(n, NAME_MAX)}" for r, n in zip(sites["rank"], names)],
         "Incidents seen": sites["covered_incidents"].astype(np.int64),
         "Added to the plan": sites["added_incidents"].astype(np.int64),
         "Cumulative (%)": sites["cumulative_pct"].astype(float).round(1),
     })
-    text = [f"{s['sites_used']} sites cover {s['covered_incidents']:,} of {s['total_incidents']:,} incidents "
+    text = [f"{plural(s['sites_used'], 'site')} {'covers' if s['sites_used'] == 1 else 'cover'} {s['covered_incidents']:,} of {plural(s['total_incidents'], 'incident')} "
             f"({s['coverage_pct']:.1f} %) within {s['radius_m']:,.0f} m, {first} to {last} "
             f"({'proven optimal' if s['optimal'] else 'best found'})."]
     if existing is not None and len(existing):
@@ -671,7 +719,8 @@ def _cctv(ctx: _Context, numbers: dict) -> Section:
     return Section("cctv", "e", title, text=text, table=table,
                    table_note=(f"The first {len(sites)} of {len(plan.sites)} sites." if len(plan.sites) > len(sites)
                                else ""),
-                   image=plan_png(plan, ctx.boundary_geoms(), *ACTION_MAP_PX), links=[link])
+                   image=plan_png(plan, ctx.boundary_geoms(), *ACTION_MAP_PX, context=ctx.background),
+                   links=[link])
 
 
 def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
@@ -686,7 +735,7 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
     names = (existing["name"].astype(str).tolist() if "name" in existing
              else [f"camera {i + 1}" for i in range(len(ex))])
     order = np.argsort(per_cam, kind="stable")[:2]
-    least = " and ".join(f"{names[i]} ({int(per_cam[i]):,} incidents)" for i in order)
+    least = " and ".join(f"{names[i]} ({plural(int(per_cam[i]), 'incident')})" for i in order)
     s = plan.sites
     if len(s):
         d = np.sqrt((s["easting"].to_numpy(float)[:, None] - ex[:, 0][None, :]) ** 2
@@ -696,9 +745,9 @@ def _camera_moves(plan, existing: pd.DataFrame, radius_m: float) -> str:
         far = 0
     n_least = len(order)
     if far == 0:
-        return (f"{len(ex)} existing cameras. The least busy: {least}. Every new site is near an existing "
+        return (f"{plural(len(ex), 'existing camera')}. The least busy: {least}. Every new site is near an existing "
                 "camera: no camera needs moving.")
-    return (f"{len(ex)} existing cameras. The least busy {'is' if n_least == 1 else 'are'} {least}. "
+    return (f"{plural(len(ex), 'existing camera')}. The least busy {'is' if n_least == 1 else 'are'} {least}. "
             f"{far} of the {len(s)} new sites {'is' if far == 1 else 'are'} more than {2 * radius_m:,.0f} m from "
             f"any camera: move the least busy camera{'s' if n_least > 1 else ''} to the best-ranked of "
             f"{'it' if far == 1 else 'them'} first.")
@@ -720,13 +769,14 @@ def _sweeps(ctx: _Context, numbers: dict) -> Section:
         return Section("sweeps", "e", title, links=[link], missing=f"{err.message} {err.fix}")
     s = plan.summary
     t = plan.areas.iloc[plan.order].head(ACTION_ROWS)
-    table = sweep_action_table(plan, ACTION_ROWS, name_len=60)
+    table = sweep_action_table(plan, ACTION_ROWS, name_len=NAME_MAX + 20)  # "Sweep 4: " is cut below
     # the visit number is the only number a sweep team needs: "Sweep 4: Parking Area" -> "Parking Area"
-    table["Area"] = [clip(re.sub(r"^\s*Sweep\s+\d+\s*:\s*", "", str(n)), 40) for n in table["Area"]]
-    text = [f"{s['areas']} sweep areas ({s['area_km2']:.3f} km²), {first} to {last}, numbered in visiting order; "
+    table["Area"] = [clip(re.sub(r"^\s*Sweep\s+\d+\s*:\s*", "", str(n)), NAME_MAX) for n in table["Area"]]
+    text = [f"{plural(s['areas'], 'sweep area')} ({s['area_km2']:.3f} km²), {first} to {last}, numbered in visiting order; "
             f"walk {s['walk_m']:,.0f} m between them. {s['score_note']}."]
     numbers["sweeps"] = {"areas": int(s["areas"]), "period": [first, last], "sources": list(sources)}
-    return Section("sweeps", "e", title, text=text, table=table, image=sweep_map_png(plan, *ACTION_MAP_PX),
+    return Section("sweeps", "e", title, text=text, table=table,
+                   image=sweep_map_png(plan, *ACTION_MAP_PX, context=ctx.background),
                    table_note=(f"The first {len(t)} of {len(plan.areas)} areas, in visiting order."
                                if len(plan.areas) > len(t) else ""), links=[link])
 
@@ -747,7 +797,7 @@ def _notes(ctx: _Context, numbers: dict) -> Section:
                 + ("" if ctx.has(ctx.last_year) else f"; {ctx.last_year} not loaded") + ".")
     if rej:
         parts = ", ".join(f"{n:,} {r.replace('_', ' ')}" for r, n in rej)
-        text.append(f"Excluded when loading {ctx.month} (whole force file): {sum(n for _, n in rej):,} rows "
+        text.append(f"Excluded when loading {ctx.month} (whole force file): {plural(sum(n for _, n in rej), 'row')} "
                     f"({parts}).")
     else:
         text.append(f"Excluded: no police.uk rows of {ctx.month} were rejected when loading.")

@@ -8,8 +8,9 @@ import shlex
 import numpy as np
 
 from hotspots.briefing.model import Briefing, Section
+from hotspots.methods.words import plural  # the project's one pluraliser, re-exported for the briefing
 
-__all__ = ["change_words", "clip", "command_area_words", "days_in_month", "month_words", "page_words",
+__all__ = ["change_words", "clip", "command_area_words", "days_in_month", "month_words", "page_words", "plural",
            "reproduce_lines", "short_month", "short_type", "strip_near"]
 
 

@@ -12,6 +12,7 @@ patrol   plan hot-spot patrols: areas, expected share, times, a dosage timetable
 sweeps   knife-sweep areas: weapon-violence score, green share, visiting order
 cctv     mobile CCTV sites (maximal covering, proven optimal); --evaluate: did it work (WDQ)
 brief    the JAG briefing pack for a district and month: a PDF or a PowerPoint deck
+basemap  map backgrounds: add a partnership tile server or a PMTiles/MBTiles file, list, remove
 
 Every command takes ``--db FILE`` (else $HOTSPOTS_DB, else data/hotspots.duckdb).
 Expected problems print one sentence with the fix and exit with status 2; a load in
@@ -24,14 +25,14 @@ import argparse
 import sys
 
 from geo.errors import HotspotsError
-from hotspots.cli import brief, cctv, detect, evaluate, ingest, overlay, patrol, sample, status, sweeps
+from hotspots.cli import basemap, brief, cctv, detect, evaluate, ingest, overlay, patrol, sample, status, sweeps
 from hotspots.cli.common import PlainStream, log_traceback, plain
 
 __all__ = ["build_parser", "main", "plain"]
 
 #: The commands, in the order ``--help`` lists them: each module has ``add_parser(subparsers)`` and ``run(args)``.
 COMMANDS = {"sample": sample, "ingest": ingest, "status": status, "detect": detect, "evaluate": evaluate,
-            "overlay": overlay, "patrol": patrol, "sweeps": sweeps, "cctv": cctv, "brief": brief}
+            "overlay": overlay, "patrol": patrol, "sweeps": sweeps, "cctv": cctv, "brief": brief, "basemap": basemap}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ from hotspots.briefing.pdf import briefing_pdf
 from hotspots.briefing.pptx import briefing_pptx
 from hotspots.briefing.sections import build_briefing
 from hotspots.briefing.words import change_words, command_area_words
-from hotspots.cli.common import add_selection, open_store, progress_bar, selection_from_args
+from hotspots.cli.common import add_basemap, add_selection, open_store, progress_bar, selection_from_args
+from hotspots.tasks.basemaps import configured, open_basemap, resolve
 
 __all__ = ["add_parser", "run"]
 
@@ -26,6 +27,7 @@ def add_parser(sub) -> None:
     p.add_argument("--exclude-police-generated", action="store_true",
                    help="give drugs and possession of weapons no harm when naming each place's main problem")
     p.add_argument("--cameras", metavar="FILE", help="existing CCTV cameras (CSV) for the CCTV section")
+    add_basemap(p)
     p.add_argument("--out", metavar="FILE.pdf|FILE.pptx", required=True, help="the pack to write")
     p.add_argument("--json", action="store_true", help="print a JSON summary (the briefing's numbers)")
 
@@ -43,9 +45,11 @@ def run(args) -> int:
         with open_store(args) as store:
             sel = selection_from_args(args, store)
             district = sel.area.name if (sel.area is not None and args.district) else None
+            # the maps' background: the named basemap's tiles, else offline outlines and street names
+            tiles = open_basemap(resolve(args.basemap, configured(store))) if args.basemap else None
             b = build_briefing(store, args.month, sel, cameras_file=args.cameras,
                                command_area=command_area_words(district, args.area), district=district,
-                               progress=update)
+                               progress=update, tiles=tiles)
     finally:
         close()
     data = writer(b)

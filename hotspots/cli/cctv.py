@@ -11,12 +11,14 @@ import pandas as pd
 from geo.boundaries import read_area
 from geo.errors import SettingError
 from geo.readers.points import read_deployment, read_points
-from hotspots.cli.common import add_selection, add_setting, open_store, progress_bar, selection_from_args
-from hotspots.defaults import CCTV_CAMERAS, CCTV_RADIUS_M, CCTV_TIME_LIMIT_S
+from hotspots.cli.common import (add_artefact_options, add_basemap, add_selection, add_setting, open_store,
+                                 planner_selection, progress_bar, say_default_types, selection_from_args)
+from hotspots.defaults import CCTV_CAMERAS, CCTV_DEFAULT_TYPES, CCTV_RADIUS_M, CCTV_TIME_LIMIT_S, CCTV_TYPES_WHY
 from hotspots.methods.harm import harm_weights
 from hotspots.outputs.cctv import plan_notes, write_plan
 from hotspots.outputs.did_it_work import evaluation_csv, wdq_text
 from hotspots.tasks.cctv import site_cameras
+from hotspots.tasks.mapcontext import sheet_context
 from hotspots.tasks.did_it_work import evaluate_deployment
 
 __all__ = ["add_parser", "run"]
@@ -31,12 +33,15 @@ def add_parser(sub) -> None:
     add_setting(p, "cameras", default=CCTV_CAMERAS)
     add_setting(p, "radius_m", default=CCTV_RADIUS_M)
     add_selection(p, harm=True, harm_help="maximise harm (approximate CCHI days) instead of incidents")
+    say_default_types(p, CCTV_TYPES_WHY + '; --evaluate: all types')
     p.add_argument("--existing", metavar="FILE", help="existing static cameras (CSV or GeoJSON points): what they "
                                                       "see counts as covered already")
     p.add_argument("--candidates", metavar="FILE", help="candidate sites (CSV or GeoJSON points, e.g. lamp "
                                                         "columns; default: centres of res-10 hexagons with incidents)")
     p.add_argument("--exclude", metavar="FILE", help="zones where no camera may go (polygons)")
     add_setting(p, "min_spacing_m", default=0.0)
+    add_artefact_options(p)
+    add_basemap(p)
     p.add_argument("--time-limit-s", type=float, default=CCTV_TIME_LIMIT_S, metavar="S",
                    help=f"solver time limit (default {CCTV_TIME_LIMIT_S:g} s)")
     p.add_argument("--evaluate", metavar="DEPLOYMENT.csv",
@@ -60,6 +65,8 @@ def _evaluate(args) -> int:
     dep = read_deployment(args.evaluate)
     control = read_area(args.control) if args.control else None
     kw = {} if args.buffer_m is None else {"buffer_m": args.buffer_m}
+    if args.types and args.types.strip().lower() == "all":
+        args.types = None
     with open_store(args) as store:
         sel = selection_from_args(args, store)
         weights = harm_weights(sel.exclude_police_generated, dict(sel.harm_overrides) or None) if sel.harm else None
@@ -86,17 +93,21 @@ def run(args) -> int:
     update, close = progress_bar(sys.stderr.isatty() and not args.json)
     try:
         with open_store(args) as store:
-            sel = selection_from_args(args, store)
+            sel = planner_selection(args, store, CCTV_DEFAULT_TYPES)
             plan = site_cameras(store, sel, cameras=args.cameras, radius_m=args.radius_m, existing=existing,
                                 candidates=candidates, exclude=exclude, min_spacing_m=args.min_spacing_m,
-                                time_limit_s=args.time_limit_s, progress=update)
+                                time_limit_s=args.time_limit_s, include_artefacts=args.include_artefacts,
+                                artefact_share_pct=args.artefact_share_pct,
+                                artefact_min_incidents=args.artefact_min_incidents, progress=update)
             bounds = _boundaries_for_pdf(store, sel.area) if args.out and args.out.lower().endswith(".pdf") else []
+            # a PDF's map: the chosen basemap's tiles, or offline outlines and street names
+            context = sheet_context(store, args.out, sel.area, getattr(args, "basemap", None))
     finally:
         close()
     if args.out:
-        plan.summary["out"] = str(write_plan(plan, args.out, bounds))
+        plan.summary["out"] = str(write_plan(plan, args.out, bounds, context=context))
     if args.json:
-        print(json.dumps(plan.summary, indent=2, default=str))
+        print(json.dumps({**plan.summary, "notes": plan.notes}, indent=2, default=str))
         return 0
     s = plan.summary
     notes = plan_notes(plan)
@@ -104,6 +115,9 @@ def run(args) -> int:
     print(notes[1])
     if s["existing_cameras"]:
         print(notes[2])
+    print("Crime types: " + (", ".join(s["types"]) if s["types"] != "all" else "all"))
+    for n in plan.notes:
+        print(n)
     shown = plan.sites.drop(columns=["lon", "lat", "site"])
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(shown.to_string(index=False))

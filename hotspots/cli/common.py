@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import traceback
+from dataclasses import replace
 
 from tqdm import tqdm
 
@@ -21,9 +22,12 @@ from geo.errors import SettingError
 from geo.query import Selection, study_area
 from geo.schema import REASONS
 from geo.store import Store
+from hotspots import defaults
 from hotspots.defaults import SPECS
+from hotspots.methods.words import plural
 
-__all__ = ["PlainStream", "add_db", "add_selection", "add_setting", "log_traceback", "open_store", "plain",
+__all__ = ["PlainStream", "add_artefact_options", "add_basemap", "add_db", "add_selection", "add_setting", "log_traceback",
+           "open_store", "plain", "planner_selection", "say_default_types",
            "print_report", "progress_bar", "selection_from_args", "split", "wait_message"]
 
 #: Control characters a terminal would act on (ESC starts colour codes, cursor moves, title changes;
@@ -158,6 +162,40 @@ def selection_from_args(args, store: Store | None) -> Selection:
                      _harm_overrides(getattr(args, "harm_weight", None))).checked()
 
 
+def say_default_types(p, why: str) -> None:
+    """The --types option's help: the planner's own default and why."""
+    for a in p._actions:
+        if a.dest == "types":
+            a.help = f'crime types, comma-separated, or "all" (default: {why})'.replace("%", "%%")
+
+
+def add_artefact_options(p) -> None:
+    """The recording-artefact options every planner shares."""
+    p.add_argument("--include-artefacts", action="store_true",
+                   help="keep incidents at recording artefacts (left out by default): police stations, hospitals, "
+                        "supermarkets and petrol stations, and places holding most of the crime around them")
+    add_setting(p, "artefact_share_pct", default=defaults.ARTEFACT_SHARE_PCT)
+    add_setting(p, "artefact_min_incidents", default=defaults.ARTEFACT_MIN_INCIDENTS)
+
+
+def planner_selection(args, store, default_types):
+    """The selection of a planner's options: its default crime types when --types is not given ("all": every
+    type)."""
+    everything = bool(args.types) and args.types.strip().lower() == "all"
+    if everything:
+        args.types = None
+    sel = selection_from_args(args, store)
+    return sel if sel.categories or everything else replace(sel, categories=tuple(default_types))
+
+
+def add_basemap(p) -> None:
+    """``--basemap NAME``: the background of a PDF's maps (``python -m hotspots basemap list``); offline outlines
+    and street names without it."""
+    p.add_argument("--basemap", metavar="NAME",
+                   help="the map background of a .pdf: a partnership tile server or an installed tile file "
+                        "(see: python -m hotspots basemap list); default: offline outlines and street names")
+
+
 def log_traceback() -> str:
     """Write the current exception's traceback to a log file; returns its path."""
     with tempfile.NamedTemporaryFile("w", prefix="hotspots-error-", suffix=".log", delete=False) as fh:
@@ -185,6 +223,6 @@ def print_report(out: dict, with_area: bool) -> None:
     if not out["files"] and not out.get("skipped"):
         print("No table files were found in what was given (CSV, XLSX, or zip archives of them).")
     if out["months"]:
-        print(f"Months: {out['months'][0]} to {out['months'][-1]} ({len(out['months'])} months)")
+        print(f"Months: {out['months'][0]} to {out['months'][-1]} ({plural(len(out['months']), 'month')})")
     if not with_area:
         print("No --area boundary given: only points far from the bulk of each file's points were rejected.")

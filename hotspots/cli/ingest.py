@@ -20,6 +20,7 @@ from geo.ingest.rms import ingest_rms
 from geo.months import FIRST_RECORD_YEAR
 from geo.store import Store
 from hotspots.cli.common import add_db, print_report, progress_bar, wait_message
+from hotspots.methods.words import plural
 
 __all__ = ["add_parser", "format_located", "run"]
 
@@ -65,7 +66,7 @@ def format_located(out: dict) -> list[str]:
     """
     total = out["located"] + out["not_located"]
     pct = lambda n: 100.0 * n / total if total else 0.0  # noqa: E731
-    lines = [f"Located: {out['located']:,} of {total:,} records ({pct(out['located']):.1f} %); "
+    lines = [f"Located: {out['located']:,} of {plural(total, 'record')} ({pct(out['located']):.1f} %); "
              f"not located: {out['not_located']:,} (listed on the Data page to fix)"]
     for p, n in out["by_precision"].items():
         lines.append(f"  {p:<10} {n:>6,} ({pct(n):5.1f} %)  {PRECISION_WORDS.get(p, p)}")
@@ -118,6 +119,6 @@ def _boundaries(args) -> int:
     if args.json:
         print(json.dumps({"layer": args.layer, "areas_stored": n, "areas": km2, "layer_now_holds": names}, indent=2))
     else:
-        print(f"Stored {n} areas in layer '{args.layer}': " + ", ".join(f"{k} ({v:,} km²)" for k, v in km2.items()))
+        print(f"Stored {plural(n, 'area')} in layer '{args.layer}': " + ", ".join(f"{k} ({v:,} km²)" for k, v in km2.items()))
         print("Use them with --district NAME (layer 'district') or pick them in the app's sidebar.")
     return 0

@@ -7,6 +7,7 @@ import json
 from hotspots import defaults
 from hotspots.cli.common import add_selection, add_setting, open_store, selection_from_args
 from hotspots.outputs.files import SYNTHETIC_NOTE, check_suffix
+from hotspots.methods.words import noun, plural
 from hotspots.outputs.overlay import OVERLAY_WRITERS, write_overlay
 from hotspots.tasks.overlay import CLASSES, overlay
 
@@ -28,9 +29,10 @@ def run(args) -> int:
     """Write the cells file and print a summary.
 
     ``--out FILE.csv|FILE.geojson`` has one row per cell with police violence or A&E assaults:
-    ``cell, police_violence, ae_assaults, class, expected_ae, excess`` (A&E counts 1 to 7 as "1 to 7").
+    ``cell, police_violence, ae_assaults, class, expected_ae, excess`` (A&E counts 1 to 7 as "1 to 7"), then
+    ``p, p_fdr, unknown_to_police`` (more A&E assaults than police violence predicts beyond chance).
     ``--json`` prints ``res, months, cells, classes, totals, cells_ae_suppressed, high_cuts, suppression,
-    synthetic, out``.
+    synthetic, out``, and ``unknown_to_police`` (hexagons listed) with ``unknown_to_police_test``.
     """
     check_suffix(args.out, OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")  # before any work
     with open_store(args) as store:
@@ -44,19 +46,20 @@ def run(args) -> int:
     print(f"Police violence x A&E assaults, H3 res {pub.res}, {months}"
           + (f" ({SYNTHETIC_NOTE})" if pub.synthetic else ""))
     ae_total = pub.totals["ae_assaults"]
-    print(f"Police violence: {pub.totals['police_violence']:,} crimes; A&E assaults: "
+    print(f"Police violence: {plural(pub.totals['police_violence'], 'crime')}; A&E assaults: "
           + (f"{ae_total:,}" if isinstance(ae_total, int) else ae_total))
     for k in CLASSES:
-        print(f"  {pub.class_counts[k]:>7,} hexagons  {k}")
+        print(f"  {pub.class_counts[k]:>7,} {noun(pub.class_counts[k], 'hexagon'):<8}  {k}")
     print(pub.notes[0])
     if len(pub.ranked):
-        print("Most A&E assaults unknown to police (excess over what police violence predicts):")
-        top = pub.ranked[["rank", "cell", "ae_assaults", "police_violence", "excess", "near"]].head(10).copy()
+        print(f"Violence unknown to police: {plural(pub.summary()['unknown_to_police'], 'hexagon')} with more A&E "
+              "assaults than police violence predicts, beyond chance (exact test, 5 % false discovery rate):")
+        top = pub.ranked[["rank", "cell", "ae_assaults", "police_violence", "excess", "p_fdr", "near"]].head(10).copy()
         top["excess"] = [("hidden" if v is None or v != v else f"{v:.1f}") for v in top["excess"]]
         print(top.to_string(index=False))
     if len(pub.unseen):
         print(f"A&E assaults ({pub.hidden_label} or a hidden larger count) where police recorded no violence, "
-              f"in order of the nearest location's name ({len(pub.unseen):,} hexagons):")
+              f"in order of the nearest location's name ({plural(len(pub.unseen), 'hexagon')}):")
         print(pub.unseen.head(10).to_string(index=False))
-    print(f"Wrote {len(pub.cells):,} hexagons to {out}")
+    print(f"Wrote {plural(len(pub.cells), 'hexagon')} to {out}")
     return 0

@@ -7,9 +7,12 @@ import sys
 
 from geo.constants import H3_DEFAULT_RES
 from hotspots import defaults
-from hotspots.cli.common import add_selection, add_setting, open_store, progress_bar, selection_from_args
+from hotspots.methods.words import plural
+from hotspots.cli.common import (add_artefact_options, add_basemap, add_selection, add_setting, open_store,
+                                 planner_selection, progress_bar, say_default_types)
 from hotspots.outputs.patrol import harm_share_text, plan_table, write_plan
 from hotspots.outputs.plans import jsonable
+from hotspots.tasks.mapcontext import sheet_context
 from hotspots.tasks.patrol import plan_patrol
 
 __all__ = ["add_parser", "run"]
@@ -20,6 +23,7 @@ def add_parser(sub) -> None:  # every command module: add_parser and run, the sa
                        description="Ranked patrol areas from the recommended forecast, their expected share of "
                                    "crime from its backtest, and a Koper-curve timetable.")
     add_selection(p, harm=True, harm_help="rank by harm (approximate CCHI days)")
+    say_default_types(p, defaults.PATROL_TYPES_WHY)
     g = p.add_mutually_exclusive_group()
     add_setting(g, "budget_pct", help_extra=f" Default {defaults.PATROL_BUDGET_PCT:g} %% when --areas is not given.")
     g.add_argument("--areas", type=defaults.SPECS["n_areas"].parse, metavar="N", dest="n_areas",
@@ -30,6 +34,10 @@ def add_parser(sub) -> None:  # every command module: add_parser and run, the sa
     add_setting(p, "visit_min", default=defaults.PATROL_VISIT_MIN)
     add_setting(p, "seed", default=0, help_extra=" The seed of the random visiting order.")
     add_setting(p, "res", default=H3_DEFAULT_RES)
+    add_setting(p, "max_area_km2", default=defaults.PATROL_MAX_AREA_KM2)
+    add_setting(p, "max_walk_m", default=defaults.PATROL_MAX_WALK_M)
+    add_artefact_options(p)
+    add_basemap(p)
     p.add_argument("--out", metavar="FILE", help="write the plan: .pdf, .geojson, .kml or .csv")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -41,15 +49,20 @@ def run(args) -> int:
     update, close = progress_bar(sys.stderr.isatty() and not args.json)
     try:
         with open_store(args) as store:
-            plan = plan_patrol(store, selection_from_args(args, store), res=args.res, budget_pct=args.budget_pct,
-                               n_areas=args.n_areas, shift=args.shift, visit_min=args.visit_min, seed=args.seed,
-                               progress=update)
+            plan = plan_patrol(store, planner_selection(args, store, defaults.PATROL_DEFAULT_TYPES), res=args.res,
+                               budget_pct=args.budget_pct, n_areas=args.n_areas, shift=args.shift,
+                               visit_min=args.visit_min, seed=args.seed, max_area_km2=args.max_area_km2,
+                               max_walk_m=args.max_walk_m, include_artefacts=args.include_artefacts,
+                               artefact_share_pct=args.artefact_share_pct,
+                               artefact_min_incidents=args.artefact_min_incidents, progress=update)
+            # a PDF's map: the chosen basemap's tiles, or offline outlines and street names
+            context = sheet_context(store, args.out, plan.study_geometry, getattr(args, "basemap", None))
     finally:
         close()
     if args.out:
-        plan.summary["out"] = str(write_plan(plan, args.out))
+        plan.summary["out"] = str(write_plan(plan, args.out, context=context))
     if args.json:
-        out = {"summary": plan.summary,
+        out = {"summary": plan.summary, "notes": plan.notes,
                "areas": [{k: jsonable(v) for k, v in r.items()} for r in plan.areas.to_dict(orient="records")],
                "times": plan.times.to_dict(orient="records"), "time_notes": plan.time_notes,
                "schedule": plan.schedule.to_dict(orient="records"),
@@ -58,16 +71,16 @@ def run(args) -> int:
         return 0
     s = plan.summary
     w = sys.stdout.write
-    plural = "" if s["areas"] == 1 else "s"
-    w(f"Patrol plan: {s['areas']} area{plural}, {s['cells']} hexagons (res {s['res']}), {s['area_km2']:.2f} km2 = "
+    w(f"Patrol plan: {plural(s['areas'], 'area')}, {plural(s['cells'], 'hexagon')} (res {s['res']}), {s['area_km2']:.2f} km2 = "
       f"{s['area_pct']:.2f}% of {s['study_area']} ({s['study_area_km2']:.1f} km2)\n")
-    w(f"Ranked by the forecast for {s['forecast_month']} ({s['value']}); {s['incidents']:,} incidents "
+    w(f"Ranked by the forecast for {s['forecast_month']} ({s['value']}); {plural(s['incidents'], 'incident')} "
       f"{s['months'][0]} to {s['months'][-1]}\n")
     if s["expected_crime_pct"] is not None:
         w(f"Expected share of next month's crime in the plan: {s['expected_crime_pct']:.1f}% "
           f"(harm {harm_share_text(s)}), backtest on {', '.join(s['backtest_months'])}\n")
     else:
         w("No expected share: one month is too short to test the forecast.\n")
+    w("".join(f"{n}\n" for n in plan.notes))
     w(plan_table(plan).to_string(index=False) + "\n")
     w("When:\n" + "".join(f"  {n}\n" for n in plan.time_notes))
     if not plan.times.empty:

@@ -9,6 +9,7 @@ from geo.ingest.sample import ingest_sample
 from geo.sample import write_sample
 from geo.store import Store
 from hotspots.cli.common import add_db, progress_bar
+from hotspots.methods.words import plural
 
 __all__ = ["add_parser", "run"]
 
@@ -39,5 +40,5 @@ def run(args) -> int:
     else:
         print(f"Wrote the SYNTHETIC sample to {args.out}/ (seed {args.seed}).")
         if args.load:
-            print(f"Loaded {result['ingest']['rows_stored']:,} incidents into the store.")
+            print(f"Loaded {plural(result['ingest']['rows_stored'], 'incident')} into the store.")
     return 0

@@ -9,6 +9,7 @@ import pandas as pd
 from geo.constants import SOURCE_AE
 from hotspots.cli.common import add_db, open_store
 from hotspots.methods.suppress import primary_label, suppress_counts
+from hotspots.methods.words import plural
 
 __all__ = ["add_parser", "run"]
 
@@ -51,7 +52,7 @@ def run(args) -> int:
         return 0
     print(f"Store: {store.path}")
     print(pd.DataFrame(partitions, columns=list(df.columns)).to_string(index=False))
-    print(f"Total: {int(other['rows'].sum()):,} incidents stored, {int(other['rejected'].sum()):,} rows rejected"
+    print(f"Total: {plural(int(other['rows'].sum()), 'incident')} stored, {plural(int(other['rejected'].sum()), 'row')} rejected"
           + (" (A&E not included)" if ae_total else ""))
     if ae_total:
         fmt = lambda v: f"{v:,}" if isinstance(v, int) else v  # noqa: E731

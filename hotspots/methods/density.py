@@ -86,6 +86,7 @@ from geo.errors import SettingError
 from geo.grid import cells_to_bng, latlng_to_cell  # noqa: F401 - the doctests use them
 from hotspots.defaults import KDE_BANDWIDTH_M, SPECS
 from hotspots.methods.base import Estimator
+from hotspots.methods.words import plural
 
 __all__ = [
     "AUTO_EXACT_MIN_PAIRS",
@@ -210,7 +211,7 @@ def _check_weights(weights, n: int) -> np.ndarray:
         ) from None
     if w.size != n:
         raise SettingError(
-            f"weights must have one value per point; got {w.size} for {n} points.",
+            f"weights must have one value per point; got {w.size} for {plural(n, 'point')}.",
             "Pass one weight per row, in the same order as x_m and y_m.",
         )
     if not np.isfinite(w).all() or (w < 0).any():

@@ -17,6 +17,7 @@ import pandas as pd
 from geo.errors import SettingError
 from hotspots import defaults
 from hotspots.methods.routing import visiting_order
+from hotspots.methods.words import plural
 
 __all__ = ["dosage_schedule", "hhmm", "parse_shift", "shift_hours", "shift_share"]
 
@@ -175,6 +176,6 @@ def dosage_schedule(areas, shift: str, *, visit_min: float = defaults.PATROL_VIS
                              "start_min": float(s0)})
             r += 1
         if r == 0:
-            raise SettingError(f"The shift ({length / 60:g} h) is too short for one visit to each of {n} areas.",
+            raise SettingError(f"The shift ({length / 60:g} h) is too short to visit {plural(n, 'area')} once each.",
                                "Choose a longer shift or fewer areas.")
     return pd.DataFrame(rows)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo.errors import SettingError
+from hotspots.methods.words import plural
 from geo.months import check_cell_months
 from geo.grid import (cells_to_uint64, grid_disk, latlng_to_cell, positions_in, single_resolution, uint64_to_strings,  # noqa: F401 - the doctests use them
                       unique_in_order)  # noqa: F401 - the doctests use them
@@ -379,7 +380,7 @@ def _from_array(data, cells, periods):
     u = cells_to_uint64(cells, name="cells")
     if u.size != x.shape[0]:
         raise SettingError(
-            f"cells has {u.size} cells but data has {x.shape[0]} rows; they must match.",
+            f"cells has {plural(u.size, 'cell')} but data has {plural(x.shape[0], 'row')}; they must match.",
             "Pass one H3 cell per row of data.",
         )
     _, repeated = unique_in_order(u)

@@ -28,6 +28,7 @@ from hotspots.methods.lattice import (NOT_SIGNIFICANT, benjamini_hochberg, cache
                                       check_confidence, check_k, check_permutations, classify_z, kring_weights,
                                       level_label, make_rng, two_sided_p)
 from hotspots.methods.base import Estimator
+from hotspots.methods.words import plural
 
 __all__ = [
     "GetisOrdGiStar",
@@ -201,7 +202,7 @@ def _values_array(values, n_expected: int) -> np.ndarray:
         ) from None
     if x.ndim != 1 or x.size != n_expected:
         raise SettingError(
-            f"values must hold one number per cell: {n_expected} cells but values has "
+            f"values must hold one number per cell: {plural(n_expected, 'cell')} but values has "
             f"shape {x.shape}.",
             "Pass values aligned with cells (same length, same order).",
         )

@@ -42,6 +42,7 @@ from geo.constants import PRECISION_MONTH, PRECISIONS
 from geo.errors import SettingError
 from hotspots.defaults import KNOX_DISTANCE_BANDS_M, KNOX_TIME_BANDS_DAYS, PERMUTATIONS
 from hotspots.methods.base import Estimator
+from hotspots.methods.words import plural
 
 __all__ = ["KNOX_MAX_PAIRS", "KnoxTest"]
 
@@ -105,7 +106,7 @@ def _to_ns(t, n: int) -> np.ndarray:
         )
     if len(s) != n:
         raise SettingError(
-            f"t must have one time per incident; got {len(s)} for {n} incidents.",
+            f"t must have one time per incident; got {len(s)} for {plural(n, 'incident')}.",
             "Pass x_m, y_m and t from the same rows.",
         )
     if s.isna().any():
@@ -126,7 +127,7 @@ def _check_precision(precision, n: int) -> None:
         if values.size != n:
             raise SettingError(
                 f"precision must be one value or one per incident; got {values.size} "
-                f"for {n} incidents.",
+                f"for {plural(n, 'incident')}.",
                 "Pass the store's time_precision column from the same rows.",
             )
     unknown = sorted({str(v) for v in values} - set(PRECISIONS))
@@ -425,7 +426,7 @@ def _coords(x_m, y_m) -> tuple[np.ndarray, np.ndarray]:
     bad = ~(np.isfinite(x) & np.isfinite(y))
     if bad.any():
         raise SettingError(
-            f"{int(bad.sum())} of the {x.size} incidents have a missing or infinite "
+            f"{int(bad.sum())} of the {plural(x.size, 'incident')} {'has' if int(bad.sum()) == 1 else 'have'} a missing or infinite "
             "coordinate.",
             "Drop rows without coordinates first and report how many were dropped.",
         )

@@ -13,7 +13,8 @@ import numpy as np
 
 from geo.errors import SettingError
 
-__all__ = ["brute_force_order", "nearest_neighbour_order", "or_opt", "path_length", "two_opt", "visiting_order"]
+__all__ = ["brute_force_order", "nearest_neighbour_order", "or_opt", "path_length", "two_opt", "visiting_order",
+           "walk_through"]
 
 
 def path_length(order, x, y) -> float:
@@ -139,6 +140,27 @@ def visiting_order(x, y, start: int = 0) -> tuple[np.ndarray, float]:
         if path_length(o, x, y) >= length - 1e-9:
             break
     return o, path_length(o, x, y)
+
+
+def walk_through(x, y, weights=None) -> tuple[np.ndarray, float]:
+    """A short open walk past every point, starting at the busiest (largest weight; ties: the first).
+
+    A patrol area's walk (``hotspots.tasks.patrol``): past every place its crimes are recorded, as the crow
+    flies, from the place with most.
+
+    Examples
+    --------
+    >>> order, length = walk_through([0, 100, 0, 100], [0, 0, 100, 100], weights=[1, 1, 1, 5])
+    >>> order.tolist(), length
+    ([3, 1, 0, 2], 300.0)
+    >>> walk_through([5.0], [5.0])[1], walk_through([], [])[1]
+    (0.0, 0.0)
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.size == 0:
+        return np.empty(0, dtype=np.intp), 0.0
+    start = int(np.argmax(np.asarray(weights, float))) if weights is not None else 0
+    return visiting_order(x, y, start)
 
 
 def brute_force_order(x, y, start: int = 0) -> tuple[np.ndarray, float]:

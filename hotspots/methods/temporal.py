@@ -50,6 +50,7 @@ from geo.constants import PRECISION_DAY, PRECISION_MINUTE, PRECISION_MONTH, PREC
 from geo.errors import SettingError
 from geo.months import months_between
 from hotspots.methods.harm import harm_of
+from hotspots.methods.words import plural, verb
 
 __all__ = ["DAYS", "MAX_WINDOW_DAYS", "DayHourGrid", "day_hour_grid", "monthly_series"]
 
@@ -210,14 +211,17 @@ class DayHourGrid:
 
     def notes(self) -> list[str]:
         """What the grid holds and what it left out, as sentences."""
-        out = [f"{self.used:,} incidents are in the grid: {self.exact:,} with an exact time, {self.windows:,} "
-               "with a from-to window spread evenly over the hours it covers (aoristic weighting)."]
+        out = [f"{plural(self.used, 'incident')} {verb(self.used, 'is', 'are')} in the grid: {self.exact:,} with an "
+               f"exact time, {self.windows:,} with a from-to window spread evenly over the hours it covers (aoristic "
+               "weighting)."]
         if self.capped:
-            out.append(f"{self.capped:,} windows were longer than {self.max_window_days:g} days and were cut "
-                       f"to their first {self.max_window_days:g} days, which spreads them evenly over the week.")
+            out.append(f"{plural(self.capped, 'window')} {verb(self.capped, 'was', 'were')} longer than "
+                       f"{plural(self.max_window_days, 'day', fmt='g')} and cut to the first "
+                       f"{plural(self.max_window_days, 'day', fmt='g')}, which spreads them evenly over the week.")
         for reason, n in self.left_out.items():
             if n:
-                out.append(f"{n:,} incidents are left out: {LEFT_OUT_REASONS.get(reason, reason)}.")
+                out.append(f"{plural(n, 'incident')} {verb(n, 'is', 'are')} left out: "
+                           f"{LEFT_OUT_REASONS.get(reason, reason)}.")
         return out
 
 

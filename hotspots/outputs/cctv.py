@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.grid import cell_latlng
 from hotspots.defaults import CCTV_MAX_MONTHS_PER_SITE
+from hotspots.methods.words import plural, verb
+from hotspots.outputs.artefacts import ARTEFACT_COLOUR, artefact_features, artefact_legend, artefact_markers
 from hotspots.outputs.files import SYNTHETIC_NOTE, kml_document, kml_text, safe_csv, write_by_suffix
 from hotspots.tasks.cctv import CctvPlan
 from geo.crs import bng_to_lonlat, lonlat_to_bng
@@ -18,6 +21,7 @@ from hotspots.outputs.staticmap import StaticMap
 from hotspots.outputs.legend import sequential_style
 from hotspots.outputs.webmap import MAX_CELLS
 from hotspots.outputs.sheets import Sheet
+from hotspots.outputs.plans import add_method_notes
 
 __all__ = ["PLAN_NOTES", "existing_words", "plan_csv", "plan_geojson", "plan_kml", "plan_layers", "plan_pdf", "plan_png",
            "write_plan"]
@@ -65,7 +69,8 @@ def plan_notes(plan: CctvPlan) -> list[str]:
     if s["existing_cameras"]:
         out.append(existing_words(s))
     if s["sites_used"] < s["cameras"]:
-        out.append(f"Only {s['sites_used']} sites add anything: every incident in reach of a candidate is covered.")
+        out.append(f"Only {plural(s['sites_used'], 'site')} {verb(s['sites_used'], 'adds', 'add')} anything: every "
+                   "incident in reach of a candidate is covered.")
     return out + list(PLAN_NOTES)
 
 
@@ -104,7 +109,8 @@ def plan_kml(plan: CctvPlan, name: str = "Mobile CCTV sites") -> bytes:
     marks = []
     for r in plan.sites.to_dict(orient="records"):
         desc = "<br/>".join(html.escape(f"{k}: {r[k]}") for k in ("covered_incidents", "covered_harm",
-                                                                   "added_incidents", "top_locations"))
+                                                                   "added_incidents", "top_locations", "flag")
+                            if k in r)
         ring = " ".join(f"{a:.6f},{b:.6f}" for a, b in _circle_lonlat(r["easting"], r["northing"],
                                                                        plan.summary["radius_m"]))
         site = f"Site {r['rank']}"
@@ -140,13 +146,14 @@ def _cells_near(plan: CctvPlan, within_m: float) -> pd.DataFrame:
     return plan.cells.loc[d <= within_m].reset_index(drop=True)
 
 
-def plan_png(plan: CctvPlan, boundaries=(), width_px: int = 1800, height_px: int = 1200) -> bytes:
-    """A static map of the plan: incidents per hexagon, coverage circles, existing cameras, legend."""
+def plan_png(plan: CctvPlan, boundaries=(), width_px: int = 1800, height_px: int = 1200, context=None) -> bytes:
+    """A static map of the plan: incidents per hexagon, coverage circles, existing cameras, legend; ``context``
+    (``hotspots.tasks.mapcontext.MapContext``): the basemap's tiles, or offline outlines and street names."""
     s = plan.summary
-    m = StaticMap(title=f"Mobile CCTV: {s['sites_used']} sites, {s['radius_m']:,.0f} m coverage",
+    m = StaticMap(title=f"Mobile CCTV: {plural(s['sites_used'], 'site')}, {s['radius_m']:,.0f} m coverage",
                   synthetic=plan.synthetic,
                   note=f"{s['months'][0]} to {s['months'][-1]}; hexagons: incidents within {NEAR_SITES_M:,.0f} m of a "
-                       "camera (H3 res 10)")
+                       "camera (H3 res 10)", context=context)
     if boundaries:
         m.boundaries(list(boundaries))
     near = _cells_near(plan, NEAR_SITES_M)
@@ -164,6 +171,9 @@ def plan_png(plan: CctvPlan, boundaries=(), width_px: int = 1800, height_px: int
                   colour=SITE_COLOUR, labels=[str(r) for r in plan.sites["rank"]])
         m.points(plan.sites["easting"].to_numpy(float), plan.sites["northing"].to_numpy(float), colour=SITE_COLOUR)
         legend.append((SITE_COLOUR, f"New camera site, {s['radius_m']:,.0f} m coverage (number = rank)"))
+        legend += artefact_markers(m, plan.artefacts, [shapely.Point(e, n).buffer(float(s["radius_m"])) for e, n in
+                                                       zip(plan.sites["easting"], plan.sites["northing"])],
+                                   bool(s.get("include_artefacts")))
     m.legend(legend, title="Legend")
     return m.to_png(width_px=width_px, height_px=height_px, fit="data")
 
@@ -179,10 +189,10 @@ def plan_layers(plan: CctvPlan, max_cells: int = MAX_CELLS) -> dict:
     cells = _cells_near(plan, NEAR_SITES_M).head(max_cells)
     colours, legend = sequential_style(cells["count"].to_numpy(dtype=float), "Incidents per hexagon (res 10)",
                                        "incidents")
-    labels = [f"{c:,} incidents, harm {h:,.0f} days" for c, h in zip(cells["count"], cells["harm"])]
+    labels = [f"{plural(c, 'incident')}, harm {plural(h, 'day', fmt=',.0f')}" for c, h in zip(cells["count"], cells["harm"])]
     new = [_circle_feature(row["easting"], row["northing"], r, SITE_COLOUR, str(int(row["rank"])),
-                           f"Site {row['rank']}: sees {row['covered_incidents']:,} incidents "
-                           f"({row['covered_harm']:,.0f} days of harm), adds {row['added_incidents']:,}. "
+                           f"Site {row['rank']}: sees {plural(row['covered_incidents'], 'incident')} "
+                           f"({plural(row['covered_harm'], 'day of harm', fmt=',.0f')}), adds {row['added_incidents']:,}. "
                            f"Nearby: {row['top_locations'] or 'no location text'}")
            for row in plan.sites.to_dict(orient="records")]
     overlays = [{"name": f"New camera sites ({r:,.0f} m)", "geojson": {"type": "FeatureCollection", "features": new}}]
@@ -193,6 +203,11 @@ def plan_layers(plan: CctvPlan, max_cells: int = MAX_CELLS) -> dict:
                for row in plan.existing.to_dict(orient="records")]
         overlays.append({"name": "Existing cameras", "geojson": {"type": "FeatureCollection", "features": old}})
         rows.append((EXISTING_COLOUR, "Existing camera (counted as covered)"))
+    marks = artefact_features(plan.artefacts, bool(s.get("include_artefacts")), plan.sites["easting"],
+                              plan.sites["northing"], within_m=NEAR_SITES_M)
+    if marks:
+        overlays.append({"name": "Recording artefacts", "geojson": {"type": "FeatureCollection", "features": marks}})
+        rows.append((ARTEFACT_COLOUR, artefact_legend(len(marks), bool(s.get("include_artefacts")))))
     legend.rows = rows + legend.rows
     return {"cells": cells, "colours": colours, "labels": labels, "legend": legend, "overlays": overlays,
             "note": f"Hexagons: incidents per street-level hexagon within {NEAR_SITES_M / 1000:.1f} km of a camera."}
@@ -206,14 +221,14 @@ def _circle_feature(e: float, n: float, r: float, colour: str, mark: str, label:
             "geometry": {"type": "Polygon", "coordinates": [_circle_lonlat(float(e), float(n), r)]}}
 
 
-def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites") -> bytes:
+def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites", context=None) -> bytes:
     """A printable plan: map, table of sites, plain-words notes (residents consulted first)."""
     s = plan.summary
     area = f" in {s['area']}" if s.get("area") else ""
     types = "all crime" if s["types"] == "all" else ", ".join(s["types"])
-    doc = Sheet(title, subtitle=f"{s['sites_used']} sites{area}; {types}; {s['months'][0]} to {s['months'][-1]}; "
+    doc = Sheet(title, subtitle=f"{plural(s['sites_used'], 'site')}{area}; {types}; {s['months'][0]} to {s['months'][-1]}; "
                                 f"radius {s['radius_m']:,.0f} m", synthetic=plan.synthetic)
-    doc.image(plan_png(plan, boundaries), height_frac=0.72)
+    doc.image(plan_png(plan, boundaries, context=context), height_frac=0.72)
     doc.page_break()
     doc.heading("The sites")
     t = plan.sites[["rank", "easting", "northing", "covered_incidents", "added_incidents", "covered_harm",
@@ -222,13 +237,14 @@ def plan_pdf(plan: CctvPlan, boundaries=(), title: str = "Mobile CCTV sites") ->
         "added_incidents": "Incidents added", "covered_harm": "Harm seen (days)", "cumulative_pct": "Cumulative %",
         "top_locations": "Busiest locations nearby"})
     doc.table(t)
+    add_method_notes(doc, plan)
     doc.heading("What this means")
     doc.bullets(plan_notes(plan))
     return doc.to_pdf()
 
 
-def write_plan(plan: CctvPlan, path, boundaries=()) -> Path:
+def write_plan(plan: CctvPlan, path, boundaries=(), context=None) -> Path:
     """Write the plan as .csv, .geojson, .kml or .pdf (by the file's ending)."""
     writers = {".csv": plan_csv, ".geojson": plan_geojson, ".kml": plan_kml,
-               ".pdf": lambda pl: plan_pdf(pl, boundaries), ".json": plan_geojson}
+               ".pdf": lambda pl: plan_pdf(pl, boundaries, context=context), ".json": plan_geojson}
     return write_by_suffix(plan, path, writers, example="cameras.pdf")

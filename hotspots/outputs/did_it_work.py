@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from hotspots.methods.words import plural
 from hotspots.outputs.files import SYNTHETIC_NOTE, safe_csv
 from hotspots.tasks.did_it_work import DeploymentEvaluation
 
@@ -22,7 +23,7 @@ def wdq_text(ev: DeploymentEvaluation) -> str:
     """The evaluation as plain text for the terminal."""
     s = ev.summary
     lines = [("SYNTHETIC sample data. " if s["synthetic"] else "")
-             + f"Did it work? {s['n_sites']} sites; target: within {s['radius_m']:g} m; buffer: the next "
+             + f"Did it work? {plural(s['n_sites'], 'site')}; target: within {s['radius_m']:g} m; buffer: the next "
                f"{s['buffer_m']:g} m; control: {s['control']}. Values: {s['unit']}."]
     for r in ev.table.to_dict(orient="records"):
         w = "n/a" if r["wdq"] is None or (isinstance(r["wdq"], float) and math.isnan(r["wdq"])) else f"{r['wdq']:.2f}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from hotspots.methods.metrics import key as measure_key
+from hotspots.methods.words import plural
 from hotspots.tasks.evaluate import Evaluation
 
 __all__ = ["evaluation_text"]
@@ -32,11 +33,11 @@ def evaluation_text(ev: Evaluation) -> str:
     summ = ev.summary()
     shares = ev.split["shares_pct"]
     sp = ev.split
-    lines = [f"{ev.label}: {sp['n_test_mean']:,.0f} incidents a test month on average; "
-             f"train {sp['train_months']} months, test {sp['test_months'][0]}"
+    lines = [f"{ev.label}: {plural(sp['n_test_mean'], 'incident', fmt=',.0f')} a test month on average; "
+             f"train {plural(sp['train_months'], 'month')}, test {sp['test_months'][0]}"
              + (f"..{sp['test_months'][-1]}" if len(sp["test_months"]) > 1 else "")
-             + f" ({len(sp['test_months'])} rolling origin{'s' if len(sp['test_months']) > 1 else ''}); "
-             f"history from {sp['history_from']}; {sp['cells']:,} res-{sp['res']} cells, "
+             + f" ({plural(len(sp['test_months']), 'rolling origin')}); "
+             f"history from {sp['history_from']}; {plural(sp['cells'], 'res-' + str(sp['res']) + ' cell')}, "
              f"{sp['area_km2']:,.0f} km2 ({sp['study_area']})",
              "Hit rate, % of the test month's incidents in the top cells covering each share of the area "
              "(mean +- sd over test months):"]

@@ -21,7 +21,7 @@ from geo.errors import SettingError
 from geo.schema import is_synthetic
 
 __all__ = ["SYNTHETIC_NOTE", "check_suffix", "incidents_csv", "incidents_geojson", "incidents_kml",
-           "kml_text", "neutralise_formulas", "neutralise_text", "write_by_suffix"]
+           "kml_text", "neutralise_formulas", "neutralise_text", "round_for_csv", "write_by_suffix"]
 
 SYNTHETIC_NOTE = "SYNTHETIC sample data, not real crime"
 
@@ -72,7 +72,63 @@ def safe_csv(df: pd.DataFrame) -> bytes:
     >>> safe_csv(pd.DataFrame({"a": ["x\r=1+1"]}))
     b'\xef\xbb\xbfa\r\n"x\r\'=1+1"\r\n'
     """
-    return neutralise_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return neutralise_formulas(round_for_csv(df)).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+#: Decimals a CSV download keeps, by column name (the first rule that matches): coordinates to 6 decimals
+#: (about 0.1 m), metres whole, km² to 3 decimals (1,000 m²), z-scores to 2, shares in % to 1, harm days to 1
+#: (CCHI weights have halves). p-values keep 3 significant figures (1.55e-16 stays readable); any other decimal
+#: column keeps 2 decimals and at least 3 significant figures.
+CSV_DECIMALS: tuple[tuple[str, int | None], ...] = (
+    (r"(?:^|_)(?:lon|lat|longitude|latitude)$", 6),
+    (r"(?:^|_)(?:easting|northing)$|_m$", 0),
+    (r"_km2$", 3),
+    (r"(?:^|_)z$", 2),
+    (r"_pct$|(?:^|_)share$", 1),
+    (r"(?:^|_)harm$", 1),
+    (r"(?:^|_)p(?:_fdr)?$", None),
+)
+
+
+def _csv_decimals(column) -> int | None | str:
+    """The decimals a column keeps (None: 3 significant figures; "default": 2 decimals, 3 significant)."""
+    name = str(column).lower()
+    return next((d for pattern, d in CSV_DECIMALS if re.search(pattern, name)), "default")
+
+
+def _round_value(v: float, decimals) -> float:
+    if not np.isfinite(v) or v == 0:
+        return v
+    if decimals is None:
+        return float(f"{v:.3g}")
+    if decimals == "default":
+        return round(v, 2) if abs(v) >= 1 else float(f"{v:.3g}")
+    return round(v, decimals)
+
+
+def round_for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """Decimal columns rounded for people (``CSV_DECIMALS``); whole metres become whole numbers.
+
+    >>> t = round_for_csv(pd.DataFrame({"lon": [-0.3961234567], "walk_m": [739.15394], "area_km2": [0.0943112169],
+    ...                                 "z": [8.252314], "share_pct": [4.7182175], "p": [1.5535543e-16],
+    ...                                 "density": [951.464239], "tiny": [0.000123456]}))
+    >>> print(t.to_csv(index=False).splitlines()[1])
+    -0.396123,739,0.094,8.25,4.7,1.55e-16,951.46,0.000123
+    """
+    out = df.copy()
+    for col in out.columns:
+        if not pd.api.types.is_float_dtype(out[col]):
+            continue
+        decimals = _csv_decimals(col)
+        values = out[col].to_numpy(dtype=float)
+        rounded = np.array([_round_value(float(v), decimals) for v in values], dtype=float)
+        missing = np.isnan(rounded)
+        if decimals == 0 and np.isfinite(rounded[~missing]).all():  # whole metres: 739, not 739.0
+            out[col] = pd.array(np.where(missing, 0, rounded).astype(np.int64), dtype="Int64")
+            out[col] = out[col].mask(missing)
+        else:
+            out[col] = rounded
+    return out
 
 
 def kml_text(value) -> str:

@@ -11,9 +11,32 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EMERGING_COLOURS", "EMERGING_EXPLAINED", "EMERGING_MEANING", "GISTAR_COLOURS",
+__all__ = ["CATEGORY_COLOURS", "EMERGING_COLOURS", "EMERGING_EXPLAINED", "EMERGING_MEANING", "GISTAR_COLOURS",
            "LEGEND_COLOURS", "PALETTES", "Legend", "emerging_rank", "sequential_style", "value_classes"]
 
+#: One colour per police.uk crime type (../shared/DOMAIN.md section 2: the 14 types), the same on every page, chart
+#: and printout that colours types. Colours from Paul Tol's qualitative schemes (bright, vibrant, muted, dark, light,
+#: high-contrast; "Colour Schemes", SRON/EPS/TN/09-002, 2021) plus black, chosen among them to be as far apart as
+#: possible for normal vision and for protanopia, deuteranopia and tritanopia (Machado, Oliveira & Fernandes 2009
+#: simulation): every pair differs by CIEDE2000 >= 15 for normal vision and >= 7 under each simulation, and every
+#: colour is dark enough (L* < 75) to read as a line on white (tests/unit/test_category_colours.py measures it).
+#: Types that often share a chart (anti-social behaviour, violence, shoplifting, criminal damage) get hues far apart.
+CATEGORY_COLOURS: dict[str, str] = {
+    "Anti-social behaviour": "#4477AA",         # blue (bright)
+    "Bicycle theft": "#CC6677",                 # rose (muted)
+    "Burglary": "#222255",                      # navy (dark)
+    "Criminal damage and arson": "#EE8866",     # orange (light)
+    "Drugs": "#999933",                         # olive (muted)
+    "Other crime": "#225555",                   # dark teal (dark)
+    "Other theft": "#AA3377",                   # purple (bright)
+    "Possession of weapons": "#000000",         # black
+    "Public order": "#228833",                  # green (bright)
+    "Robbery": "#663333",                       # brown (dark)
+    "Shoplifting": "#DDAA33",                   # yellow (high-contrast)
+    "Theft from the person": "#33BBEE",         # cyan (vibrant)
+    "Vehicle crime": "#009988",                 # teal (vibrant)
+    "Violence and sexual offences": "#CC3311",  # red (vibrant)
+}
 #: Sequential classes, light to dark (ColorBrewer YlOrRd 5, readable on a projector).
 LEGEND_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 #: Gi* classes (ArcGIS's hot/cold palette).

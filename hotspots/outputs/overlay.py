@@ -19,7 +19,9 @@ __all__ = ["OVERLAY_WRITERS", "overlay_csv", "overlay_geojson", "write_overlay"]
 def overlay_csv(pub: PublishedOverlay) -> bytes:
     """The cells as CSV (formulas neutralised; labelled when synthetic)."""
     t = pub.cells.drop(columns=["ae_assaults_suppressed"])
-    t["excess"] = pd.to_numeric(t["excess"], errors="coerce")  # a number column (hidden: empty), not text
+    for col in ("excess", "p", "p_fdr"):  # number columns (hidden or untested: empty), not text
+        if col in t:
+            t[col] = pd.to_numeric(t[col], errors="coerce")
     if pub.synthetic:
         t.insert(0, "data_note", SYNTHETIC_NOTE)
     return safe_csv(t)

@@ -94,14 +94,40 @@ def column_text(col: pd.Series) -> list[str]:
     return [_cell_text(v) for v in col]
 
 
+#: Points added to every column's minimum width: reportlab measures a word character by character, and the
+#: float sum can exceed ``stringWidth`` of the whole word by 1e-14, which was enough to break "Visit" into
+#: "Visi t" and "13,393" into "13,39 / 3" in a column exactly as wide as the word.
+WIDTH_SLACK_PT = 1.0
+
+#: A number column's header wraps to at most this many lines (between words) before the column widens.
+HEADER_MAX_LINES = 3
+
+
+def _wrapped_lines(text: str, width: float, font: str, size: float) -> int:
+    """How many lines ``text`` takes when wrapped between words at ``width`` points (a word never splits)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    space = stringWidth(" ", font, size)
+    lines, used = 1, 0.0
+    for word in str(text).split():
+        w = stringWidth(word, font, size)
+        if used and used + space + w > width:
+            lines, used = lines + 1, w
+        else:
+            used = used + space + w if used else w
+    return lines
+
+
 def column_widths(headers, columns, width: float, font: str, bold: str, size: float,
                   pad: float = 12.0) -> tuple[list[float], float]:
-    """Table column widths (points) that never break a word or a number across lines.
+    """Table column widths (points), sized from their content, that never break a word or a number.
 
-    Each column is at least as wide as its longest word (header words in bold) plus the
-    cell padding; the room left is shared in proportion to the columns' text length. When
-    even the minimum widths do not fit, they are scaled down together and the returned
-    factor (< 1) says by how much the type must shrink.
+    A column whose cells are single words (numbers, times, codes) is exactly as wide as its widest
+    cell, or as its header needs to fit in at most three lines (whole words), whichever is wider: such
+    a column never wraps. A text column (cells with spaces) is at least as wide as its longest word and
+    shares the rest of the width in proportion to its longest cell, wrapping between words. When even
+    the minimum widths do not fit, the type must shrink: the returned factor (< 1) says by how much, and
+    the widths are those the smaller type needs (the padding does not shrink).
 
     Returns
     -------
@@ -116,37 +142,68 @@ def column_widths(headers, columns, width: float, font: str, bold: str, size: fl
     >>> from reportlab.pdfbase.pdfmetrics import stringWidth
     >>> bool(w[0] >= stringWidth("Visit", "Helvetica-Bold", 10) + 12)
     True
+    >>> w, k = column_widths(["Area (m²)", "Streets"], [["13,393"], ["Bell Lane; Church Lane"]], 200,
+    ...                      "Helvetica", "Helvetica-Bold", 10)
+    >>> bool(w[0] > stringWidth("13,393", "Helvetica", 10) + 12), k
+    (True, 1.0)
     """
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
     n = len(headers)
     if n == 0:
         return [], 1.0
-    mins, prefs = [], []
+    pad = float(pad) + WIDTH_SLACK_PT
+    word_w, fixed_w, text_w, is_text = [], [], [], []
     for h, col in zip(headers, columns):
-        vals = [str(v) for v in list(col)[:200]]
-        words = [(w, bold) for w in str(h).split()] + [(w, font) for v in vals for w in v.split()]
-        mins.append(max([stringWidth(w, f, size) for w, f in words] + [size]) + pad)
-        prefs.append(float(np.clip(max([len(str(h))] + [len(v) for v in vals]), 7, 40)))
-    mins_a, prefs_a = np.array(mins), np.array(prefs)
-    if mins_a.sum() >= width:
-        k = width / mins_a.sum()
-        return [float(v) for v in mins_a * k], float(k)
-    want = width * prefs_a / prefs_a.sum()
-    w = np.maximum(want, mins_a)
-    # take the excess back from the columns above their minimum, in proportion to their slack
-    for _ in range(10):
-        excess = w.sum() - width
-        if excess <= 1e-6:
-            break
-        slack = w - mins_a
-        if slack.sum() <= 0:
-            break
-        w = w - excess * slack / slack.sum()
-        w = np.maximum(w, mins_a)
-    if w.sum() < width:
-        w = w + (width - w.sum()) * prefs_a / prefs_a.sum()
-    return [float(v) for v in w], 1.0
+        vals = [str(v) for v in list(col)[:500]]
+        h = str(h)
+        words = [stringWidth(w, bold, size) for w in h.split()] + \
+                [stringWidth(w, font, size) for v in vals for w in v.split()]
+        longest_word = max(words + [size])
+        text = any(len(v.split()) > 1 for v in vals)
+        full = max([stringWidth(v, font, size) for v in vals] + [0.0])
+        # the narrowest width at which the header takes at most HEADER_MAX_LINES lines
+        head_w = max(longest_word, stringWidth(h, bold, size) / HEADER_MAX_LINES)
+        while _wrapped_lines(h, head_w, bold, size) > HEADER_MAX_LINES:
+            head_w += size * 0.5
+        word_w.append(longest_word)
+        fixed_w.append(max(full, head_w, longest_word))
+        text_w.append(max(full, stringWidth(h, bold, size) / HEADER_MAX_LINES, longest_word))
+        is_text.append(text)
+    word_a = np.array(word_w)
+    is_text_a = np.array(is_text)
+    # the content widths (without padding): fixed columns at their natural width, text columns at their longest word
+    need = np.where(is_text_a, word_a, np.array(fixed_w))
+    room = width - n * pad
+    if need.sum() > room:
+        # shrink the type: first let the fixed columns wrap their headers too (down to the longest word)
+        if word_a.sum() >= room or room <= 0:
+            k = max(room, 1.0) / word_a.sum()
+            return [float(v) for v in word_a * k + pad], float(min(k, 1.0))
+        need = word_a.copy()
+        give = (width - n * pad) - need.sum()
+        want = np.where(is_text_a, 0.0, np.array(fixed_w) - word_a)
+        if want.sum() > 0:
+            need = need + want * min(1.0, give / want.sum())
+        return [float(v) for v in need + pad], 1.0
+    # the room left goes to the text columns, in proportion to their longest cell (up to it, then beyond)
+    spare = room - need.sum()
+    w = need.copy()
+    if is_text_a.any():
+        pref = np.where(is_text_a, np.minimum(np.array(text_w), 40 * size), 0.0)
+        for _ in range(20):
+            short = is_text_a & (w < pref - 1e-9)
+            if spare <= 1e-9 or not short.any():
+                break
+            gap = np.where(short, pref - w, 0.0)
+            add = np.minimum(gap, spare * gap / gap.sum())
+            w, spare = w + add, spare - add.sum()
+        if spare > 1e-9:
+            share = np.where(is_text_a, np.maximum(np.array(text_w), 1.0), 0.0)
+            w = w + spare * share / share.sum()
+    else:
+        w = w + spare * np.array(fixed_w) / max(np.array(fixed_w).sum(), 1e-9)
+    return [float(v) for v in w + pad], 1.0
 
 
 class Sheet:
@@ -226,7 +283,7 @@ class Sheet:
             "subtitle": ParagraphStyle("subtitle", fontName=font, fontSize=body * 1.2, leading=body * 1.5,
                                        spaceAfter=body * 0.8, textColor=colors.HexColor("#333333")),
             "heading": ParagraphStyle("heading", fontName=bold, fontSize=body * 1.45, leading=body * 1.8,
-                                      spaceBefore=body * 0.8, spaceAfter=body * 0.4),
+                                      spaceBefore=body * 0.8, spaceAfter=body * 0.4, keepWithNext=1),
             "body": ParagraphStyle("body", fontName=font, fontSize=body, leading=body * 1.3, spaceAfter=body * 0.4),
             "cell": ParagraphStyle("cell", fontName=font, fontSize=body * 0.9, leading=body * 1.1),
             "head": ParagraphStyle("head", fontName=bold, fontSize=body * 0.9, leading=body * 1.1,
@@ -305,7 +362,7 @@ class Sheet:
         from reportlab.lib import colors
         from reportlab.lib.pagesizes import A4, landscape
         from reportlab.lib.units import mm
-        from reportlab.platypus import Image, KeepTogether, ListFlowable, ListItem, PageBreak, SimpleDocTemplate, Spacer
+        from reportlab.platypus import Image, KeepTogether, ListFlowable, ListItem, PageBreak, SimpleDocTemplate
 
         st = self._styles()
         size = landscape(A4) if self.landscape else A4
@@ -329,7 +386,8 @@ class Sheet:
         doc = SimpleDocTemplate(buf, pagesize=size, leftMargin=margin, rightMargin=margin, topMargin=margin,
                                 bottomMargin=margin, title=self.title, author="Hotspots",
                                 subject=self.subtitle)
-        width, height = doc.width, doc.height
+        # the frame's own padding (6 pt a side) narrows what a flowable may use
+        width, height = doc.width - 12, doc.height
         story: list = [self._para(self.title, st["title"])]
         if self.subtitle:
             story.append(self._para(self.subtitle, st["subtitle"]))
@@ -346,18 +404,22 @@ class Sheet:
             if kind == "bullets":
                 items, pt = value
                 body = self._sized(st["body"], pt)
-                lis = [ListItem(self._para(v, body), leftIndent=body.fontSize) for v in items]
+                # the bullet on the text's margin (under a heading's first letter), the text indented after it
+                lis = [ListItem(self._para(v, body), leftIndent=body.fontSize * 1.2) for v in items]
                 return [ListFlowable(lis, bulletType="bullet", start="•", bulletFontName=font,
-                                     bulletFontSize=body.fontSize)]
+                                     bulletFontSize=body.fontSize, leftIndent=body.fontSize * 1.2,
+                                     bulletDedent=body.fontSize * 1.2)]
             if kind == "image":
                 png, frac = value
                 from reportlab.lib.utils import ImageReader
 
                 iw, ih = ImageReader(io.BytesIO(png)).getSize()
                 scale = min(w / iw, frac * height / ih)
-                img = [Image(io.BytesIO(png), width=iw * scale, height=ih * scale), Spacer(1, 3 * mm)]
+                img = Image(io.BytesIO(png), width=iw * scale, height=ih * scale)
+                # space after, not a Spacer: a Spacer that does not fit starts a page holding nothing else
+                img.spaceAfter = 3 * mm
                 # table cells and KeepInFrame cannot hold a KeepTogether
-                return img if (w < width or self.fit_pages) else [KeepTogether(img)]
+                return [img] if (w < width or self.fit_pages) else [KeepTogether([img])]
             if kind == "table":
                 df, max_rows, pt = value
                 tst = dict(st)
@@ -365,7 +427,9 @@ class Sheet:
                     tst["cell"] = self._sized(st["cell"], pt)
                     tst["head"] = self._sized(st["head"], pt)
                     tst["body"] = self._sized(st["body"], pt)
-                return self._table(df, max_rows, w, tst) + [Spacer(1, 3 * mm)]
+                out = self._table(df, max_rows, w, tst)
+                out[-1].spaceAfter = max(getattr(out[-1], "spaceAfter", 0) or 0, 3 * mm)
+                return out
             if kind == "break":
                 return [PageBreak()]
             return []
@@ -401,6 +465,6 @@ class Sheet:
                 if i:
                     story.append(PageBreak())
                 # a hair under the frame: the frame's own padding must not push it over
-                story.append(KeepInFrame(width - 1, height - 13, content, mode="shrink"))
+                story.append(KeepInFrame(width - 0.5, height - 13, content, mode="shrink"))
         doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
         return buf.getvalue()

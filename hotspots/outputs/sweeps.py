@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 
 from hotspots.outputs.files import SYNTHETIC_NOTE, safe_csv, write_by_suffix
-from hotspots.outputs.plans import area_colour, areas_geojson, areas_kml, map_sheet
+from hotspots.methods.words import plural
+from hotspots.outputs.plans import add_method_notes, area_colour, areas_geojson, areas_kml, map_sheet
+from hotspots.outputs.artefacts import artefact_markers
 from hotspots.tasks.sweeps import SweepPlan
 from hotspots.outputs.staticmap import StaticMap
 
@@ -26,7 +28,7 @@ def sweep_table(plan: SweepPlan) -> pd.DataFrame:
         t["green_pct"] = t["green_pct"].round(1)
     names = {"visit": "Visit", "rank": "Rank", "name": "Sweep area", "cells": "Hexagons", "area_km2": "Area (m²)",
              "perimeter_m": "Walk round it (m)", "score": "Score",
-             "green_pct": "Green (%)", "top_streets": "Streets", "weapon_flagged": "Weapon flagged"}
+             "green_pct": "Green (%)", "top_streets": "Streets", "weapon_flagged": "Weapon flagged", "flag": "Flag"}
     cols = ["visit"] + [c for c in t.columns if c != "visit"]
     return t[cols].rename(columns=names)
 
@@ -70,14 +72,15 @@ def sweep_kml(plan: SweepPlan) -> bytes:
                      synthetic=plan.summary.get("synthetic", False), title="Knife-sweep areas")
 
 
-def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) -> bytes:
-    """Areas numbered in visiting order, the walk between them, green space and a legend."""
+def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200, context=None) -> bytes:
+    """Areas numbered in visiting order, the walk between them, green space and a legend; ``context``
+    (``hotspots.tasks.mapcontext.MapContext``): the basemap's tiles, or offline outlines and street names."""
     import shapely
 
     s = plan.summary
     m = StaticMap(title="Knife-sweep areas, numbered in visiting order", synthetic=s.get("synthetic"),
                   note=f"{s['study_area']}; {s['months'][0]} to {s['months'][-1]}; walk {s['walk_m']:,.0f} m "
-                       "between area centres (straight lines)")
+                       "between area centres (straight lines)", context=context)
     items = []
     if plan.study_geometry is not None:
         m.boundaries([plan.study_geometry])
@@ -97,22 +100,24 @@ def sweep_map_png(plan: SweepPlan, width_px: int = 1800, height_px: int = 1200) 
         m.points(xs, ys, colour="#000000", size=8)
     items += [(area_colour(r), f"{v}. {re.sub(r'^Sweep [0-9]+: ', '', n)} (rank {r})") for r, v, n in
               sorted(zip(plan.areas["rank"], visit, plan.areas["name"]), key=lambda t: t[1])][:12]
+    items += artefact_markers(m, plan.artefacts, plan.geometry, bool(s.get("include_artefacts")))
     m.legend(items, title="Visit order (rank colour)")
     return m.to_png(width_px=width_px, height_px=height_px, fit="data")
 
 
-def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
+def sweep_pdf(plan: SweepPlan, large: bool = False, context=None) -> bytes:
     """The printable sweep sheet: map, areas in visiting order, what to search, safety."""
     s = plan.summary
-    doc = map_sheet("Knife-sweep sheet", f"{s['study_area']}: {s['areas']} areas, {s['area_km2']:.3f} km²; "
+    doc = map_sheet("Knife-sweep sheet", f"{s['study_area']}: {plural(s['areas'], 'area')}, {s['area_km2']:.3f} km²; "
                     f"walk about {s['walk_m']:,.0f} m between them; {s['months'][0]} to {s['months'][-1]}",
-                    s, large, "Where to search, in this order", sweep_map_png(plan))
+                    s, large, "Where to search, in this order", sweep_map_png(plan, context=context))
     doc.text(s["score_note"] + ". Weights: " + ", ".join(f"{k} {v:g}" for k, v in s["weights"].items())
              + (f"; a record flagged with a weapon adds {s['weapon_flag_extra']:g}." if s["weapon_flag_extra"]
                 else "."))
     doc.page_break()
     doc.heading("Areas in visiting order")
     doc.table(sweep_table(plan).drop(columns=["Rank", "Hexagons"]))
+    add_method_notes(doc, plan)
     doc.heading("How to sweep")
     doc.bullets([
         "Search where a knife can be hidden and picked up again: hedges, bushes, long grass, verges, "
@@ -126,7 +131,8 @@ def sweep_pdf(plan: SweepPlan, large: bool = False) -> bytes:
     return doc.to_pdf()
 
 
-def write_sweeps(plan: SweepPlan, path) -> Path:
-    """Save the sweep plan as PDF, GeoJSON, KML or CSV (by the file's ending)."""
-    writers = {".pdf": sweep_pdf, ".geojson": sweep_geojson, ".kml": sweep_kml, ".csv": sweep_csv, ".json": sweep_geojson}
+def write_sweeps(plan: SweepPlan, path, context=None) -> Path:
+    """Save the sweep plan as PDF, GeoJSON, KML or CSV (by the file's ending); ``context``: the PDF map's
+    background."""
+    writers = {".pdf": lambda pl: sweep_pdf(pl, context=context), ".geojson": sweep_geojson, ".kml": sweep_kml, ".csv": sweep_csv, ".json": sweep_geojson}
     return write_by_suffix(plan, path, writers, example="sweeps.pdf")

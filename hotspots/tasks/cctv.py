@@ -37,6 +37,13 @@ Sound reductions before solving (each keeps the optimum value):
 The greedy answer (add the camera that adds most, ``p`` times) is computed too: it is
 feasible, so greedy <= optimum always; the page reports both and the gap.
 
+Recording artefacts: incidents at police.uk snap points that collect crime that did not happen
+there ("On or near Supermarket" and "Petrol Station": the shop's own CCTV; "Police Station",
+"Hospital"; and points holding most of the crime around them: :mod:`hotspots.methods.artefacts`)
+are left out of the demand by default, so no camera is sited to watch a recording artefact;
+``include_artefacts=True`` keeps them. Either way each site's ``flag`` names the artefact points
+within its radius, and ``CctvPlan.notes`` says what was left out, one line per kind.
+
 References
 ----------
 Church, R. & ReVelle, C. (1974). The maximal covering location problem. Papers of the
@@ -46,7 +53,7 @@ Church, R. L. & Murray, A. T. (2018). Location Covering Models. Springer (spopt'
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,7 +64,9 @@ from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_to_latlng, cells_to_str
 from geo.query import Selection, select_incidents
-from hotspots.defaults import CCTV_CAMERAS, CCTV_CANDIDATE_RES, CCTV_RADIUS_M, CCTV_TIME_LIMIT_S, SPECS
+from hotspots.defaults import (ARTEFACT_MIN_INCIDENTS, ARTEFACT_SHARE_PCT, CCTV_CAMERAS, CCTV_CANDIDATE_RES,
+                               CCTV_RADIUS_M, CCTV_TIME_LIMIT_S, SPECS)
+from hotspots.methods.artefacts import artefact_notes, artefacts_near, flag_words, split_artefacts
 from hotspots.methods.cells import count_by_cell
 from hotspots.methods.harm import HARM_LABEL, harm_of, harm_weights
 from hotspots.methods.mclp import EPS_M, coverage_matrix, greedy_mclp, solve_mclp, spacing_conflicts
@@ -99,6 +108,11 @@ class CctvPlan:
         Existing cameras: ``easting, northing, lon, lat, radius_m, name``.
     cells : DataFrame
         Incidents per res-10 hexagon (``cell, count, harm``), for the map.
+    notes : list of str
+        Plain sentences for the page and the sheet: the recording artefacts left out (or kept), one per
+        kind (the crime types are in ``summary["types"]``).
+    artefacts : DataFrame
+        The recording-artefact points found (:class:`hotspots.methods.artefacts.ArtefactFinder`).
     """
     sites: pd.DataFrame
     greedy_sites: pd.DataFrame
@@ -106,6 +120,8 @@ class CctvPlan:
     demand: pd.DataFrame
     existing: pd.DataFrame
     cells: pd.DataFrame
+    notes: list = field(default_factory=list)
+    artefacts: pd.DataFrame | None = None
 
     @property
     def synthetic(self) -> bool:
@@ -150,12 +166,14 @@ class MclpInstance:
     cand_source: str
     synthetic: bool
     weights: dict
+    artefacts: pd.DataFrame | None = None
 
 
 def build_instance(store, sel: Selection = Selection(), *, radius_m: float = CCTV_RADIUS_M,
                    weights: dict | None = None, existing: pd.DataFrame | None = None,
                    candidates: pd.DataFrame | None = None, exclude=None, min_spacing_m: float = 0.0,
-                   progress=None) -> MclpInstance:
+                   include_artefacts: bool = False, artefact_share_pct: float = ARTEFACT_SHARE_PCT,
+                   artefact_min_incidents: int = ARTEFACT_MIN_INCIDENTS, progress=None) -> MclpInstance:
     """Select the incidents and build the MCLP instance (parameters as :func:`site_cameras`)."""
     report = progress or (lambda f, m: None)
     _, radius_m, min_spacing_m = check_settings(1, radius_m, min_spacing_m, "build_instance")
@@ -173,6 +191,13 @@ def build_instance(store, sel: Selection = Selection(), *, radius_m: float = CCT
                            "Widen the period or the crime types, or load data (python -m hotspots ingest police).")
 
     synthetic = bool(is_synthetic(inc))
+    share = SPECS["artefact_share_pct"].check(artefact_share_pct, "build_instance", allow_none=False)
+    least = SPECS["artefact_min_incidents"].check(artefact_min_incidents, "build_instance", allow_none=False)
+    inc, artefacts = split_artefacts(inc, include=include_artefacts, share_pct=share, min_incidents=least)
+    if inc.empty:
+        raise SettingError("Every incident selected is at a recording artefact (a police station, hospital, "
+                           "supermarket or petrol station, or a place holding most of the crime around it).",
+                           "Include the artefacts (--include-artefacts), or choose other crime types or a wider area.")
     inc["harm"] = harm_of(inc["category"].to_numpy(), w_table)
     report(0.15, "Merging incidents that share a point")
     codes, uniq = pd.factorize(inc["easting"].to_numpy() + 1j * inc["northing"].to_numpy())
@@ -227,13 +252,15 @@ def build_instance(store, sel: Selection = Selection(), *, radius_m: float = CCT
     w = np.where(served, 0.0, value)
     conf = spacing_conflicts(cxy, min_spacing_m)
     return MclpInstance(inc, dem, served, ex, cand, A, w, value, conf, radius_m, n_cand_all, n_excluded,
-                        cand_source, synthetic, w_table)
+                        cand_source, synthetic, w_table, artefacts)
 
 
 def site_cameras(store, sel: Selection = Selection(), *, cameras: int = CCTV_CAMERAS,
                  radius_m: float = CCTV_RADIUS_M, weights: dict | None = None, existing: pd.DataFrame | None = None,
                  candidates: pd.DataFrame | None = None, exclude=None, min_spacing_m: float = 0.0,
-                 time_limit_s: float = CCTV_TIME_LIMIT_S, progress=None) -> CctvPlan:
+                 time_limit_s: float = CCTV_TIME_LIMIT_S, include_artefacts: bool = False,
+                 artefact_share_pct: float = ARTEFACT_SHARE_PCT, artefact_min_incidents: int = ARTEFACT_MIN_INCIDENTS,
+                 progress=None) -> CctvPlan:
     """Where to put ``cameras`` mobile cameras to see the most incidents (or harm).
 
     Parameters
@@ -261,6 +288,10 @@ def site_cameras(store, sel: Selection = Selection(), *, cameras: int = CCTV_CAM
         Chosen cameras at least this far apart (0: no rule).
     time_limit_s : float
         Time limit of the solver.
+    include_artefacts : bool
+        Keep the incidents at recording-artefact points (left out by default: module docstring).
+    artefact_share_pct, artefact_min_incidents
+        The share rule of :class:`hotspots.methods.artefacts.ArtefactFinder`.
     progress : callable(fraction, message), optional
 
     Returns
@@ -281,7 +312,9 @@ def site_cameras(store, sel: Selection = Selection(), *, cameras: int = CCTV_CAM
     sel = sel.for_analysis("Camera siting")
     area, harm = sel.area, sel.harm
     inst = build_instance(store, sel, radius_m=radius_m, weights=weights, existing=existing,
-                          candidates=candidates, exclude=exclude, min_spacing_m=min_spacing_m, progress=report)
+                          candidates=candidates, exclude=exclude, min_spacing_m=min_spacing_m,
+                          include_artefacts=include_artefacts, artefact_share_pct=artefact_share_pct,
+                          artefact_min_incidents=artefact_min_incidents, progress=report)
     inc, dem, served, ex, cand, A, w, value, conf = (inst.inc, inst.dem, inst.served, inst.existing, inst.cand,
                                                      inst.A, inst.w, inst.value, inst.conflicts)
     cxy = cand[["easting", "northing"]].to_numpy()
@@ -310,9 +343,11 @@ def site_cameras(store, sel: Selection = Selection(), *, cameras: int = CCTV_CAM
                          "covered_harm": round(float(dem["harm"].to_numpy()[pts].sum()), 1),
                          "added_incidents": int(dem["incidents"].to_numpy()[new].sum()),
                          "added_harm": round(float(dem["harm"].to_numpy()[new].sum()), 1),
-                         "top_locations": top_locations(locs)})
+                         "top_locations": top_locations(locs),
+                         "flag": flag_words(artefacts_near(inst.artefacts, cxy[j, 0], cxy[j, 1], radius_m),
+                                            include_artefacts)})
         out = pd.DataFrame(rows, columns=["rank", "site", "easting", "northing", "lon", "lat", "covered_incidents",
-                                          "covered_harm", "added_incidents", "added_harm", "top_locations"])
+                                          "covered_harm", "added_incidents", "added_harm", "top_locations", "flag"])
         total = float(dem["harm" if harm else "incidents"].sum())
         added = out["added_harm" if harm else "added_incidents"].astype(float)
         out.insert(10, "cumulative_pct", (100.0 * added.cumsum() / total).round(2) if total > 0 else 0.0)
@@ -367,9 +402,15 @@ def site_cameras(store, sel: Selection = Selection(), *, cameras: int = CCTV_CAM
         "area": area.name if area is not None else None,
         "synthetic": synthetic,
         "sites": sites.to_dict(orient="records"),
+        "include_artefacts": bool(include_artefacts),
+        "artefact_incidents": int(inst.artefacts["incidents"].sum()) if len(inst.artefacts) else 0,
+        "artefacts": [{"location": str(r.location), "easting": round(float(r.easting), 1),
+                       "northing": round(float(r.northing), 1), "incidents": int(r.incidents), "rule": str(r.rule),
+                       "why": str(r.why)} for r in inst.artefacts.itertuples()],
     }
+    notes = artefact_notes(inst.artefacts, include_artefacts)
     report(1.0, "Done")
-    return CctvPlan(sites, greedy_sites, summary, dem, ex, cells)
+    return CctvPlan(sites, greedy_sites, summary, dem, ex, cells, notes, inst.artefacts)
 
 
 

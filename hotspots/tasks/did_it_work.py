@@ -47,6 +47,7 @@ from geo.query import Selection, select_incidents, selection_months
 from hotspots.defaults import CCTV_RADIUS_M, SPECS, WDQ_BUFFER_M
 from hotspots.methods.harm import HARM_LABEL, harm_of
 from hotspots.methods.wdq import WDQ_MEANING, wdq
+from hotspots.methods.words import plural
 from geo.schema import is_synthetic
 
 __all__ = ["DeploymentEvaluation", "evaluate_deployment"]
@@ -126,7 +127,7 @@ def evaluate_deployment(store, deployment: pd.DataFrame, sel: Selection = Select
         lacking = [m for m in before + after if m not in loaded]
         if lacking:
             raise SettingError(f"Site '{dep.at[j, 'site']}' needs data for {before[0]} to {after[-1]} "
-                               f"({len(before)} months before and {len(after)} during), but the store has none for "
+                               f"({plural(len(before), 'month')} before and {len(after)} during), but the store has none for "
                                f"{', '.join(lacking)}.",
                                "Load those months (python -m hotspots ingest police), or check the dates.")
         periods.append((before, after))

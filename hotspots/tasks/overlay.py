@@ -38,13 +38,26 @@ Violence unknown to police
 If A&E assaults followed the geography of police violence, a cell with ``p`` of the
 area's ``P`` police violence crimes would see ``expected = p x A / P`` of its ``A``
 A&E assaults. ``excess = ae_assaults - expected`` is the number of A&E assaults
-the police data does not account for. Cells are ranked by excess (largest first,
-ties by cell id so equal values keep no meaningful order), and each is given the
-nearest police.uk snap-point locations ("On or near ...", any crime type) for
-orientation. Without police violence in the area, expected is 0 and excess is the
-A&E count.
+the police data does not account for. Without police violence in the area, expected
+is 0 and excess is the A&E count.
 
-Only cells whose A&E count is *shown* are ranked (in practice 8 or more). A hidden
+A busy cell has a large excess by chance alone (a cell with 200 police violence crimes and
+an expected 20 A&E assaults sees 25 about one time in seven), so the list holds only cells
+where A&E exceeds what police data predicts beyond chance: the exact conditional test of
+two Poisson counts (Przyborowski & Wilenski 1940; ``hotspots.methods.poisson``): given the
+cell's ``n = a + p`` incidents of both kinds, under the null that A&E assaults follow police
+violence ``a`` is binomial with ``n`` trials and probability ``A / (A + P)``; ``p`` (one-sided)
+is ``P(X >= a)``. The police count is itself random, which this test allows for and a
+Poisson test against ``expected`` would not. The p-values are corrected for testing many
+cells by the Benjamini-Hochberg false discovery rate (``FDR_ALPHA``, 5 %) over the cells
+whose A&E count is published (``p_fdr``). Listed cells (``unknown_to_police``) are ranked by
+excess (largest first, ties by cell id so equal values keep no meaningful order), and each is
+given the nearest police.uk snap-point locations ("On or near ...", any crime type) for
+orientation. A cell can be "Both high" and listed: the classes compare volumes, the list
+compares A&E with police violence.
+
+Only cells whose A&E count is *shown* are ranked (in practice 8 or more), and the FDR
+correction runs over those cells only, so it depends on no hidden count. A hidden
 count's place in an excess ranking would give it away: listed means ``count >
 expected``, unlisted means ``count <= expected``, and its rank between two shown
 excesses (with the published police counts and totals, which give ``expected``)
@@ -83,7 +96,9 @@ from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_to_latlng, cells_to_str
 from geo.query import Selection, select_ae, select_incidents
 from geo.store import Store
-from hotspots.defaults import AE_SUPPRESS_MAX, SPECS
+from hotspots.defaults import AE_SUPPRESS_MAX, FDR_ALPHA, SPECS
+from hotspots.methods.heavy import scipy_stats
+from hotspots.methods.lattice import benjamini_hochberg
 from hotspots.methods.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
 from hotspots.methods.temporal import DAYS, day_hour_grid
 from geo.schema import is_synthetic
@@ -138,8 +153,9 @@ class OverlayCounts:
     Attributes
     ----------
     cells : DataFrame
-        ``cell, police_violence, ae_assaults, expected_ae, excess, police_high, ae_high, class``:
-        one row per cell with any police violence or A&E assault, by cell id.
+        ``cell, police_violence, ae_assaults, expected_ae, excess, p, police_high, ae_high, class``:
+        one row per cell with any police violence or A&E assault, by cell id; ``p`` is the one-sided
+        p-value that A&E exceeds what police violence predicts (module docstring).
     police_cut, ae_cut : float
         The high cuts (counts in the period).
     ae_hours : ndarray
@@ -217,6 +233,7 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     ratio = a_total / p_total if p_total else 0.0
     cells["expected_ae"] = cells["police_violence"] * ratio
     cells["excess"] = cells["ae_assaults"] - cells["expected_ae"]
+    cells["p"] = excess_p(cells["ae_assaults"], cells["police_violence"], a_total, p_total)
     police_cut = high_cut(cells["police_violence"])
     ae_cut = high_cut(cells["ae_assaults"])
     if 2 <= ae_cut <= threshold:  # a cut inside 2..threshold would reveal part of a suppressed count
@@ -257,14 +274,48 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
                          bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top))
 
 
+def excess_p(ae, police, ae_total: int, police_total: int) -> np.ndarray:
+    """One-sided p-values that each cell has more A&E assaults than its police violence predicts.
+
+    The exact conditional test of two Poisson counts (Przyborowski & Wilenski 1940): given a cell's
+    ``n = ae + police``, under the null (A&E assaults follow police violence) ``ae`` is binomial with
+    ``n`` trials and probability ``ae_total / (ae_total + police_total)``; the p-value is ``P(X >= ae)``.
+
+    30 A&E assaults beside 200 police violence crimes, where the area has 100 and 1,000: 20.9 expected, and
+    ``P(X >= 30)`` for ``X ~ Binomial(230, 1/11)`` is the sum of the binomial terms from 30 up:
+
+    >>> p = excess_p([30, 10, 0, 8], [200, 100, 5, 0], 100, 1000)
+    >>> from math import comb
+    >>> round(float(p[0]), 6), round(sum(comb(230, k) * (1 / 11) ** k * (10 / 11) ** (230 - k) for k in range(30, 231)), 6)
+    (0.028997, 0.028997)
+    >>> [round(float(v), 4) for v in p[1:]], round(float(p[3]) / (1 / 11) ** 8, 6)
+    ([0.5481, 1.0, 0.0], 1.0)
+    """
+    a = np.asarray(ae, dtype=np.int64)
+    n = a + np.asarray(police, dtype=np.int64)
+    total = int(ae_total) + int(police_total)
+    if total == 0 or len(a) == 0:
+        return np.ones(len(a))
+    p = scipy_stats().binom.sf(a - 1, n, int(ae_total) / total)
+    return np.where(a > 0, np.clip(p, 0.0, 1.0), 1.0)
+
+
 def _near_text(streets: dict, cell: str) -> str:
     """A cell's nearest police.uk locations as text: ``On or near X (40 m); ...``."""
     return "; ".join(f"{name} ({d:,.0f} m)" for name, d in streets.get(cell, []))
 
 
-def _ranked(cells: pd.DataFrame) -> pd.DataFrame:
-    """Cells with excess > 0, largest first (ties by cell id). True values: rank only shown counts."""
-    r = cells.loc[cells["excess"] > 0]
+def _ranked(cells: pd.DataFrame, alpha: float | None = None) -> pd.DataFrame:
+    """Cells with excess > 0, largest first (ties by cell id). True values: rank only shown counts.
+
+    With ``alpha``, only cells whose A&E count exceeds the police prediction beyond chance: p-values
+    corrected by Benjamini-Hochberg over the given cells (``p_fdr``) at most ``alpha``.
+    """
+    r = cells.copy()
+    if alpha is not None:
+        r["p_fdr"] = benjamini_hochberg(r["p"].to_numpy(dtype=float)) if len(r) else np.zeros(0)
+        r = r.loc[r["p_fdr"] <= alpha]
+    r = r.loc[r["excess"] > 0]
     return r.sort_values(["excess", "cell"], ascending=[False, True], ignore_index=True)
 
 
@@ -304,12 +355,16 @@ class PublishedOverlay:
     Attributes
     ----------
     cells : DataFrame
-        ``cell, police_violence, ae_assaults, class, expected_ae, excess, ae_assaults_suppressed``;
-        ``ae_assaults`` is an int, ``"1 to 7"`` or ``"suppressed"``; ``excess`` is None where the count is hidden.
+        ``cell, police_violence, ae_assaults, class, expected_ae, excess, p, ae_assaults_suppressed, p_fdr,
+        unknown_to_police``; ``ae_assaults`` is an int, ``"1 to 7"`` or ``"suppressed"``; ``excess`` and ``p``
+        are None where the count is hidden; ``p_fdr`` (Benjamini-Hochberg over the hexagons with a shown count
+        above 0) is None where the hexagon is not tested; ``unknown_to_police``: listed (``p_fdr`` at most
+        ``FDR_ALPHA`` and excess > 0).
     ranked : DataFrame
-        ``rank, cell, ae_assaults, police_violence, expected_ae, excess, class, near`` (police.uk
-        locations with distances, as text; untrusted: escape before HTML). Only hexagons whose
-        A&E count is shown, with excess > 0, best first: what the published ``cells`` give.
+        ``rank, cell, ae_assaults, police_violence, expected_ae, excess, class, near, p, p_fdr`` (near:
+        police.uk locations with distances, as text; untrusted: escape before HTML). The first ``top``
+        hexagons with more A&E assaults than police violence predicts beyond chance (``unknown_to_police``),
+        largest excess first: only hexagons whose A&E count is shown, so what the published ``cells`` give.
     unseen : DataFrame
         ``cell, ae_assaults, near``: hexagons whose A&E count is hidden and that have no police
         violence at all, in the order of their nearest location's name (never of a count). On
@@ -360,6 +415,9 @@ class PublishedOverlay:
                 "classes": self.class_counts, "totals": self.totals,
                 "cells_ae_suppressed": int(hidden.sum()),
                 "cells_ae_hidden_no_police_violence": int(len(self.unseen)),
+                "unknown_to_police": int(self.cells["unknown_to_police"].sum()) if len(self.cells) else 0,
+                "unknown_to_police_test": {"test": "exact conditional test of two Poisson counts, one-sided",
+                                           "fdr": "Benjamini-Hochberg", "alpha": FDR_ALPHA},
                 "high_cuts": self.cuts, "suppression": {"threshold": self.threshold, "label": self.hidden_label,
                                                         "secondary_label": SECONDARY_LABEL},
                 "synthetic": self.synthetic}
@@ -376,8 +434,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     # what the class says of each cell's A&E count (bounds a reader knows even when it is hidden)
     lower = np.where(c["ae_high"], counts.ae_cut, 0.0)
     upper = np.where(c["ae_high"], np.inf, counts.ae_cut - 1 if math.isfinite(counts.ae_cut) else np.inf)
-    cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess"]],
-                                    "ae_assaults", derived=["excess"], threshold=t, lower=lower, upper=upper)
+    cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess",
+                                       "p"]],
+                                    "ae_assaults", derived=["excess", "p"], threshold=t, lower=lower, upper=upper)
     cells["expected_ae"] = cells["expected_ae"].round(2)
     cells["excess"] = pd.Series([None if v is None else round(float(v), 2) for v in cells["excess"]],
                                 index=cells.index, dtype=object)
@@ -422,18 +481,31 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
 
     # only hexagons whose count is published are ranked: a hidden count's place in the list (listed or
     # not, and between which shown excesses) would narrow it. So the ranking follows from the published
-    # cells (shown count, expected, excess) alone.
-    shown_cells = c.loc[~cells["ae_assaults_suppressed"].to_numpy()]
-    ranked_cells = _ranked(shown_cells) if not tiny else c.iloc[0:0]
+    # cells (shown count, expected, excess, p) alone; the FDR correction runs over the hexagons with a shown
+    # count above 0, the only ones that can be listed (a count of 0 can never exceed a prediction: Tarone 1990)
+    tested = ~cells["ae_assaults_suppressed"].to_numpy(dtype=bool) & (c["ae_assaults"].to_numpy() > 0)
+    if tiny:
+        tested[:] = False
+    ranked_cells = _ranked(c.loc[tested], alpha=FDR_ALPHA)
+    p_fdr = np.full(len(c), np.nan)
+    p_fdr[tested] = benjamini_hochberg(c.loc[tested, "p"].to_numpy(dtype=float)) if tested.any() else []
+    cells["p"] = pd.Series([None if v is None else float(f"{float(v):.3g}") for v in cells["p"]],
+                           index=cells.index, dtype=object)
+    cells["p_fdr"] = pd.Series([None if np.isnan(v) else float(f"{v:.3g}") for v in p_fdr], index=cells.index,
+                               dtype=object)
+    cells["unknown_to_police"] = cells["cell"].isin(set(ranked_cells["cell"]))
+    if tiny:
+        cells["p"] = None
     pub = cells.set_index("cell")
     rows = []
     for i, cell in enumerate(ranked_cells["cell"].head(counts.top), start=1):
         r = pub.loc[cell]
         rows.append({"rank": i, "cell": cell, "ae_assaults": r["ae_assaults"],
                      "police_violence": int(r["police_violence"]), "expected_ae": r["expected_ae"],
-                     "excess": r["excess"], "class": r["class"], "near": _near_text(counts.streets, cell)})
+                     "excess": r["excess"], "class": r["class"], "near": _near_text(counts.streets, cell),
+                     "p": r["p"], "p_fdr": r["p_fdr"]})
     ranked = pd.DataFrame(rows, columns=["rank", "cell", "ae_assaults", "police_violence", "expected_ae", "excess",
-                                         "class", "near"])
+                                         "class", "near", "p", "p_fdr"])
     # hexagons with hidden A&E counts and no police violence, in no order that depends on a count: the
     # published cells already say which they are (a listed hexagon without police violence has A&E assaults)
     hidden_only = cells["ae_assaults_suppressed"].to_numpy(dtype=bool) & (c["police_violence"].to_numpy() == 0)
@@ -452,9 +524,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
                      "longer period separate the busiest places.")
     n_hidden = int(cells["ae_assaults_suppressed"].sum())
     if not tiny and n_hidden:
-        notes.append(f"{n_hidden:,} hexagons whose A&E count is hidden are not ranked under 'violence "
-                     "unknown to police': their place in the list would give their counts away. They are on the "
-                     "map and in the downloads.")
+        notes.append(f"Hexagons whose A&E count is hidden ({n_hidden:,}) are not ranked under 'violence unknown "
+                     "to police': their place in the list would give their counts away. They are on the map and "
+                     "in the downloads.")
     if tiny:
         notes.append("Too few A&E assaults in this selection to show any breakdown without giving small numbers "
                      "away: A&E numbers are hidden and the classes use police violence only. Widen the period or "

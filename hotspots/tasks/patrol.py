@@ -16,15 +16,37 @@ Budget
     ``N`` takes the shortest run of top-ranked cells that forms exactly ``N`` patrol
     areas (adding a cell adds at most one area, so that run exists whenever ``N``
     separate areas can be formed at all). Either way the plan's cells are the top of
-    the ranking, nothing skipped.
+    the ranking; the only ones skipped are hexagons over a size cap on their own (listed
+    in the plan; they take none of the budget).
 
-Patrol areas
-    The chosen cells are merged into H3-connected components (cells sharing an edge):
-    each patrol area is one contiguous polygon. With a budget share, a component
-    larger than ``defaults.PATROL_MAX_AREA_KM2`` (a town centre) is cut into contiguous
-    pieces of at most that size, so each area can be walked in one visit; with a
-    number of areas the components are kept whole (so there are exactly N). Areas are
-    ranked by their forecast.
+Patrol areas (small enough for one visit)
+    A hot spot is an address or a few street blocks: Minneapolis' hot spots were clusters of
+    addresses within a street block (Sherman & Weisburd 1995), Sacramento's were street blocks
+    and intersections (Telep, Mitchell & Weisburd 2014), and the Koper curve's 11-15 minute visit
+    assumes one spot an officer can see from where they stand (Koper 1995; DOMAIN.md section 4).
+    So each patrol area is capped: at most ``max_area_km2`` (default
+    ``defaults.PATROL_MAX_AREA_KM2`` = 0.2 km², about two res-9 hexagons) and a walk of at most
+    ``max_walk_m`` (default ``defaults.PATROL_MAX_WALK_M`` = 1,000 m, a 15-minute visit on foot). The
+    *walk* is a short open walk past the centres of the street-level hexagons holding the area's
+    incidents (one resolution finer than the plan's: res 10, about 130 m across, for res-9 areas;
+    :func:`walk_res`), as the crow flies, from the busiest
+    (:func:`hotspots.methods.routing.walk_through`). Hexagons, not the incidents' own points, so the
+    walk means the same for police.uk snap points and force records' exact points; one res-9 hexagon's
+    walk is at most about 700 m (its seven res-10 hexagons), two neighbours' fit only when their crime
+    is in a few streets. Going down the ranking, each cell joins the
+    first-formed (hottest) patrol area it shares an edge with in which both caps still hold, else it
+    starts a new area (:func:`hotspots.methods.cellsets.walkable_areas`): each area is contiguous and
+    grows round its hottest cell, and a contiguous hot zone larger than the caps is split into several
+    areas. A hexagon over a cap on its own is left out, and the plan lists it. Hexagons larger than
+    the area cap (res 8 with the default cap) are replaced by the coarsest finer resolution that fits,
+    and the plan says so. Areas are ranked by their forecast. ``PatrolPlan.notes`` says how the caps
+    were applied.
+
+Recording artefacts
+    Snap points that collect crime that did not happen there ("On or near Police Station",
+    "Hospital", "Supermarket", "Petrol Station", and points holding most of the crime around them:
+    :mod:`hotspots.methods.artefacts`) are left out of the plan by default, each kind with a one-line
+    reason in ``notes``; ``include_artefacts=True`` keeps them (flagged in the areas' ``flag``).
 
 Expected share (from the accuracy backtest)
     The plan covers ``s`` % of the study area. The expected share of crime (and harm)
@@ -54,6 +76,8 @@ behavior by optimizing patrol time in crime hot spots. Justice Quarterly 12(4), 
 Telep, C. W., Mitchell, R. J. & Weisburd, D. (2014). How much time should the police
 spend at crime hot spots? Answers from a police agency directed randomized field
 trial in Sacramento, California. Justice Quarterly 31(5), 905-933.
+Sherman, L. W. & Weisburd, D. (1995). General deterrent effects of police patrol in crime
+"hot spots": a randomized, controlled trial. Justice Quarterly 12(4), 625-648.
 Chainey, S., Tompson, L. & Uhlig, S. (2008). The utility of hotspot mapping for
 predicting spatial patterns of crime. Security Journal 21(1-2), 4-28.
 """
@@ -67,12 +91,15 @@ import pandas as pd
 
 from geo.constants import H3_DEFAULT_RES, PRECISION_MONTH
 from geo.errors import SettingError
-from geo.grid import cell_resolution, cell_to_parent, cells_to_bng_polygon, cells_to_str, str_to_cells
+from geo.constants import H3_STORED_RES
+from geo.grid import (cell_resolution, cell_to_parent, cells_area_km2, cells_to_bng, cells_to_bng_polygon,
+                      cells_to_str, str_to_cells)
 from geo.months import months_between
 from geo.query import Selection, select_incidents
 from hotspots import defaults
 from hotspots.methods.cells import analysis_window
-from hotspots.methods.cellsets import cell_components, choose_prefix, split_large
+from hotspots.methods.artefacts import artefact_notes, artefacts_in_cells, flag_words, split_artefacts
+from hotspots.methods.cellsets import cell_components, walkable_areas
 from hotspots.methods.density import QuarticKDE
 from hotspots.methods.dosage import dosage_schedule, parse_shift, shift_hours, shift_share
 from hotspots.methods.forecast import FORECAST_BANDWIDTHS_M, CellMonths, RecencyBlendForecast, cell_months
@@ -102,10 +129,12 @@ class PatrolPlan:
     ----------
     areas : DataFrame
         One row per patrol area, best first: ``rank``, ``name``, ``cells`` (count),
-        ``area_km2``, ``perimeter_m`` (walking round its outline), ``expected_crime_pct``
+        ``area_km2``, ``perimeter_m`` (its outline), ``walk_m`` (past every place its incidents
+        are recorded, from the busiest: the module docstring), ``expected_crime_pct``
         and ``expected_harm_pct`` (backtest, see the module docstring),
         ``period_incidents``, ``period_crime_pct``, ``period_harm_pct`` (the period's own
-        counts), ``top_locations``, ``top_streets``, ``centroid_x_m``, ``centroid_y_m``.
+        counts), ``top_locations``, ``top_streets``, ``flag`` (recording artefacts inside it, or ""),
+        ``centroid_x_m``, ``centroid_y_m``.
     geometry : list
         One shapely (Multi)Polygon per area, British National Grid metres.
     cells : DataFrame
@@ -120,6 +149,12 @@ class PatrolPlan:
     backtest : DataFrame
         One row per test month: ``test_month``, ``hit``, ``harm`` (shares, 0-1).
     summary : dict
+    notes : list of str
+        Plain sentences for the page and the sheet: how the size caps were applied (zones split,
+        hexagons left out), and the recording artefacts left out (or kept). The crime types are in
+        ``summary["types"]``.
+    artefacts : DataFrame
+        The recording-artefact points found (:class:`hotspots.methods.artefacts.ArtefactFinder`).
     """
     areas: pd.DataFrame
     geometry: list
@@ -131,6 +166,84 @@ class PatrolPlan:
     summary: dict = field(default_factory=dict)
     study_geometry: object = None
     day_hour: object = None
+    notes: list = field(default_factory=list)
+    artefacts: pd.DataFrame | None = None
+
+
+#: H3 resolutions a plan may switch to when the chosen hexagons are larger than the area cap.
+_FINER = (9, 10, 11)
+
+
+def res_for_cap(res: int, max_area_km2: float, cell) -> int:
+    """The plan's resolution: ``res``, or the coarsest finer one whose hexagon (the one holding ``cell``, a
+    stored res-11 cell) is no larger than the area cap.
+
+    >>> import h3
+    >>> c = h3.str_to_int(h3.latlng_to_cell(51.656, -0.396, 11))
+    >>> res_for_cap(9, 0.2, c), res_for_cap(8, 0.2, c), res_for_cap(8, 1.0, c), res_for_cap(9, 0.02, c)
+    (9, 9, 8, 10)
+    """
+    out = int(res)
+    while out < max(_FINER) and float(cells_area_km2(cell_to_parent(np.asarray([cell], dtype=np.uint64),
+                                                                     out))[0]) > max_area_km2:
+        out += 1
+    return out
+
+
+def walk_res(res: int) -> int:
+    """The resolution of the street-level hexagons a patrol area's walk passes: one finer than the plan's
+    (res 10, about 130 m across, for res-9 areas), at most the stored resolution.
+
+    >>> walk_res(9), walk_res(11)
+    (10, 11)
+    """
+    return min(int(res) + 1, H3_STORED_RES)
+
+
+def types_words(categories) -> str:
+    """The crime types of a plan in words.
+
+    >>> types_words(()), types_words(("Robbery",)), types_words(("Robbery", "Burglary", "Drugs"))
+    ('all crime types', 'Robbery', 'Robbery, Burglary and Drugs')
+    """
+    cats = list(categories or ())
+    if not cats:
+        return "all crime types"
+    return cats[0] if len(cats) == 1 else ", ".join(cats[:-1]) + " and " + cats[-1]
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def cap_notes(summary: dict) -> list[str]:
+    """How the size caps were applied, in sentences (from a plan's summary).
+
+    >>> s = {"max_area_km2": 0.2, "max_walk_m": 1000.0, "zones_split": 3, "areas_from_split": 8,
+    ...      "cells_left_out": [{"cell": "x", "why": "walk"}, {"cell": "y", "why": "walk"}], "res": 9, "res_asked": 9}
+    >>> for n in cap_notes(s): print(n)
+    Each patrol area is at most 0.2 km² with a walk of at most 1,000 m past the streets where its crimes are recorded: one visit of about 15 minutes.
+    3 hot zones were larger than that and were split into 8 areas.
+    2 hexagons were left out: on its own each needs a walk longer than 1,000 m.
+    """
+    out = [f"Each patrol area is at most {summary['max_area_km2']:g} km² with a walk of at most "
+           f"{summary['max_walk_m']:,.0f} m past the streets where its crimes are recorded: one visit of about "
+           "15 minutes."]
+    if summary.get("res_asked") is not None and summary["res_asked"] != summary["res"]:
+        out.append(f"Hexagons of res {summary['res_asked']} are larger than {summary['max_area_km2']:g} km², so the "
+                   f"plan uses res {summary['res']}.")
+    z, a = summary.get("zones_split", 0), summary.get("areas_from_split", 0)
+    if z:
+        out.append(f"{_plural(z, 'hot zone')} {'was' if z == 1 else 'were'} larger than that and "
+                   f"{'was' if z == 1 else 'were'} split into {_plural(a, 'area')}.")
+    left = summary.get("cells_left_out") or []
+    for why, words in (("walk", f"needs a walk longer than {summary['max_walk_m']:,.0f} m"),
+                       ("area", f"is larger than {summary['max_area_km2']:g} km²")):
+        n = sum(1 for c in left if c["why"] == why)
+        if n:
+            out.append(f"{_plural(n, 'hexagon')} {'was' if n == 1 else 'were'} left out: on its own "
+                       f"{'it' if n == 1 else 'each'} {words}.")
+    return out
 
 
 def _harm_cell_months(inc, window, months, weights):
@@ -184,7 +297,10 @@ def backtest_months(months) -> tuple[int, tuple[str, ...]]:
 def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RES,
                 budget_pct: float | None = None, n_areas: int | None = None,
                 shift: str = defaults.PATROL_DEFAULT_SHIFT, visit_min: float = defaults.PATROL_VISIT_MIN,
-                seed: int | None = 0, progress=None) -> PatrolPlan:
+                seed: int | None = 0, max_area_km2: float = defaults.PATROL_MAX_AREA_KM2,
+                max_walk_m: float = defaults.PATROL_MAX_WALK_M, include_artefacts: bool = False,
+                artefact_share_pct: float = defaults.ARTEFACT_SHARE_PCT,
+                artefact_min_incidents: int = defaults.ARTEFACT_MIN_INCIDENTS, progress=None) -> PatrolPlan:
     """Plan patrols for the selected incidents (module docstring for the method).
 
     Parameters
@@ -204,6 +320,12 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
         Minutes per visit (10-15).
     seed : int, optional
         Seed of the visiting order.
+    max_area_km2, max_walk_m : float
+        The caps of one patrol area (module docstring): 0.2 km² and a 1,000 m walk by default.
+    include_artefacts : bool
+        Keep the incidents at recording-artefact points (left out by default).
+    artefact_share_pct, artefact_min_incidents
+        The share rule of :class:`hotspots.methods.artefacts.ArtefactFinder`.
     progress : callable, optional
         ``progress(fraction, message)``.
 
@@ -225,6 +347,12 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
     n_areas = defaults.SPECS["n_areas"].check(n_areas, "plan_patrol")
     visit_min = defaults.SPECS["visit_min"].check(visit_min, "plan_patrol")
     seed = defaults.SPECS["seed"].check(seed, "plan_patrol")
+    max_area_km2 = defaults.SPECS["max_area_km2"].check(max_area_km2, "plan_patrol", allow_none=False)
+    max_walk_m = defaults.SPECS["max_walk_m"].check(max_walk_m, "plan_patrol", allow_none=False)
+    artefact_share_pct = defaults.SPECS["artefact_share_pct"].check(artefact_share_pct, "plan_patrol",
+                                                                     allow_none=False)
+    artefact_min_incidents = defaults.SPECS["artefact_min_incidents"].check(artefact_min_incidents, "plan_patrol",
+                                                                             allow_none=False)
     parse_shift(shift)
     if budget_pct is None and n_areas is None:
         budget_pct = defaults.PATROL_BUDGET_PCT
@@ -236,6 +364,14 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
         raise SettingError("No incidents match the selection (period, crime types, sources, area).",
                            "Widen the period or choose other crime types; `python -m hotspots status` "
                            "shows what the store holds.")
+    inc, artefacts = split_artefacts(inc, include=include_artefacts, share_pct=artefact_share_pct,
+                                     min_incidents=artefact_min_incidents)
+    if inc.empty:
+        raise SettingError("Every incident selected is at a recording artefact (a police station, hospital, "
+                           "supermarket or petrol station, or a place holding most of the crime around it).",
+                           "Include the artefacts (--include-artefacts), or choose other crime types or a wider area.")
+    res_asked = res
+    res = res_for_cap(res, max_area_km2, int(inc["h3_11"].iloc[0]))
     weights = harm_weights(sel.exclude_police_generated, dict(sel.harm_overrides) or None)
     months = tuple(months_between(min(inc["month"]), max(inc["month"])))
     window = analysis_window(inc, res, area)
@@ -252,8 +388,18 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
     train_now = rank_data.last(max(tm, 1))
     cell_rank = np.arange(data.n_cells)
     order = rank_cells(score, train_now, cell_rank)
-    k = choose_prefix(order, data.cells, data.area_km2, budget_pct=budget_pct, n_areas=n_areas)
-    chosen = order[:k]
+    # the walks: past the street-level hexagons (one resolution finer) holding each cell's incidents
+    h11 = inc["h3_11"].to_numpy(dtype=np.uint64)
+    pos = pd.Index(data.cells).get_indexer(cells_to_str(cell_to_parent(h11, res)))
+    pts = pd.DataFrame({"cell": pos, "child": cell_to_parent(h11, walk_res(res))})
+    pts = pts.loc[pos >= 0].groupby(["cell", "child"]).size().reset_index(name="n")
+    _, pts["x"], pts["y"] = cells_to_bng(pts["child"].to_numpy(dtype=np.uint64))
+    step(0.35, "Cutting the hot zones into walkable patrol areas")
+    cut = walkable_areas(order, data.cells, data.area_km2, pts["cell"], pts["x"], pts["y"], pts["n"],
+                         max_area_km2=max_area_km2, max_walk_m=max_walk_m, budget_pct=budget_pct, n_areas=n_areas)
+    taken = order[:cut.taken]
+    chosen = taken[cut.label[taken] >= 0]
+    k = int(chosen.size)
     share_pct = 100.0 * float(data.area_km2[chosen].sum()) / float(data.area_km2.sum())
 
     # the backtest: the accuracy module's hit rate at the plan's share of the area
@@ -273,20 +419,23 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
     exp_hit = float(np.nanmean(backtest["hit"])) if len(backtest) and backtest["hit"].notna().any() else np.nan
     exp_harm = float(np.nanmean(backtest["harm"])) if len(backtest) and backtest["harm"].notna().any() else np.nan
 
-    step(0.82, "Merging hexagons into patrol areas")
+    step(0.82, "Describing the patrol areas")
     chosen_cells = data.cells[chosen]
-    comp = cell_components(chosen_cells)
-    if budget_pct is not None:  # walkable: large components cut into pieces (N areas are kept whole)
-        comp = split_large(chosen_cells, comp, data.area_km2[chosen], defaults.PATROL_MAX_AREA_KM2)
+    comp = cut.label[chosen]
+    zones = cell_components(chosen_cells)   # contiguous hot zones, before the caps cut them
+    pieces = pd.Series(comp).groupby(zones).nunique()
     counts_all = data.counts.sum(axis=1)
     harm_all = data.harm.sum(axis=1)
-    cell_tab = pd.DataFrame({"cell": chosen_cells, "rank": np.arange(1, k + 1), "component": comp,
+    rank_of = np.empty(data.n_cells, dtype=np.int64)
+    rank_of[order] = np.arange(1, order.size + 1)
+    cell_tab = pd.DataFrame({"cell": chosen_cells, "rank": rank_of[chosen], "component": comp,
                              "score": score[chosen], "count": counts_all[chosen].astype(np.int64),
                              "harm": harm_all[chosen], "area_km2": data.area_km2[chosen]})
     by = cell_tab.groupby("component").agg(score=("score", "sum"), best=("rank", "min")).reset_index()
     by = by.sort_values(["score", "best"], ascending=[False, True], ignore_index=True)
     area_rank = {c: i + 1 for i, c in enumerate(by["component"])}
     cell_tab["area"] = cell_tab["component"].map(area_rank)
+    walk_of = {area_rank[c]: cut.walk_m[c] for c in area_rank}
     cell_tab = cell_tab.drop(columns="component")
     # incidents per plan cell (locations, times)
 
@@ -309,6 +458,7 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
         rows.append({
             "rank": r, "name": f"Area {r}" + (f": {street}" if street else ""), "cells": int(len(sub)),
             "area_km2": float(sub["area_km2"].sum()), "perimeter_m": float(geom.length),
+            "walk_m": float(walk_of[r]),
             "expected_crime_pct": 100 * exp_hit * s_share if np.isfinite(exp_hit) else np.nan,
             "expected_harm_pct": 100 * exp_harm * s_share if np.isfinite(exp_harm) else np.nan,
             "period_incidents": int(sub["count"].sum()),
@@ -316,6 +466,7 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
             "period_harm_pct": 100 * float(sub["harm"].sum()) / total_h if total_h else 0.0,
             "top_locations": "; ".join(f"{n} ({v:,})" for n, v in top_l),
             "top_streets": "; ".join(f"{n} ({v:,})" for n, v in top_s),
+            "flag": flag_words(artefacts_in_cells(artefacts, sub["cell"], res), include_artefacts),
             "centroid_x_m": float(c.x), "centroid_y_m": float(c.y),
         })
     areas = pd.DataFrame(rows)
@@ -375,10 +526,29 @@ def plan_patrol(store, sel: Selection = Selection(), *, res: int = H3_DEFAULT_RE
         "seed": seed, "month_only": bool(timed.empty), "synthetic": bool(is_synthetic(inc)),
         "study_area": area.name if area is not None else "footprint of the data",
         "method": "forecast (RecencyBlendForecast), the recommended method",
+        "types": list(sel.categories) or "all", "res_asked": res_asked,
+        "max_area_km2": float(max_area_km2), "max_walk_m": float(max_walk_m),
+        "walk_m": float(areas["walk_m"].max()) if len(areas) else 0.0,
+        "zones": int(zones.max() + 1) if len(zones) else 0, "zones_split": int((pieces > 1).sum()),
+        "areas_from_split": int(pieces[pieces > 1].sum()),
+        "cells_left_out": [{"cell": str(data.cells[i]), "why": why} for i, why in cut.left_out],
+        "include_artefacts": bool(include_artefacts),
+        "artefact_incidents": int(artefacts["incidents"].sum()) if len(artefacts) else 0,
+        "artefacts": _artefact_records(artefacts),
     }
+    plan_notes = cap_notes(summary) + artefact_notes(artefacts, include_artefacts)
     step(1.0, "Done")
     return PatrolPlan(areas, geoms, cell_tab, times, notes, schedule, backtest, summary,
-                      area.geometry if area is not None else None, grid)
+                      area.geometry if area is not None else None, grid, plan_notes, artefacts)
+
+
+def _artefact_records(points: pd.DataFrame) -> list[dict]:
+    """The artefact points for a plan's summary (JSON): location, coordinates, incidents, why."""
+    if points is None or not len(points):
+        return []
+    return [{"location": str(r.location), "easting": round(float(r.easting), 1),
+             "northing": round(float(r.northing), 1), "incidents": int(r.incidents), "rule": str(r.rule),
+             "why": str(r.why)} for r in points.itertuples()]
 
 
 # ---------------------------------------------------------------------------- exports

@@ -392,7 +392,7 @@ CLUSTER_COLUMNS = ("cluster", "count", "harm", "area_km2", "top_categories", "to
                    "first_month", "last_month")
 CLUSTER_MAP = MapStyle("clusters", "Cluster size", column="count", unit="incidents")
 #: Classes with no significant pattern are left off a classes map.
-UNDRAWN_NOTE = "{hidden:,} hexagons with no significant pattern are not drawn."
+UNDRAWN_NOTE = "Not drawn: {hidden:,|hexagon} with no significant pattern."
 
 
 # -- the table ---------------------------------------------------------------------------------------------------
@@ -447,7 +447,7 @@ register(Method(
     params=(), columns=("cell", "rank", "count", "harm", "share_pct"), run=_count, history_score=_count_history,
     aliases={"naive": {}, "naive-all": {"months": "all"}, "harm": {"harm": True}},
     map=MapStyle("values", "{Value} per hexagon",
-                 label="{count:,} incidents, harm {harm:,.0f} days ({share_pct:.1f}% of the total)")))
+                 label="{count:,|incident}, harm {harm:,.0f|day} ({share_pct:.1f}% of the total)")))
 register(Method(
     "forecast", "Forecast (next month)",
     "Forecast for the month after the period: recent months weigh most, and each hexagon is pulled towards its "
@@ -456,8 +456,8 @@ register(Method(
     params=(), columns=("cell", "rank", "score", "count", "harm", "area_km2", "cum_area_pct"), run=_forecast,
     history_score=_forecast_history, bandwidths=lambda p: tuple(FORECAST_BANDWIDTHS_M),
     map=MapStyle("values", "Forecast, next month", column="score", unit="(score)",
-                 label="Rank {rank:,} (top {cum_area_pct:.1f}% of the area); {count:,} incidents in the period",
-                 note="The top 10 % of the study area ({drawn:,} hexagons) is drawn; darkest first to patrol. "
+                 label="Rank {rank:,} (top {cum_area_pct:.1f}% of the area); {count:,|incident} in the period",
+                 note="The top 10 % of the study area ({drawn:,|hexagon}) is drawn; darkest first to patrol. "
                       "Forecast for {forecast_month}.",
                  legend_note="Relative score: higher means more incidents expected. Rank is what counts.",
                  keep_area_pct=10.0),
@@ -470,7 +470,7 @@ register(Method(
     bandwidths=lambda p: (float(p.get("bandwidth_m") or defaults.KDE_BANDWIDTH_M),),
     aliases={f"kde-{bw}": {"bandwidth_m": float(bw)} for bw in (150, 300, 600)},
     map=MapStyle("values", "Density ({value_unit} per km²)", column="density", unit="per km²",
-                 label="{density:,.1f} {value_unit} per km²; {count:,} incidents in the hexagon",
+                 label="{density:,.1f} {value_unit} per km²; {count:,|incident} in the hexagon",
                  note="Hexagons below 2% of the peak density are not drawn.",
                  legend_note="Quartic kernel, bandwidth {bandwidth_m:,.0f} m.", keep_min_share=0.02),
     estimator=QuarticKDE))
@@ -482,7 +482,7 @@ register(Method(
     params=("k", "permutations", "seed"), columns=("cell", "count", "harm", "z", "p", "p_fdr", "class"),
     run=_gistar, history_score=_gistar_history,
     map=MapStyle("classes", "Gi* hot and cold spots (FDR-corrected)", column="class", palette="gistar",
-                 label="{class}: {count:,} incidents, z = {z:.1f}",
+                 label="{class}: {count:,|incident}, z = {z:.1f}",
                  note=UNDRAWN_NOTE),
     estimator=GetisOrdGiStar))
 register(Method(
@@ -505,7 +505,7 @@ register(Method(
     params=("k",), columns=("cell", "class", "trend_z", "trend_p", "n_hot", "n_cold", "final_z", "count", "harm"),
     run=_emerging, history_score=_emerging_history,
     map=MapStyle("classes", "Emerging hot spots", column="class", palette="emerging",
-                 label="{class}: {count:,} incidents; trend z = {trend_z:.1f}",
+                 label="{class}: {count:,|incident}; trend z = {trend_z:.1f}",
                  note=UNDRAWN_NOTE),
     estimator=EmergingHotspots))
 register(Method(

@@ -52,6 +52,15 @@ A&E counts
     ("0", "1 to 7", "suppressed", even "yes/no") would add upper bounds and, with
     the order, pin values: none is published.
 
+Recording artefacts
+    Police records at snap points that collect crime that did not happen there ("On or near
+    Police Station", "Hospital", "Supermarket", "Petrol Station", and points holding most of the
+    crime around them: :mod:`hotspots.methods.artefacts`) are left out by default: a knife is not
+    hidden in the hedge of the station where the crime was reported. ``include_artefacts=True``
+    keeps them. Each area's ``flag`` names the artefact points inside it and ``SweepPlan.notes``
+    says what was left out, one line per kind. A&E records are never searched or flagged here (their
+    place is the assault's, not the hospital's).
+
 Real and synthetic data
     Real data is never mixed with the synthetic sample: once the selection holds a
     real police force, sample-marked records (police and A&E) are left out
@@ -72,6 +81,7 @@ from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_area_km2, cells_to_bng_polygon, cells_to_str
 from geo.query import Selection, select_ae, select_incidents
 from hotspots import defaults
+from hotspots.methods.artefacts import artefact_notes, artefacts_in_cells, flag_words, split_artefacts
 from hotspots.methods.cells import analysis_window
 from hotspots.methods.cellsets import cell_components, choose_prefix
 from hotspots.methods.metrics import rank_cells
@@ -264,7 +274,7 @@ class SweepPlan:
         visiting order), ``cells``, ``area_km2``, ``perimeter_m``, ``score`` (only
         without A&E data: with it, areas are ranked silently), police component counts
         and ``weapon_flagged`` (never A&E), ``green_pct`` (with a green layer),
-        ``top_streets``, ``centroid_x_m``, ``centroid_y_m``.
+        ``top_streets``, ``flag`` (recording artefacts inside it, or ""), ``centroid_x_m``, ``centroid_y_m``.
     geometry : list
         Shapely polygons (British National Grid), one per area.
     cells : DataFrame
@@ -272,6 +282,11 @@ class SweepPlan:
     order : numpy.ndarray
         Area positions (0-based rows of ``areas``) in visiting order.
     summary : dict
+    notes : list of str
+        Plain sentences for the page and the sheet: the recording artefacts left out (or kept), one per
+        kind (the crime types are in ``summary["types"]``).
+    artefacts : DataFrame
+        The recording-artefact points found among the police records.
     """
     areas: pd.DataFrame
     geometry: list
@@ -280,12 +295,16 @@ class SweepPlan:
     summary: dict = field(default_factory=dict)
     study_geometry: object = None
     green_geometry: object = None
+    notes: list = field(default_factory=list)
+    artefacts: pd.DataFrame | None = None
 
 
 def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.SWEEP_RES, weights=None,
                 n_areas: int | None = None, budget_pct: float | None = None, green=None,
                 flag_extra: float = defaults.SWEEP_WEAPON_FLAG_EXTRA, police_forces=None,
-                exclude_synthetic_ae: bool | None = None, progress=None) -> SweepPlan:
+                exclude_synthetic_ae: bool | None = None, include_artefacts: bool = False,
+                artefact_share_pct: float = defaults.ARTEFACT_SHARE_PCT,
+                artefact_min_incidents: int = defaults.ARTEFACT_MIN_INCIDENTS, progress=None) -> SweepPlan:
     """Rank knife-sweep areas (module docstring for the method).
 
     Parameters
@@ -311,6 +330,10 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
     exclude_synthetic_ae : bool, optional
         Leave out A&E records marked synthetic. Default (None): when real police data is
         kept (or, with A&E alone, when real A&E records are selected).
+    include_artefacts : bool
+        Keep the police records at recording-artefact points (left out by default: module docstring).
+    artefact_share_pct, artefact_min_incidents
+        The share rule of :class:`hotspots.methods.artefacts.ArtefactFinder`.
 
     Returns
     -------
@@ -321,6 +344,10 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
     n_areas = defaults.SPECS["sweep_areas"].check(n_areas, "plan_sweeps") if n_areas is not None else None
     budget_pct = defaults.SPECS["budget_pct"].check(budget_pct, "plan_sweeps")
     flag_extra = defaults.SPECS["flag_extra"].check(flag_extra, "plan_sweeps")
+    artefact_share_pct = defaults.SPECS["artefact_share_pct"].check(artefact_share_pct, "plan_sweeps",
+                                                                     allow_none=False)
+    artefact_min_incidents = defaults.SPECS["artefact_min_incidents"].check(artefact_min_incidents, "plan_sweeps",
+                                                                             allow_none=False)
     w = parse_weights(weights)
     sel = replace(sel, categories=tuple(k for k in w if k != AE_KEY)).checked()
     area = sel.area
@@ -335,6 +362,10 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
         parts.append(select_ae(store, replace(sel, forces=()), columns=cols))  # A&E 'forces' are sites
     inc = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(cols))
     inc = _real_or_sample(inc, police_forces, exclude_synthetic_ae)
+    # recording artefacts among the police records (never A&E: its place is the assault's)
+    police_rows = (inc["source"].astype(str) != SOURCE_AE).to_numpy() if len(inc) else np.zeros(0, dtype=bool)
+    inc, artefacts = split_artefacts(inc, include=include_artefacts, share_pct=artefact_share_pct,
+                                     min_incidents=artefact_min_incidents, rows=police_rows)
     wt, key = incident_weights(inc, w, flag_extra) if len(inc) else (np.zeros(0), np.zeros(0, dtype=object))
     if not (wt > 0).any():
         raise SettingError("No weapon-violence incidents match the selection (period, sources, area).",
@@ -394,6 +425,7 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
         if green_geom is not None:
             row["green_pct"] = 100.0 * green_share(geom, green_geom)
         row["top_streets"] = "; ".join(n for n, _ in streets)
+        row["flag"] = flag_words(artefacts_in_cells(artefacts, sub["cell"], res), include_artefacts)
         row["centroid_x_m"], row["centroid_y_m"] = float(c.x), float(c.y)
         rows.append(row)
     areas = pd.DataFrame(rows)
@@ -417,11 +449,17 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
         "green_layer": green_geom is not None, "synthetic": bool(is_synthetic(inc)),
         "study_area": area.name if area is not None else "footprint of the data",
         "score_note": AE_RANK_NOTE if ae_in else "Score: sum of the weights of the incidents in the area",
+        "types": [k for k in w if k != AE_KEY and w[k] > 0], "include_artefacts": bool(include_artefacts),
+        "artefact_incidents": int(artefacts["incidents"].sum()) if len(artefacts) else 0,
+        "artefacts": [{"location": str(r.location), "easting": round(float(r.easting), 1),
+                       "northing": round(float(r.northing), 1), "incidents": int(r.incidents), "rule": str(r.rule),
+                       "why": str(r.why)} for r in artefacts.itertuples()],
     }
+    notes = artefact_notes(artefacts, include_artefacts)
     step(1.0, "Done")
     cells_out = chosen[["cell", "rank", "area"] + ([] if ae_in else ["score"])].copy()
     return SweepPlan(areas, geoms, cells_out, tour, summary, area.geometry if area is not None else None,
-                     green_geom)
+                     green_geom, notes, artefacts)
 
 
 # ---------------------------------------------------------------------------- exports

@@ -78,11 +78,11 @@ def show_report() -> None:
         return
     st.subheader("What the last load did")
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows read", f"{view['rows_read']:,} rows")
+    c1.metric("Rows read", plural(view['rows_read'], "row"))
     c2.metric("Records placed on the map", plural(view["located"], "record"))
     c3.metric("Records not located", plural(view["not_located"], "record"),
               help="Listed below: give each description a place and it is remembered.")
-    c4.metric("Other rows not stored", f"{view['rows_rejected'] - view['not_located']:,} rows",
+    c4.metric("Other rows not stored", plural(view['rows_rejected'] - view['not_located'], "row"),
               help="Bad date-times, unknown codes, blank mandatory fields.")
     st.caption("Loading a reporting period again replaces it: the same file twice changes nothing.")
     if view["by_reason"]:
@@ -146,10 +146,10 @@ def section(info: dict) -> None:
     st.subheader("How many records were placed")
     total, located = int(rate["records"].sum()), int(rate["located"].sum())
     m1, m2, m3 = st.columns(3)
-    m1.metric("A&E records", f"{total:,} records")
+    m1.metric("A&E records", plural(total, "record"))
     m2.metric("Placed on the map", f"{100.0 * located / total:.1f} %" if total else "0 %",
               help="Share of records located, at any precision.")
-    m3.metric("Not located", f"{total - located:,} records")
+    m3.metric("Not located", plural(total - located, "record"))
     pct = {c: st.column_config.NumberColumn(c, format="%.1f %%") for c in rate_table(rate).columns if "(%)" in c}
     st.dataframe(rate_table(rate), hide_index=True, width="stretch",
                  column_config={**pct, "Records": st.column_config.NumberColumn("Records", format="localized",
@@ -179,7 +179,7 @@ def section(info: dict) -> None:
         else:
             counts = dict(zip(fixable["description"], fixable["records"]))
             description = st.selectbox("Description", list(counts), key=FIX_DESCRIPTION,
-                                       format_func=lambda d: f"{d}  ({counts[d]:,} records)")
+                                       format_func=lambda d: f"{d}  ({plural(counts[d], 'record')})")
             how = st.radio("Where is it?", HOW, key=FIX_HOW, horizontal=True)
             postcode = venue = easting = northing = None
             if how == HOW[0]:

@@ -16,6 +16,7 @@ import streamlit as st
 from geo.constants import SOURCE_POLICE, SOURCE_RMS
 from geo.months import months_between, shift_month
 from hotspots.tasks.evaluate import DEFAULT_TRAIN_MONTHS
+from hotspots.methods.words import plural
 from pages._ui import cache
 from pages._ui.errors import md_escape
 from pages._ui.state import DATASETS, Settings, use_dataset
@@ -156,7 +157,7 @@ def months_words(months: list[str]) -> str:
 
 
 def method_labels(train_months: int) -> dict[str, str]:
-    n = f"{train_months} month{'s' if train_months != 1 else ''}"
+    n = plural(train_months, "month")
     return {"naive": f"Counts of the last {n}", "naive-all": "Counts of every earlier month",
             "gistar": f"Gi* hot spots of the last {n}", "harm": f"Harm of the last {n}",
             "forecast": "Forecast (recommended)", "oracle": "Ceiling: next month's own crime (not a forecast)"}
@@ -165,7 +166,7 @@ def method_labels(train_months: int) -> dict[str, str]:
 def method_label(method: str, train_months: int) -> str:
     m = re.match(r"^kde-(\d+(?:\.\d+)?)$", method)
     if m:
-        return f"Kernel density, {float(m.group(1)):g} m, last {train_months} months"
+        return f"Kernel density, {float(m.group(1)):g} m, last {plural(train_months, 'month')}"
     return method_labels(train_months).get(method, method)
 
 
@@ -237,7 +238,7 @@ def accuracy_metrics(acc: Accuracy) -> list[tuple[str, str, str]]:
          "Share of next month's incidents inside the flagged hexagons (recommended forecast)."),
         (f"PAI, top {sh} %", f"{row[f'pai@{sh}']:.1f} ×", "Hit rate ÷ share of the area; 1 × is a map drawn at "
                                                         "random."),
-        ("Test months", f"{len(tests)} month{'s' if len(tests) != 1 else ''}", ", ".join(tests)),
+        ("Test months", plural(len(tests), "month"), ", ".join(tests)),
     ]
 
 
@@ -257,9 +258,9 @@ def accuracy_words(acc: Accuracy, s: Settings) -> dict[str, str]:
     when = tests[0] if n_tests == 1 else f"{tests[0]} to {tests[-1]}"
     crime = "crime" if not s.categories else md_escape(types_words(s))
     headline = (f"**The top {sh} % of the area held {_pct(row[f'hit@{sh}'])} of next month's {crime}** with "
-                f"the recommended forecast: {km2:,.1f} km² of {sp['area_km2']:,.0f} km², about {cells:,.0f} "
-                f"hexagons, averaged over {n_tests} test month{'s' if n_tests != 1 else ''} ({when}, "
-                f"{sp['n_test_mean']:,.0f} incidents a test month). A map drawn at random would hold {sh} %; "
+                f"the recommended forecast: {km2:,.1f} km² of {sp['area_km2']:,.0f} km², about "
+                f"{plural(cells, 'hexagon', fmt=',.0f')}, averaged over {plural(n_tests, 'test month')} ({when}, "
+                f"{plural(sp['n_test_mean'], 'incident', fmt=',.0f')} a test month). A map drawn at random would hold {sh} %; "
                 f"this one holds {row[f'pai@{sh}']:.1f} times as much (its PAI).")
     if s.harm and f"harm@{sh}" in row:
         headline += f" It held {_pct(row[f'harm@{sh}'])} of next month's harm."
@@ -270,7 +271,7 @@ def accuracy_words(acc: Accuracy, s: Settings) -> dict[str, str]:
             continue
         diff = 100 * (w[rec] - w["other_hit"])
         verb = ("ahead of" if diff >= 0.05 else "behind" if diff <= -0.05 else "level with")
-        months = f"{w['months_won']} of {w['months']} test month{'s' if w['months'] != 1 else ''} won"
+        months = f"{w['months_won']} of {plural(w['months'], 'test month')} won"
         here.append(f"- at {w['share_pct']:g} % of the area: {100 * w[rec]:.1f} %, {verb} "
                     f"{acc.labels.get(w['other'], w['other']).lower()} ({100 * w['other_hit']:.1f} %; "
                     f"{diff:+.1f} points, {months})")
@@ -287,7 +288,7 @@ def accuracy_words(acc: Accuracy, s: Settings) -> dict[str, str]:
     else:
         where = (f"the footprint of the data: every hexagon near any incident (all res-{sp['res']} hexagons under "
                  f"the res-{max(sp['res'] - 2, 0)} parents of the occupied ones), empty streets included")
-    study = (f"**Study area:** {where}, {sp['cells']:,} hexagons, {sp['area_km2']:,.0f} km²; 1 % of it is "
+    study = (f"**Study area:** {where}, {plural(sp['cells'], 'hexagon')}, {sp['area_km2']:,.0f} km²; 1 % of it is "
              f"{sp['area_km2'] / 100:,.1f} km². A hit rate depends on the study area: add empty countryside and "
              "the same hotspots become a smaller share of it, so every share flags fewer, busier hexagons and "
              "the hit rate rises. Compare hit rates only on the same area. "

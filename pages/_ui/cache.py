@@ -45,8 +45,17 @@ from hotspots.tasks.did_it_work import evaluate_deployment
 from hotspots.tasks.evaluate import evaluate
 from hotspots.tasks.overlay import overlay as published_overlay
 from hotspots.tasks.patrol import plan_patrol
-from hotspots.tasks.profile import cell_profile
+from hotspots.outputs.detect import write_detection
+from hotspots.outputs.hotspot_table import detection_kml, hotspot_table as rank_result, with_locations
+from hotspots.tasks.profile import busiest_locations, cell_profile, cluster_incidents, cluster_profile
 from hotspots.tasks.sweeps import plan_sweeps
+from geo.errors import SettingError
+from geo.query import street_labels
+from hotspots.outputs.webmap import places_args
+from hotspots.tasks.basemaps import OFFLINE, Basemap, basemap_names, configured, tiles_dir
+from hotspots.tasks.basemaps import resolve as resolve_basemap
+from hotspots.tasks.basemaps import open_basemap
+from hotspots.tasks.mapcontext import map_context
 from pages._ui.db import db_path, sample_dir, store_version
 from pages._ui.errors import guarded, run_safely
 from pages._ui.state import WHOLE_STORE, CctvSettings, PatrolSettings, Settings, SweepSettings, Upload
@@ -269,6 +278,65 @@ def profile(s: Settings, cell: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _busiest_locations(path: str, version: float, s: Settings):
+    with Store(path, create=False) as store:
+        return busiest_locations(store, _selection(path, version, s), s.res)
+
+
+@st.cache_data(show_spinner="Listing the hot spots...", max_entries=32)
+def _ranked(path: str, version: float, s: Settings, method: str, params: tuple):
+    det = _detection(path, version, s, method, params)
+    return rank_result(det, _busiest_locations(path, version, s) if det.per_cell else None)
+
+
+def ranked(s: Settings, method: str, **params):
+    """A method's whole result as the ranked table under the map (``HotspotTable``, cached)."""
+    return run_safely(_ranked, *_here(), s.analysis(), method, tuple(sorted(params.items())))
+
+
+#: The files a detection downloads as, by ending (CSV, GeoJSON and GeoPackage are ``detect --out``'s).
+DETECTION_FILES = (".csv", ".geojson", ".gpkg", ".kml")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _detection_file(path: str, version: float, s: Settings, method: str, params: tuple, ending: str) -> bytes:
+    det = _detection(path, version, s, method, params)
+    if ending == ".kml":
+        return detection_kml(det, _ranked(path, version, s, method, params), name=f"Hotspots: {det.method}")
+    det = with_locations(det, _busiest_locations(path, version, s) if det.per_cell else None)
+    with tempfile.TemporaryDirectory() as tmp:  # the GeoPackage driver writes a file, never to memory
+        return write_detection(det, Path(tmp) / f"hotspots{ending}").read_bytes()
+
+
+def detection_file(s: Settings, method: str, ending: str, **params) -> bytes:
+    """A method's whole result as a file (``DETECTION_FILES``): CSV, GeoJSON and GeoPackage by the writer
+    ``python -m hotspots detect --out`` uses, KML with the hotspot table's rows (cached)."""
+    return run_safely(_detection_file, *_here(), s.analysis(), method, tuple(sorted(params.items())), ending)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _cluster_members(path: str, version: float, s: Settings, method: str, params: tuple):
+    det = _detection(path, version, s, method, params)
+    with Store(path, create=False) as store:
+        return cluster_incidents(store, _selection(path, version, s), det)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cluster_profile(path: str, version: float, s: Settings, method: str, params: tuple, cluster: int):
+    det = _detection(path, version, s, method, params)
+    members = _cluster_members(path, version, s, method, params)
+    with Store(path, create=False) as store:
+        return cluster_profile(store, _selection(path, version, s), det, cluster,
+                               weights=harm_weights(s.exclude_police_generated), members=members)
+
+
+def cluster(s: Settings, method: str, cluster_id: int, **params):
+    """What happens in one cluster of a DBSCAN or HDBSCAN result: its incidents, types, months (cached)."""
+    return run_safely(_cluster_profile, *_here(), s.analysis(), method, tuple(sorted(params.items())),
+                      int(cluster_id))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def _incidents(path: str, version: float, s: Settings, columns: tuple):
     with Store(path, create=False) as store:
         return select_incidents(store, _selection(path, version, s), columns=columns, purpose="The app")
@@ -320,7 +388,9 @@ def evaluation(s: Settings, test_months: tuple[str, ...], train_months: int, lab
 def _plan_patrol(path: str, version: float, s: Settings, p: PatrolSettings, progress):
     with Store(path, create=False) as store:
         return plan_patrol(store, _selection(path, version, s), res=s.res, budget_pct=p.budget_pct,
-                           n_areas=p.n_areas, shift=p.shift, visit_min=p.visit_min, seed=p.seed, progress=progress)
+                           n_areas=p.n_areas, shift=p.shift, visit_min=p.visit_min, seed=p.seed,
+                           max_area_km2=p.max_area_km2, max_walk_m=p.max_walk_m,
+                           include_artefacts=p.include_artefacts, progress=progress)
 
 
 def _plan_sweeps(path: str, version: float, s: Settings, w: SweepSettings, progress):
@@ -332,7 +402,8 @@ def _plan_sweeps(path: str, version: float, s: Settings, w: SweepSettings, progr
         # sample is loaded), and synthetic A&E left out once real forces are shown (as on the Overlay page)
         return plan_sweeps(store, sel, res=defaults.SWEEP_RES, weights=dict(w.weights), n_areas=w.n_areas,
                            green=None if green is None else green.geometry, flag_extra=w.flag_extra,
-                           police_forces=tuple(s.forces), exclude_synthetic_ae=bool(s.forces), progress=progress)
+                           police_forces=tuple(s.forces), exclude_synthetic_ae=bool(s.forces),
+                           include_artefacts=w.include_artefacts, progress=progress)
 
 
 #: The planners with a printable sheet and a static map: what the bar says, the plan, the sheet, the map.
@@ -356,24 +427,50 @@ def plan(kind: str, s: Settings, settings):
     return run_safely(_plan, *_here(), kind, s.analysis(), settings)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _offline_context(path: str, version: float, area_key: tuple[str, str] | None):
+    with Store(path, create=False) as store:
+        return map_context(store, _area_of(path, version, area_key))
+
+
+def _print_context(path: str, version: float, area_key: tuple[str, str] | None, basemap_name: str):
+    """A printed map's background: the chosen basemap's tiles (opened here: a tile file is not cached), or
+    offline outlines and street names."""
+    from dataclasses import replace as _replace
+
+    ctx = _offline_context(path, version, area_key)
+    if basemap_name == OFFLINE:
+        return ctx
+    try:
+        b = resolve_basemap(basemap_name, basemaps())
+    except SettingError:
+        return ctx
+    return _replace(ctx, tiles=open_basemap(b), basemap=b.name)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def _sheet(path: str, version: float, kind: str, s: Settings, settings, large: bool) -> bytes:
-    return PLANNERS[kind][2](_plan(path, version, kind, s, settings), large=large)
+def _sheet(path: str, version: float, kind: str, s: Settings, settings, large: bool,
+           basemap_name: str = OFFLINE) -> bytes:
+    return PLANNERS[kind][2](_plan(path, version, kind, s, settings), large=large,
+                             context=_print_context(path, version, s.area_key(), basemap_name))
 
 
 def sheet(kind: str, s: Settings, settings) -> bytes:
-    """The planner's printable sheet (PDF bytes, cached); projector type in presentation mode."""
-    return run_safely(_sheet, *_here(), kind, s.analysis(), settings, s.presentation)
+    """The planner's printable sheet (PDF bytes, cached); projector type in presentation mode; its map on the
+    chosen basemap (offline: outlines and street names)."""
+    return run_safely(_sheet, *_here(), kind, s.analysis(), settings, s.presentation, basemap(s).name)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _static_map(path: str, version: float, kind: str, s: Settings, settings) -> bytes:
-    return PLANNERS[kind][3](_plan(path, version, kind, s, settings), width_px=1500, height_px=1000)
+def _static_map(path: str, version: float, kind: str, s: Settings, settings, basemap_name: str = OFFLINE) -> bytes:
+    return PLANNERS[kind][3](_plan(path, version, kind, s, settings), width_px=1500, height_px=1000,
+                             context=_print_context(path, version, s.area_key(), basemap_name))
 
 
 def static_map(kind: str, s: Settings, settings) -> bytes:
-    """The plan's areas as a static map (PNG, drawn on the server: nothing fetched), as printed on its sheet."""
-    return run_safely(_static_map, *_here(), kind, s.analysis(), settings)
+    """The plan's areas as a static map (PNG, drawn on the server), as printed on its sheet: on the chosen
+    basemap's tiles, or offline (nothing fetched) with outlines and street names."""
+    return run_safely(_static_map, *_here(), kind, s.analysis(), settings, basemap(s).name)
 
 
 def sample_cameras() -> Upload:
@@ -391,7 +488,8 @@ def _cctv(path: str, version: float, s: Settings, c: CctvSettings):
     with Store(path, create=False) as store:
         return site_cameras(store, _selection(path, version, s), cameras=c.cameras, radius_m=c.radius_m,
                             weights=harm_weights(s.exclude_police_generated), existing=existing,
-                            candidates=candidates, exclude=exclude, min_spacing_m=c.min_spacing_m)
+                            candidates=candidates, exclude=exclude, min_spacing_m=c.min_spacing_m,
+                            include_artefacts=c.include_artefacts)
 
 
 def cctv(s: Settings, c: CctvSettings):
@@ -400,7 +498,7 @@ def cctv(s: Settings, c: CctvSettings):
 
 
 @st.cache_data(show_spinner="Drawing the printable plan...", max_entries=8)
-def _cctv_pdf(path: str, version: float, s: Settings, c: CctvSettings) -> bytes:
+def _cctv_pdf(path: str, version: float, s: Settings, c: CctvSettings, basemap_name: str = OFFLINE) -> bytes:
     plan = _cctv(path, version, s, c)
     a = _area_of(path, version, s.area_key())
     if a is not None:
@@ -408,12 +506,12 @@ def _cctv_pdf(path: str, version: float, s: Settings, c: CctvSettings) -> bytes:
     else:
         with Store(path, create=False) as store:
             outlines = [store.area(layer, name).geometry for layer, name in store.area_names() if layer == "district"]
-    return cctv_pdf(plan, outlines)
+    return cctv_pdf(plan, outlines, context=_print_context(path, version, s.area_key(), basemap_name))
 
 
 def cctv_sheet(s: Settings, c: CctvSettings) -> bytes:
-    """The printable camera plan (PDF bytes, cached)."""
-    return run_safely(_cctv_pdf, *_here(), s.analysis(), c)
+    """The printable camera plan (PDF bytes, cached), its map on the chosen basemap."""
+    return run_safely(_cctv_pdf, *_here(), s.analysis(), c, basemap(s).name)
 
 
 @st.cache_data(show_spinner="Comparing before and after...", max_entries=8)
@@ -456,7 +554,7 @@ def overlay(s: Settings, police_forces: tuple[str, ...]):
 # -- the JAG briefing ---------------------------------------------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=8)
 def _briefing(path: str, version: float, area_choice: str, month: str, forces: tuple[str, ...],
-              cameras: str | None):
+              cameras: str | None, basemap_name: str = OFFLINE):
     key = None if area_choice == WHOLE_STORE or ": " not in area_choice else tuple(area_choice.split(": ", 1))
     a = _area_of(path, version, key)
     district = a.name if a is not None and area_choice.startswith("district: ") else None
@@ -467,29 +565,96 @@ def _briefing(path: str, version: float, area_choice: str, month: str, forces: t
                                   district=district,
                                   command_area=command_area_words(district, None if a is None or district
                                                                   else f"{a.name}.geojson"),
-                                  progress=update)
+                                  progress=update,
+                                  tiles=_print_context(path, version, key, basemap_name).tiles)
     finally:
         bar.empty()
 
 
-def briefing(area_choice: str, month: str, forces: tuple[str, ...], cameras: str | None):
-    """The briefing for an area and month (cached; a progress bar while it is made)."""
-    return run_safely(_briefing, *_here(), area_choice, month, tuple(forces), cameras)
+def briefing(area_choice: str, month: str, forces: tuple[str, ...], cameras: str | None,
+             basemap_name: str = OFFLINE):
+    """The briefing for an area and month (cached; a progress bar while it is made); its maps on the basemap
+    called ``basemap_name`` (default offline: outlines and street names)."""
+    return run_safely(_briefing, *_here(), area_choice, month, tuple(forces), cameras, basemap_name)
 
 
 @st.cache_data(show_spinner="Writing the PDF...", max_entries=8)
 def _briefing_pdf(path: str, version: float, area_choice: str, month: str, forces: tuple[str, ...],
-                  cameras: str | None) -> bytes:
-    return briefing_pdf(_briefing(path, version, area_choice, month, forces, cameras))
+                  cameras: str | None, basemap_name: str = OFFLINE) -> bytes:
+    return briefing_pdf(_briefing(path, version, area_choice, month, forces, cameras, basemap_name))
 
 
 @st.cache_data(show_spinner="Writing the PowerPoint deck...", max_entries=8)
 def _briefing_pptx(path: str, version: float, area_choice: str, month: str, forces: tuple[str, ...],
-                   cameras: str | None) -> bytes:
-    return briefing_pptx(_briefing(path, version, area_choice, month, forces, cameras))
+                   cameras: str | None, basemap_name: str = OFFLINE) -> bytes:
+    return briefing_pptx(_briefing(path, version, area_choice, month, forces, cameras, basemap_name))
 
 
-def briefing_file(kind: str, area_choice: str, month: str, forces: tuple[str, ...], cameras: str | None) -> bytes:
-    """The briefing as a PDF (``kind="pdf"``) or a PowerPoint deck (``"pptx"``), cached."""
+def briefing_file(kind: str, area_choice: str, month: str, forces: tuple[str, ...], cameras: str | None,
+                  basemap_name: str = OFFLINE) -> bytes:
+    """The briefing as a PDF (``kind="pdf"``) or a PowerPoint deck (``"pptx"``), cached; its maps on the basemap
+    called ``basemap_name``."""
     fn = _briefing_pdf if kind == "pdf" else _briefing_pptx
-    return run_safely(fn, *_here(), area_choice, month, tuple(forces), cameras)
+    return run_safely(fn, *_here(), area_choice, month, tuple(forces), cameras, basemap_name)
+
+
+# -- map backgrounds ------------------------------------------------------------------------------------------
+def _tiles_signature() -> tuple:
+    """The installed tile folders and when each changed: a new install or removal is a new cache key."""
+    root = tiles_dir()
+    try:
+        return tuple(sorted((e.name, e.stat().st_mtime) for e in root.iterdir() if e.is_dir()))
+    except OSError:
+        return ()
+
+
+@st.cache_data(show_spinner=False)
+def _basemaps(path: str, version: float, root: str, signature: tuple) -> list[Basemap]:
+    with Store(path, create=False) as s:
+        return configured(s, Path(root))
+
+
+def basemaps() -> list[Basemap]:
+    """The partnership's tile servers and installed files, from the store (cached)."""
+    return _basemaps(*_here(), str(tiles_dir()), _tiles_signature())
+
+
+def basemap_choices() -> tuple[str, ...]:
+    """The sidebar's Basemap choices: offline, OpenStreetMap, then the store's servers and files."""
+    return basemap_names(basemaps())
+
+
+def basemap(s: Settings) -> Basemap:
+    """The chosen background (offline when the choice is no longer configured)."""
+    try:
+        return resolve_basemap(s.basemap, basemaps())
+    except SettingError:
+        return resolve_basemap(OFFLINE)
+
+
+#: The outline layers an offline map writes names of: districts, and wards when loaded.
+PLACE_LAYERS = ("district", "ward")
+
+
+@st.cache_data(show_spinner=False)
+def _places(path: str, version: float, area_key: tuple[str, str] | None) -> dict:
+    with Store(path, create=False) as store:
+        layers = {lay for lay, _ in store.area_names()}
+        area = store.area(*area_key) if area_key else None
+        streets, total = street_labels(store, area)
+    outlines = []
+    for layer in PLACE_LAYERS:
+        if layer not in layers:
+            continue
+        fc = _boundaries_geojson(path, version, layer)
+        if area is not None and layer != "district":  # only the wards around the study area
+            around = gpd.GeoSeries([area.geometry], crs=27700).to_crs(4326).envelope.iloc[0]
+            keep = gpd.GeoDataFrame.from_features(fc["features"], crs=4326).intersects(around)
+            fc = {"type": "FeatureCollection", "features": [f for f, k in zip(fc["features"], keep) if k]}
+        outlines.append((layer, fc))
+    return places_args(outlines, streets, total)
+
+
+def places(s: Settings) -> dict:
+    """What an offline map writes: district and ward outlines with names, police.uk street names (cached)."""
+    return run_safely(_places, *_here(), s.area_key())

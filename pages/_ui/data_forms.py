@@ -38,6 +38,8 @@ from geo.readers.rms import DEFAULT_TRUE_VALUES, FIELDS, read_mapping
 from geo.schema import REASONS
 from geo.store import Store
 from hotspots.methods.suppress import suppress_counts
+from hotspots.methods.words import count_text
+from hotspots.methods.words import plural  # noqa: F401 (the pages' name for it: ae_forms, data)
 from hotspots.outputs.files import incidents_csv
 from pages._ui import cache
 from pages._ui.db import after_write, db_path, open_store
@@ -95,14 +97,6 @@ FIELD_GROUPS = {
 MAX_CATEGORY_VALUES = 300
 #: A force-records header row has at least this many filled cells (title lines above it have one).
 MIN_HEADER_CELLS = 3
-
-def plural(n: int, word: str) -> str:
-    """
-    >>> plural(1, "force"), plural(12000, "file")
-    ('1 force', '12,000 files')
-    """
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
 
 def col_key(field: str) -> str:
     return f"data_rms_col_{field}"
@@ -277,9 +271,9 @@ def show_report(kind: str) -> None:
     st.subheader("What the last load did")
     n_files = len(view["files"])
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Rows read", f"{view['rows_read']:,} rows")
-    c2.metric("Rows stored", f"{view['rows_stored']:,} rows")
-    c3.metric("Rows not stored", f"{view['rows_rejected']:,} rows",
+    c1.metric("Rows read", plural(view['rows_read'], "row"))
+    c2.metric("Rows stored", plural(view['rows_stored'], "row"))
+    c3.metric("Rows not stored", plural(view['rows_rejected'], "row"),
               help="Every row not stored is listed with its reason; download them below.")
     c4.metric("Files refused", f"{view['files_failed']:,} of {plural(n_files, 'file')}")
     if kind == "police":
@@ -292,7 +286,7 @@ def show_report(kind: str) -> None:
         reasons = reasons_table(view)
         st.dataframe(reasons, hide_index=True, width="stretch", column_config=_COUNT)
         # the sentences in full (a table cell cuts them short, most of all on a projector)
-        st.markdown("\n".join(f"- **{md_escape(r['Reason'])}** ({r['Rows']:,} rows): "
+        st.markdown("\n".join(f"- **{md_escape(r['Reason'])}** ({plural(r['Rows'], 'row')}): "
                                f"{md_escape(r['What was wrong'])} *What to do:* {md_escape(r['What to do'])}"
                                for r in reasons.to_dict("records")))
     st.markdown("**Files**")
@@ -312,7 +306,7 @@ def show_report(kind: str) -> None:
         st.dataframe(pd.DataFrame(view["skipped"]).rename(columns={"file": "File", "reason": "Why not read"}),
                      hide_index=True, width="stretch")
     if view["rows_rejected"]:
-        st.download_button(f"Download the {view['rows_rejected']:,} rows not stored (CSV)",
+        st.download_button(f"Download the {plural(view['rows_rejected'], 'row')} not stored (CSV)",
                            data=partial(rejected_csv, db_path(), tuple(view["file_keys"])),
                            file_name=f"rows-not-stored-{kind}.csv", mime="text/csv",
                            icon=":material/download:", key=f"data_download_{kind}")
@@ -480,7 +474,9 @@ def grid(status: pd.DataFrame, value: str = "rows") -> pd.DataFrame:
     ae = SOURCE_LABELS[SOURCE_AE]
     if value == "rows" and ae in table.columns and settings().presentation:
         # projected: A&E counts 1 to 7 never shown, and the total (the page's metrics) cannot reveal one
-        table[ae] = pd.Series(suppress_counts(table[ae].to_numpy()).labels(), index=table.index, dtype=object)
+        # as text ("1,234", "1 to 7"): a column mixing numbers and words cannot be sent as Arrow
+        table[ae] = pd.Series([count_text(v) for v in suppress_counts(table[ae].to_numpy()).labels()],
+                              index=table.index, dtype=object)
     return table
 
 
@@ -518,8 +514,12 @@ def forces_table(status: pd.DataFrame) -> pd.DataFrame:
 
 
 def count_columns(df: pd.DataFrame, unit: str = "rows") -> dict:
-    return {c: st.column_config.NumberColumn(c, format="localized", help=unit)
-            for c in df.columns if pd.api.types.is_integer_dtype(df[c])}
+    numbers = {c: st.column_config.NumberColumn(c, format="localized", help=unit)
+               for c in df.columns if pd.api.types.is_integer_dtype(df[c])}
+    # published A&E counts as text ("1 to 7" beside "1,234"): right-aligned, as the numbers are
+    texts = {c: st.column_config.TextColumn(c, alignment="right", help=unit)
+             for c in df.columns if c == SOURCE_LABELS[SOURCE_AE] and df[c].dtype == object}
+    return numbers | texts
 
 
 def rows_to_remove(status: pd.DataFrame, source: str, force: str | None) -> int:
@@ -552,7 +552,7 @@ def remove(source: str, force: str | None, forget_fixes: bool = False) -> int:
             forgot = drop_fixes(store)
         after_write(store)
     st.session_state[REMOVE_GEN] = st.session_state.get(REMOVE_GEN, 0) + 1
-    st.session_state[NOTICE] = (f"Removed {n:,} incidents of {SOURCE_LABELS.get(source, source)}"
+    st.session_state[NOTICE] = (f"Removed {plural(n, 'incident')} of {SOURCE_LABELS.get(source, source)}"
                                 + (" for the chosen force" if force else " (all forces)")
                                 + (f", and forgot {plural(forgot, 'saved place')} of A&E descriptions."
                                    if forget_fixes and source == SOURCE_AE else "."))

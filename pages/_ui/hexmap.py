@@ -20,7 +20,7 @@ _component = components.declare_component("hexmap", path=str(FRONTEND))
 
 
 def hexmap(args: dict, *, key: str, on_click=None) -> dict | None:
-    """Draw the map; returns the last click, ``{"cell": <H3 id>, "at": <ms>}``, or None.
+    """Draw the map; returns the last click, ``{"cell": <H3 id>, "at": <ms>}`` or ``{"cluster": <id>, "at": <ms>}``, or None.
 
     Parameters
     ----------

@@ -5,13 +5,17 @@ suppression, so nothing on this page can show one.
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from geo.constants import SOURCE_POLICE
 from hotspots.tasks.overlay import CLASS_COLOURS, CLASSES, POLICE_VIOLENCE
 from hotspots.methods.temporal import DAYS
+from hotspots.methods.words import count_text, plural
 from hotspots.outputs.legend import Legend
 from pages._ui import cache
 from pages._ui.errors import md_escape
@@ -49,14 +53,14 @@ def legend_rows(pub) -> list[tuple[str, str]]:
     a = f"{ac:,}+ A&E assaults" if ac else "no A&E assaults"
     words = {"Both high": f"Both high ({p} and {a})", "Police only": f"Police only ({p})",
              "A&E only": f"A&E only ({a})", "Low": "Low (neither)"}
-    return [(CLASS_COLOURS[c], f"{words[c]}: {pub.class_counts[c]:,} hexagons") for c in CLASSES]
+    return [(CLASS_COLOURS[c], f"{words[c]}: {plural(pub.class_counts[c], 'hexagon')}") for c in CLASSES]
 
 
 def map_layers(pub) -> dict:
     """The bivariate map's layers (``hotspots.outputs.webmap.map_layers``' keys): plain-text labels."""
     cells = pub.cells
     colours = [CLASS_COLOURS[c] for c in cells["class"]]
-    labels = [f"{k}: {p:,} police violence crimes, A&E assaults: {a if isinstance(a, str) else f'{a:,}'}"
+    labels = [f"{k}: {plural(p, 'police violence crime')}, A&E assaults: {count_text(a)}"
               for k, p, a in zip(cells["class"], cells["police_violence"], cells["ae_assaults"])]
     legend = Legend("Police violence and A&E assaults", legend_rows(pub),
                     note="High: among the busiest 20 % of hexagons with any (for A&E never a cut between 2 and "
@@ -104,9 +108,11 @@ def rms_chart(grid) -> alt.Chart:
 
 
 def weapon_chart(pub) -> alt.Chart:
-    w = pub.weapons.copy()
-    w["value"] = [np.nan if isinstance(v, str) else float(v) for v in w["assaults"]]
-    w["label"] = [_shown(v) for v in w["assaults"]]
+    # numbers (NaN where hidden) and labels: two columns of one type each (a column mixing "1 to 7" and numbers
+    # cannot be sent as Arrow)
+    w = pd.DataFrame({"weapon": pub.weapons["weapon"],
+                      "value": [np.nan if isinstance(v, str) else float(v) for v in pub.weapons["assaults"]],
+                      "label": [_shown(v) for v in pub.weapons["assaults"]]})
     base = alt.Chart(w).encode(y=alt.Y("weapon:N", title=None, sort=list(w["weapon"])),
                                tooltip=[alt.Tooltip("weapon:N", title="Weapon"),
                                         alt.Tooltip("label:N", title="A&E assaults")])
@@ -118,12 +124,35 @@ def weapon_chart(pub) -> alt.Chart:
 
 
 def table_view(df: pd.DataFrame) -> pd.DataFrame:
-    """A published table for st.dataframe: counts and labels as text, so "1 to 7" sits beside numbers;
-    a value hidden with its count (excess, share) reads "hidden"."""
+    """A published table for st.dataframe: a column holding counts and labels becomes text ("1,234", "1 to 7",
+    "suppressed"), so no column mixes numbers and words; a value hidden with its count (excess, share) reads
+    "hidden". Show it with :func:`right_aligned` so the counts line up as numbers do."""
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object:
-            out[col] = ["hidden" if v is None or (isinstance(v, float) and np.isnan(v))
-                        else v if isinstance(v, str) else f"{v:,}" if isinstance(v, (int, np.integer))
-                        else f"{v:,.2f}" for v in out[col]]
+            out[col] = [count_text(v) for v in out[col]]
     return out
+
+
+def right_aligned(view: pd.DataFrame, help: dict | None = None) -> dict:
+    """Column settings for a :func:`table_view`: its text columns of counts right-aligned, like numbers."""
+    helps = help or {}
+    return {c: st.column_config.TextColumn(str(c), alignment="right", help=helps.get(c))
+            for c in view.columns if pd.api.types.is_string_dtype(view[c]) and _counts_like(view[c])}
+
+
+def _counts_like(col: pd.Series) -> bool:
+    """Text of published counts: numbers with separators, suppression labels, "hidden"."""
+    return all(bool(re.fullmatch(r"-?[\d,]+(?:\.\d+)?|hidden|suppressed|\d+ to \d+", str(v))) for v in col)
+
+
+def times_text(ae, expected) -> str:
+    """A&E assaults as a multiple of the expected: "3.1 x"; "no police violence" where none was expected."""
+    return "no police violence" if not expected else f"{float(ae) / float(expected):,.1f} ×"
+
+
+def p_text(p) -> str:
+    """A p-value for a table: "< 0.001" or three decimals; "not tested" where there is none."""
+    if p is None or (isinstance(p, float) and np.isnan(p)):
+        return "not tested"
+    return "< 0.001" if float(p) < 0.001 else f"{float(p):.3f}"

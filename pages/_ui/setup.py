@@ -13,6 +13,7 @@ import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES
 from geo.errors import HotspotsError
+from hotspots.tasks.basemaps import ALIASES
 from hotspots.tasks.sample import prepare_sample
 from pages._ui import cache
 from pages._ui.db import ROOT, db_path, sample_dir
@@ -20,7 +21,8 @@ from pages._ui.errors import show_error
 from pages._ui.state import (BASEMAPS, DATASETS, RESOLUTIONS, WHOLE_STORE, WIDGET_KEYS, Settings, leave_presentation,
                              on_widget_change, settings, sidebar_widget, store_settings)
 
-__all__ = ["ICON", "PAGES", "apply_presentation", "configure_page", "ensure_data", "freeze_long_lived",
+__all__ = ["ICON", "PAGES", "apply_presentation", "configure_page", "ensure_data", "freeze_long_lived", "page_title",
+           "presentation_toggle",
            "page_setup", "sidebar"]
 
 #: The app's pages, in menu order: (file, title, icon). app.py builds st.navigation from it.
@@ -39,9 +41,19 @@ PAGES = (
 ICON = str(ROOT / "static" / "hotspots-icon.png")
 
 
-def configure_page() -> None:
+def configure_page(title: str = "Hotspots") -> None:
     """Page title, icon and wide layout (a local icon: a material-icon favicon is fetched from Google)."""
-    st.set_page_config(page_title="Hotspots", page_icon=ICON, layout="wide")
+    st.set_page_config(page_title=title, page_icon=ICON, layout="wide")
+
+
+def page_title(script) -> str:
+    """The browser tab's title for a page script: its menu title, then the app's name ("Trends · Hotspots").
+
+    >>> page_title(ROOT / "pages" / "overview.py"), page_title("elsewhere.py")
+    ('Store overview · Hotspots', 'Hotspots')
+    """
+    here = Path(script).resolve()
+    return next((f"{title} · Hotspots" for path, title, _ in PAGES if (ROOT / path).resolve() == here), "Hotspots")
 
 
 def ensure_data() -> None:
@@ -106,29 +118,56 @@ def sidebar() -> Settings:
                                    "much as harm.")
         res = st.selectbox("Hexagon size", list(RESOLUTIONS), format_func=RESOLUTIONS.get,
                            **sidebar_widget("res", s.res if s.res in RESOLUTIONS else 9))
-        basemap = st.selectbox("Basemap", BASEMAPS, **sidebar_widget("basemap", s.basemap if s.basemap in BASEMAPS else BASEMAPS[0]),
-                               help="Offline shows boundaries only: nothing is fetched from the internet.")
-        presentation = st.toggle("Presentation mode", **sidebar_widget("presentation", s.presentation),
-                                 help="Large type, high contrast, no sidebar: for projecting at a meeting.")
+        choices = cache.basemap_choices()
+        chosen = ALIASES.get(s.basemap, s.basemap)
+        basemap = st.selectbox("Basemap", choices, **sidebar_widget("basemap", chosen if chosen in choices else BASEMAPS[0]),
+                               help="Offline draws outlines with names and street names: nothing is fetched. "
+                                    "OpenStreetMap is fetched from the internet; your partnership's tile servers "
+                                    "and tile files are added on the Data page (Map backgrounds).")
+        presentation = s.presentation  # the toggle is above, under the menu (presentation_toggle)
     new = Settings(dataset, date_from, date_to, area, tuple(categories), harm, exclude and harm, int(res),
                    basemap, presentation, info["shown_forces"])
     store_settings(new)
     return new
 
 
+#: Presentation mode: large type (nothing under 20 px), high contrast, no sidebar, little padding, so a
+#: page reads from the back of a room on a 1280x720 projector. Our own constant CSS, no data in it.
+PRESENTATION_CSS = """<style>
+    section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
+    .stApp, .stMarkdown, p, li, label, .stCaption {font-size: 1.35rem !important; color: #000 !important;}
+    [data-testid="stMainBlockContainer"] {padding-top: 2.5rem !important; padding-bottom: 2rem !important;}
+    h1 {font-size: 2.6rem !important;} h2 {font-size: 2.2rem !important;} h3 {font-size: 1.8rem !important;}
+    [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.2rem !important;
+        font-weight: 700 !important; line-height: 1.2 !important;}
+    [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {font-size: 1.5rem !important;
+        white-space: normal !important; overflow: visible !important; text-overflow: clip !important;}
+    [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {font-size: 1.25rem !important;
+        color: #222 !important; opacity: 1 !important;}
+    [data-testid="stMain"] button p, [data-testid="stMain"] button div, [data-testid="stMain"] button span,
+    [data-testid="stMain"] [data-baseweb="select"] *, [data-testid="stMain"] input,
+    [data-testid="stMain"] [data-testid="stWidgetLabel"] *, [data-testid="stMain"] [data-testid="stAlert"] *,
+    [data-testid="stMain"] [data-testid="stExpander"] summary * {font-size: 1.25rem !important;}
+    [data-testid="stMain"] [data-testid="stIconMaterial"] {font-size: 1.5rem !important;}
+    .stApp {background: #fff !important;}
+    </style>"""
+
+
+def presentation_toggle() -> None:
+    """The sidebar's "Presentation mode (projector)" toggle, under the menu on every page: off unless the user
+    turns it on (or a shared link says ``present=1``); in presentation mode the sidebar is hidden and every
+    page shows "Leave presentation mode" instead."""
+    with st.sidebar:
+        st.toggle("Presentation mode (projector)", **sidebar_widget("presentation", settings().presentation),
+                  help="Large type (nothing under 20 px), high contrast, no sidebar: for projecting at a meeting "
+                       "(each JAG briefing section fits one 16:9 screen). Every page shows a button to leave it.")
+
+
 def apply_presentation(s: Settings) -> None:
     """Large type, high contrast and no sidebar, readable from the back of a room."""
     if not s.presentation:
         return
-    st.markdown("""<style>
-        section[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none !important;}
-        .stApp, .stMarkdown, p, li, label, .stCaption {font-size: 1.35rem !important; color: #000 !important;}
-        h1 {font-size: 3rem !important;} h2 {font-size: 2.4rem !important;} h3 {font-size: 2rem !important;}
-        [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {font-size: 3.2rem !important;
-            font-weight: 700 !important; line-height: 1.2 !important;}
-        [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {font-size: 1.5rem !important;}
-        .stApp {background: #fff !important;}
-        </style>""", unsafe_allow_html=True)  # our own constant CSS, no data in it
+    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)  # our own constant CSS, no data in it
     st.button("Leave presentation mode", on_click=leave_presentation, icon=":material/close_fullscreen:")
 
 
@@ -165,12 +204,14 @@ def page_setup() -> Settings:
     however Streamlit started it: Streamlit runs a page without app.py on a deep link to a
     fresh server, and AppTest does after switch_page, because app.py sits beside pages/.
     """
-    configure_page()  # again: app.py's call is skipped when Streamlit runs the page alone
+    # again, with the page's own title: app.py's call is skipped when Streamlit runs the page alone
+    configure_page(page_title(sys._getframe(1).f_code.co_filename))
     ensure_data()
     with st.sidebar:  # the menu, drawn here so it is the same however the page was started
         for path, title, icon in PAGES:
             st.page_link(path, label=title, icon=icon)
         st.divider()
+    presentation_toggle()
     s = sidebar()
     apply_presentation(s)
     freeze_long_lived()  # libraries imported by earlier runs: keep the post-run collection cheap

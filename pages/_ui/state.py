@@ -12,16 +12,19 @@ from geo.boundaries import Area
 from geo.constants import SOURCE_POLICE, SOURCE_RMS
 from geo.query import Selection
 from hotspots import defaults
+from hotspots.tasks.basemaps import BUILT_IN as BUILT_IN_BASEMAPS
+from hotspots.tasks.basemaps import OFFLINE as OFFLINE_BASEMAP
 from pages._ui.errors import md_escape
 
 __all__ = ["BASEMAPS", "DATASETS", "RESOLUTIONS", "WHOLE_STORE", "CctvSettings", "PatrolSettings", "Settings",
            "SweepSettings", "Upload", "WIDGET_KEYS", "enter_presentation", "leave_presentation", "on_widget_change", "settings", "sidebar_widget",
-           "store_settings", "upload", "use_dataset"]
+           "store_settings", "upload", "use_area_from", "use_dataset"]
 
 #: Data sources a user can pick, in plain words.
 DATASETS = {"police.uk street crime": (SOURCE_POLICE,), "Force records (with times)": (SOURCE_RMS,)}
-#: Basemap choices (hotspots.outputs.webmap.TILES keys).
-BASEMAPS = ("OpenStreetMap", "Offline (boundaries only)")
+#: The built-in basemap choices (hotspots.tasks.basemaps): offline (the default: outlines and street names,
+#: nothing fetched), then OpenStreetMap; the partnership's servers and installed files follow in the sidebar.
+BASEMAPS = BUILT_IN_BASEMAPS
 WHOLE_STORE = "Everything in the store"
 RESOLUTIONS = {8: "Large (res 8, ~0.74 km²)", 9: "Patrol areas (res 9, ~0.1 km²)", 10: "Street level (res 10, ~0.015 km²)"}
 
@@ -47,7 +50,7 @@ class Settings:
     harm: bool = False
     exclude_police_generated: bool = False
     res: int = 9
-    basemap: str = "OpenStreetMap"
+    basemap: str = OFFLINE_BASEMAP
     presentation: bool = False
     forces: tuple[str, ...] = ()      # set from the store, not the sidebar: real forces once loaded
 
@@ -171,13 +174,22 @@ def use_dataset(dataset: str) -> None:
     st.session_state[STATE] = replace(settings(), dataset=dataset)
 
 
+def use_area_from(widget_key: str, layer: str = "district") -> None:
+    """Make the area chosen in the widget ``widget_key`` (a name of ``layer``) the shared area (the sidebar
+    shows it from the next run). A callback: the planners' district prompt."""
+    name = st.session_state.get(widget_key)
+    if name:
+        st.session_state[STATE] = replace(settings(), area=f"{layer}: {name}")
+
+
 def leave_presentation() -> None:
     """Back to the normal layout. A callback."""
     st.session_state[STATE] = replace(settings(), presentation=False)
 
 
 def enter_presentation() -> None:
-    """Large type, high contrast, no sidebar (e.g. the briefing page on its first visit). A callback."""
+    """Large type, high contrast, no sidebar: only when the user asks (the sidebar's toggle, the briefing
+    page's button). A callback."""
     st.session_state[STATE] = replace(settings(), presentation=True)
 
 
@@ -191,6 +203,9 @@ class PatrolSettings:
     shift: str = defaults.PATROL_DEFAULT_SHIFT
     visit_min: float = defaults.PATROL_VISIT_MIN
     seed: int = 0
+    max_area_km2: float = defaults.PATROL_MAX_AREA_KM2
+    max_walk_m: float = defaults.PATROL_MAX_WALK_M
+    include_artefacts: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,7 @@ class SweepSettings:
     n_areas: int = defaults.SWEEP_AREAS
     with_ae: bool = True
     green: Upload = None
+    include_artefacts: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,3 +230,4 @@ class CctvSettings:
     existing: Upload = None
     candidates: Upload = None
     exclude: Upload = None
+    include_artefacts: bool = False

@@ -1,9 +1,12 @@
-"""The map page on the sample (AppTest): its numbers are the library's."""
+"""The map page on the sample (AppTest): its numbers are the library's; on the real 2021 store (Watford, violence):
+the hotspot table, its downloads and its rows on the map, checked against the raw police.uk files."""
 
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
@@ -135,3 +138,162 @@ def test_a_selected_hexagon_is_outlined_and_dropped_when_the_size_changes(app_en
     args = map_args(at)
     assert args["res"] == 10 and args["selected"] is None
     assert "Click a hexagon" in [h.value for h in at.subheader]
+
+
+# -- the hotspot table, its files and its rows on the map: real data (Watford, violence, 2021) ---------------
+VIOLENCE = "Violence and sexual offences"
+
+
+def watford_page(method_label: str):
+    from tests.app.conftest import open_page
+
+    at = open_page("pages/map.py", area="district: Watford", types=VIOLENCE)
+    next(r for r in at.radio if r.label == "Method").set_value(method_label).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def hotspot_table(at):
+    return next(d for d in at.dataframe if d.key and d.key.startswith("hotspot-table-"))
+
+
+def test_the_gistar_table_lists_every_hexagon_with_the_raw_counts_and_places(real_app_env):
+    from tests.unit.test_hotspot_table_raw import raw_cells, raw_top_places
+
+    at = watford_page("Gi* hot spots")
+    table = hotspot_table(at).value
+    raw = raw_cells().value_counts()
+    assert len(table) == 234  # every hexagon of Watford, empty ones too
+    assert list(table.columns) == ["Rank", "Class", "z-score (Gi*)", "Incidents", "Busiest locations (incidents)",
+                                   "p-value (FDR-corrected)", "Hexagon (H3 cell)"]
+    top = table.iloc[0]
+    assert top["Class"] == "Hot spot 99%" and top["Incidents"] == raw[top["Hexagon (H3 cell)"]] == 213
+    assert top["Busiest locations (incidents)"] == raw_top_places(top["Hexagon (H3 cell)"])
+    assert top["Busiest locations (incidents)"].startswith("On or near Shopping Area (85), On or near Nightclub (84)")
+    assert table["Incidents"].sum() == raw.sum() == 2942
+    assert (table["Class"].str.startswith("Hot spot")).sum() == 12 == number(metric(at, "Hot-spot hexagons"))
+    assert any(c.value.startswith("234 hexagons, by Gi* z-score") for c in at.caption)
+
+
+def number(text: str) -> int:
+    return int(text.split(" ")[0].replace(",", ""))
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.fixture
+def downloads(monkeypatch):
+    """The bytes a download button gives, by its key: AppTest keeps only a file's id, so the files written
+    at once and the deferred ones (written when clicked: the page's callable, called here) are recorded."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred: dict[str, object] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+
+    def of(at, key: str) -> bytes:
+        button = next(b for b in at.get("download_button") if key in b.proto.id)
+        assert button.proto.deferred_file_id, "written when clicked"
+        return deferred[button.proto.deferred_file_id]()
+
+    return of
+
+
+@pytest.mark.parametrize("label, method, rows", [("Gi* hot spots", "gistar", 234), ("DBSCAN clusters", "dbscan", 48)])
+def test_the_whole_result_downloads_as_csv_geojson_geopackage_and_kml(real_app_env, downloads, tmp_path, label,
+                                                                       method, rows):
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    from tests.unit.test_hotspot_table_raw import raw_top_places
+
+    at = watford_page(label)
+    table = hotspot_table(at).value
+    assert len(table) == rows
+    assert {b.label for b in at.get("download_button")} >= {"CSV", "GeoJSON", "GeoPackage", "KML"}
+    assert any(m.value == f"**Download all {rows} rows**" for m in at.markdown)
+    body = downloads(at, f"download-{method}.csv").decode("utf-8-sig")
+    records = list(csv.DictReader(io.StringIO(body)))
+    assert len(records) == rows and "top_locations" in records[0]
+    if method == "gistar":  # the files carry each hexagon's busiest places, as the table does
+        assert records[0]["cell"] == table["Hexagon (H3 cell)"].iloc[0]
+        assert records[0]["top_locations"] == raw_top_places(records[0]["cell"])
+        assert records[0]["count"] == "213"
+    else:
+        assert [int(r["count"]) for r in records] == table["Incidents"].tolist()
+    geo = json.loads(downloads(at, f"download-{method}.geojson"))
+    assert len(geo["features"]) == rows and geo["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    gpkg = tmp_path / "result.gpkg"
+    gpkg.write_bytes(downloads(at, f"download-{method}.gpkg"))
+    assert len(pyogrio.read_dataframe(gpkg)) == rows == len(table)
+    kml = ET.fromstring(downloads(at, f"download-{method}.kml"))
+    marks = kml.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
+    assert len(marks) == rows
+    first = marks[0].find("{http://www.opengis.net/kml/2.2}name").text
+    assert first == ("1. Hot spot 99%: 213 incidents" if method == "gistar" else
+                     f"Cluster 1: {table['Incidents'].iloc[0]:,} incidents")
+
+
+def select_row(at, method: str, row: int):
+    at.session_state[f"hotspot-table-{method}-0"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_table_row_selects_its_hexagon_on_the_map(real_app_env):
+    from tests.unit.test_hotspot_table_raw import district_bbox, raw_cells
+
+    at = watford_page("Gi* hot spots")
+    table = hotspot_table(at).value
+    assert map_args(at, "map-gistar")["selected"] is None
+    select_row(at, "gistar", 1)
+    cell = table["Hexagon (H3 cell)"].iloc[1]
+    args = map_args(at, "map-gistar")
+    assert args["selected"] == cell
+    assert "This hexagon" in [h.value for h in at.subheader]
+    assert any(c.value == f"H3 cell {cell} (resolution 9)" for c in at.caption)
+    assert metric(at, "Incidents here") == f"{raw_cells().value_counts()[cell]:,} incidents" == "139 incidents"
+    # the map fits Watford (its outline's bounds), whatever it draws
+    s, w, n, e = district_bbox("Watford")
+    (bs, bw), (bn, be) = args["view_bounds"]
+    assert abs(bs - s) < 1e-3 and abs(bw - w) < 1e-3 and abs(bn - n) < 1e-3 and abs(be - e) < 1e-3
+
+
+def test_a_table_row_selects_its_cluster_and_opens_it(real_app_env):
+    DBSCAN = pytest.importorskip("sklearn.cluster").DBSCAN
+    from tests.unit.test_hotspot_table_raw import raw_incidents
+
+    at = watford_page("DBSCAN clusters")
+    table = hotspot_table(at).value
+    args = map_args(at, "map-dbscan")
+    features = args["overlays"][0]["geojson"]["features"]
+    assert sorted(f["properties"]["cluster"] for f in features) == list(range(48))  # each outline knows its id
+    assert "Click a cluster" in [h.value for h in at.subheader]
+    select_row(at, "dbscan", 1)
+    n = table["Incidents"].iloc[1]
+    assert table["Cluster"].iloc[1] == 2
+    assert map_args(at, "map-dbscan")["selected_cluster"] == 1 and map_args(at, "map-dbscan")["selected"] is None
+    assert f"Cluster 2: {n:,} incidents" in [h.value for h in at.subheader]
+    assert metric(at, "Incidents here") == f"{n:,} incidents"
+    # scikit-learn's DBSCAN on the raw rows finds that cluster's core: 312 incidents here, 310 there, as
+    # scikit-learn gives a border point to the first cluster that reaches it, not to its nearest core
+    inc = raw_incidents()
+    labels = DBSCAN(eps=150, min_samples=10).fit(inc[["easting", "northing"]].to_numpy()).labels_
+    closest = min(np.bincount(labels[labels >= 0]).tolist(), key=lambda k: abs(k - n))
+    assert n == 312 and closest == 310
+    # clearing the row clears the selection
+    at.session_state["hotspot-table-dbscan-0"] = {"selection": {"rows": [], "columns": [], "cells": []}}
+    at.run()
+    assert map_args(at, "map-dbscan")["selected_cluster"] is None and "Click a cluster" in [h.value for h in at.subheader]

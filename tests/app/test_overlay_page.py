@@ -160,3 +160,34 @@ def test_no_ae_data_says_how_to_load_it(tmp_path, monkeypatch):
     info = " ".join(i.value for i in at.info)
     assert "No A&E assault data is loaded" in info and "ingest ae" in info
     assert not at.dataframe and not at.metric
+
+
+def test_the_list_is_named_for_what_it_is_and_holds_only_excess_beyond_chance(ae_env):
+    """Issue 15: the list held busy "Both high" hexagons while the page said "A&E only hexagons: 0". It now
+    lists only hexagons whose A&E count exceeds the police prediction beyond chance, and says so."""
+    from scipy import stats
+
+    m = months(ae_env["db"])
+    at = open_page(**{"from": m[0], "to": m[-1], "res": "8"})
+    pub = library(ae_env["db"], date_from=m[0], date_to=m[-1], res=8)
+    assert len(pub.ranked), "the 3-month sample at res 8 has hexagons beyond chance"
+    heads = [h.value for h in at.subheader]
+    assert "Violence unknown to police: more A&E assaults than police figures predict" in heads
+    n = pub.summary()["unknown_to_police"]
+    assert f"**{n} hexagon{'s' if n != 1 else ''}** with more A&E assaults than police violence predicts" in " ".join(
+        md.value for md in at.markdown)
+    ranked = frame_with(at, "Excess A&E")
+    assert ranked["Hexagon (H3)"].tolist() == pub.ranked["cell"].tolist()
+    # each listed hexagon: independently, A&E beyond its share of police violence (exact binomial test)
+    share = pub.totals["ae_assaults"] / (pub.totals["ae_assaults"] + pub.totals["police_violence"])
+    cells = pub.cells.set_index("cell")
+    p_all = [stats.binomtest(int(a), int(a) + int(p), share, alternative="greater").pvalue
+             for a, p in zip(cells["ae_assaults"], cells["police_violence"])
+             if isinstance(a, (int,)) and a > 0]
+    q = stats.false_discovery_control(p_all, method="bh")
+    assert sum(q <= 0.05) == n
+    for _, r in ranked.iterrows():
+        a, e = int(r["A&E assaults"]), float(r["Expected A&E"])
+        assert a > e
+        assert r["A&E ÷ expected"] == f"{a / e:,.1f} ×"
+        assert r["p (FDR)"] == "< 0.001" or float(r["p (FDR)"]) <= 0.05

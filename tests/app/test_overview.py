@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.store import Store
@@ -48,7 +49,7 @@ def test_overview_never_shows_small_ae_counts(app_env):
                             "GROUP BY 1").fetchall()
     shown = table["A&E assaults"].tolist()
     assert_no_small_counts(shown)  # no total is shown beside them
-    assert len(raw) == sum(1 for v in shown if v != 0)
+    assert len(raw) == sum(1 for v in shown if v not in (0, "0"))
 
 
 def test_a_sample_load_cut_short_is_finished_on_the_next_start(tmp_path, monkeypatch, sample_store):
@@ -98,3 +99,105 @@ def test_real_data_loaded_leaves_the_sample_out_of_the_overview(tmp_path, monkey
     assert not any("SYNTHETIC DATA" in w.value for w in at.warning)
     assert any(f"synthetic sample ({sample_rows:,} rows)" in c.value for c in at.caption)
     assert at.dataframe[0].value.index.tolist() == ["2021-06"]
+
+
+# ------------------------------------------------------------------ issue 15: names, titles, A&E columns
+
+
+def test_the_page_is_titled_store_overview_in_the_page_and_the_tab(app_env):
+    from pages._ui.setup import page_title
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Store overview"]
+    # the browser tab: the page's menu title (the browser test reads document.title)
+    assert page_title(Path(APP).parent / "pages" / "overview.py") == "Store overview · Hotspots"
+
+
+def test_the_sample_county_is_named_not_coded(app_env):
+    """The sample's county outline carries its ONS code and its name: the area is "county: Hertfordshire"
+    (geo.reference.outlines), never "county: E10000015"."""
+    from geo.reference.outlines import COUNTY_NAME
+
+    with Store(app_env["db"], read_only=True) as s:
+        names = [r[0] for r in s.con.execute("SELECT name FROM areas WHERE layer = 'county'").fetchall()]
+    assert names == [COUNTY_NAME] == ["Hertfordshire"]
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/overview.py").run()
+    area = next(b for b in at.selectbox if b.label == "Area")
+    assert "county: Hertfordshire" in area.options
+    assert not any("E10000015" in o for o in area.options)
+
+
+class ArrowWarnings:
+    """Streamlit's log of a dataframe it could not send as Arrow (a column of numbers and words): INFO records
+    of ``streamlit.dataframe_util`` saying "Serialization of dataframe to Arrow table was unsuccessful"."""
+
+    def __init__(self):
+        import logging
+
+        self.records = []
+        self.logger = logging.getLogger("streamlit.dataframe_util")
+        self.handler = logging.Handler()
+        self.handler.emit = self.records.append
+        self.level = self.logger.level
+
+    def __enter__(self):
+        import logging
+
+        self.logger.addHandler(self.handler)
+        self.logger.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+    def messages(self) -> list[str]:
+        return [f"{r.getMessage()} {r.exc_info[1] if r.exc_info else ''}" for r in self.records]
+
+
+@pytest.fixture
+def sparse_ae_env(sample_store, tmp_path, monkeypatch):
+    """The sample with only 3 A&E assaults in its first month: a small count the pages must show as "1 to 7"."""
+    import shutil
+
+    db = tmp_path / "sparse.duckdb"
+    shutil.copy(sample_store["db"], db)
+    with Store(db) as s:
+        first = s.con.execute("SELECT min(month) FROM incidents WHERE source = 'ae'").fetchall()[0][0]
+        keep = [r[0] for r in s.con.execute("SELECT id FROM incidents WHERE source = 'ae' AND month = ? ORDER BY id "
+                                            "LIMIT 3", [first]).fetchall()]
+        s.con.execute("DELETE FROM incidents WHERE source = 'ae' AND month = ? AND NOT list_contains(?, id)",
+                      [first, keep])
+        left = s.con.execute("SELECT count(*) FROM incidents WHERE source = 'ae' AND month = ?", [first]).fetchall()
+    assert left[0][0] == 3
+    monkeypatch.setenv("HOTSPOTS_DB", str(db))
+    monkeypatch.setenv("HOTSPOTS_SAMPLE_DIR", sample_store["sample"])
+    return {"db": str(db), "month": first.strftime("%Y-%m")}
+
+
+def test_ae_columns_are_one_type_right_aligned_and_never_an_arrow_error(sparse_ae_env):
+    import json
+
+    from tests.app.conftest import open_page
+
+    with ArrowWarnings() as log:
+        overview = open_page("pages/overview.py")
+        data = open_page("pages/data.py", present="1")
+        overlay = open_page("pages/overlay.py")
+    assert log.messages() == []
+    # the overview's A&E column: text throughout ("1 to 7" for the small month), right-aligned like numbers
+    table = next(d for d in overview.dataframe if "A&E assaults" in d.value.columns)
+    col = table.value["A&E assaults"]
+    assert all(isinstance(v, str) for v in col), col.tolist()
+    assert col[sparse_ae_env["month"]] == "1 to 7"
+    assert json.loads(table.proto.columns)["A&E assaults"]["alignment"] == "right"
+    # the Data page projected: the same
+    grid = next(d for d in data.dataframe if "A&E assaults" in d.value.columns)
+    assert grid.value["A&E assaults"][sparse_ae_env["month"]] == "1 to 7"
+    assert json.loads(grid.proto.columns)["A&E assaults"]["alignment"] == "right"
+    # the Police and A&E page's weapon table: counts right-aligned
+    weapons = next(d for d in overlay.dataframe if "Weapon" in d.value.columns)
+    assert json.loads(weapons.proto.columns)["A&E assaults"]["alignment"] == "right"

@@ -81,6 +81,11 @@ SETTINGS = {
 MODES = {"n_areas": ("patrol_mode", "A number of patrol areas")}
 SETTINGS["n_areas"] = (("pages/patrol.py", None, "patrol_n"), ("patrol", "n_areas"),
                        _empty_store_call(lambda s, v: plan_patrol(s, Selection(), n_areas=v)))
+# the patrol area's caps (issue 15)
+SETTINGS["max_area_km2"] = (("pages/patrol.py", None, "patrol_max_area"), ("patrol", "max_area_km2"),
+                            _empty_store_call(lambda s, v: plan_patrol(s, Selection(), max_area_km2=v)))
+SETTINGS["max_walk_m"] = (("pages/patrol.py", None, "patrol_max_walk"), ("patrol", "max_walk_m"),
+                          _empty_store_call(lambda s, v: plan_patrol(s, Selection(), max_walk_m=v)))
 
 
 def _page_widget(page: str, method: str | None, key: str, name: str):

@@ -43,6 +43,7 @@ def test_sweeps_page_numbers_are_the_librarys(app_env):
 def test_sweeps_page_weights_and_areas(app_env):
     months = months_of(app_env["db"])
     at = open_page(**{"from": months[0], "to": months[-1]})
+    at.checkbox(key="sweeps_county").check().run()     # the whole store, chosen explicitly (issue 15)
     at.slider(key="sweep_n").set_value(3).run()
     at.checkbox(key="sweep_ae").uncheck().run()
     assert not at.exception, at.exception
@@ -52,3 +53,19 @@ def test_sweeps_page_weights_and_areas(app_env):
     assert table["Score"].tolist() == sweep_table(want)["Score"].tolist()
     assert "A&E knife/sharp assaults" not in table
     assert metric(at, "Sweep areas") == "3 areas"
+
+
+def test_sweeps_page_asks_for_a_district_and_leaves_artefacts_out(app_env):
+    months = months_of(app_env["db"])
+    at = open_page(**{"from": months[0], "to": months[-1]})
+    assert any("Choose a district to plan for" in m.value for m in at.markdown)
+    assert not [m for m in at.metric if m.label == "Sweep areas"]
+    at.selectbox(key="sweeps_district").set_value("Watford").run()
+    assert not at.exception
+    with Store(app_env["db"], create=False) as s:
+        want = plan_sweeps(s, Selection(months[0], months[-1], sources=("police", "ae"),
+                                        area=s.area("district", "Watford")))
+    table = next(d.value for d in at.dataframe if "Sweep area" in d.value.columns)
+    assert table["Flag"].tolist() == sweep_table(want)["Flag"].tolist()
+    assert not table["Sweep area"].str.contains("Police Station|Hospital").any()
+    assert "this planner's default, weapon violence" in " ".join(c.value for c in at.caption)

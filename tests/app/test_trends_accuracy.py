@@ -94,6 +94,48 @@ def test_harm_and_an_area_are_honoured(app_env):
     assert_monthly_matches(monthly_table(at), inc, months, harm=True)
 
 
+def monthly_spec(at) -> dict:
+    """The Vega-Lite spec of the month-by-month chart (the first chart on the page)."""
+    import json
+
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def test_month_by_month_chart_is_readable_with_one_colour_per_type(app_env):
+    from hotspots.outputs.legend import CATEGORY_COLOURS
+
+    at = open_page("pages/trends.py")
+    months = months_of(app_env["db"])
+    inc = store_incidents(app_env["db"], Selection(months[0], months[-1]))
+    busiest = inc["category"].value_counts().index[:5].tolist()   # counted from the store, not the page
+    spec = monthly_spec(at)
+    colour = spec["encoding"]["color"]
+    # the five busiest types, each in its own colour from the one palette, the legend beside the plot
+    assert colour["scale"]["domain"] == busiest
+    assert colour["scale"]["range"] == [CATEGORY_COLOURS[t] for t in busiest]
+    assert colour["legend"]["orient"] == "right"
+    assert colour["legend"]["labelLimit"] == 0
+    # the axis title whole (no truncation limit) and a plot tall enough to read
+    assert spec["encoding"]["y"]["title"] == "Incidents a month"
+    assert spec["encoding"]["y"]["axis"]["titleLimit"] == 0
+    assert spec["height"] >= 250
+    # the sidebar's types are drawn as chosen: anti-social behaviour and shoplifting in two different colours
+    at = open_page("pages/trends.py", types="Anti-social behaviour|Shoplifting")
+    scale = monthly_spec(at)["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"])) == {
+        t: CATEGORY_COLOURS[t] for t in ("Anti-social behaviour", "Shoplifting")}
+    assert len(set(scale["range"])) == 2
+    # and any type picked for the chart keeps its colour
+    at.multiselect[0].set_value(["Shoplifting"]).run()
+    assert monthly_spec(at)["encoding"]["color"]["scale"]["range"] == [CATEGORY_COLOURS["Shoplifting"]]
+
+
+def test_month_by_month_chart_of_harm_has_its_whole_title(app_env):
+    spec = monthly_spec(open_page("pages/trends.py", harm="1"))
+    assert spec["encoding"]["y"]["title"] == "Harm a month (days, approximate CCHI)"
+    assert spec["height"] >= 250
+
+
 def test_trends_with_fewer_than_three_months_says_so(app_env):
     months = months_of(app_env["db"])
     at = open_page("pages/trends.py", **{"from": months[-2], "to": months[-1]})

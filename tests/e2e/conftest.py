@@ -65,6 +65,23 @@ def app_url(tmp_path_factory):
         pytest.fail(str(err))
 
 
+@pytest.fixture(scope="session")
+def real_app_url(real_db, tmp_path_factory):
+    """The app on the real Hertfordshire 2021 store (tests/real.py), with an empty sample folder so the
+    synthetic sample is never written beside the real data."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium; .ci/run installs it when CI=true)")
+    pytest.importorskip("playwright")
+    root = tmp_path_factory.mktemp("e2e-real")
+    (root / "no-sample").mkdir()
+    env = dict(os.environ, HOTSPOTS_DB=str(real_db), HOTSPOTS_SAMPLE_DIR=str(root / "no-sample"))
+    try:
+        with serve_app(env, root / "streamlit.log") as url:
+            yield {"url": url, "db": str(real_db)}
+    except AppDidNotStart as err:
+        pytest.fail(str(err))
+
+
 class AppDidNotStart(RuntimeError):
     """streamlit exited or did not answer its health check in time."""
 

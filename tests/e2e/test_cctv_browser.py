@@ -68,3 +68,45 @@ def test_cctv_page_draws_sites_and_escapes_locations(app_url, page):
     page.screenshot(path=str(ARTIFACTS / "page-cctv.png"))
     assert all(u.startswith(LOCAL) for u in frame_resources(page))
     assert page.outside_requests == [] and page.dialogs == []
+
+
+def test_cctv_numbers_and_buttons_are_whole_at_1280_on_real_data(real_app_url, page):
+    """Hertsmere 2021 at 1280x720: no metric value and no button text is cut (on main "2,152 → 1,876 incidents"
+    under "Control area" and "Geo…" for the GeoJSON button were); every site's flag column is there."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{real_app_url['url']}/cctv?area=district%3A+Hertsmere")
+    wait_for_cctv_map(page)
+    page.get_by_role("heading", name="Did it work?").wait_for()
+    page.locator("[data-testid=stMetricValue]").nth(6).wait_for(timeout=180_000)
+    cut = page.evaluate("""() => [...document.querySelectorAll(
+            '[data-testid=stMetricValue] div, [data-testid=stMain] button p')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert cut == [], cut
+    values = page.locator("[data-testid=stMetricValue]").all_inner_texts()
+    assert any("→" in v for v in values), values
+    page.get_by_text("Control area (incidents)").first.wait_for()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "page-cctv-1280-hertsmere.png"), full_page=True)
+    assert page.outside_requests == [] and page.dialogs == []
+
+
+@pytest.mark.parametrize("width,height", [(1280, 720), (1600, 1000)])
+def test_the_legend_hides_no_camera_site_at_the_opening_view(real_app_url, page, width, height):
+    """Hertsmere 2021, all eight default sites: at the map's opening view the legend (bottom left) covers no
+    site's numbered mark and no circle's centre; on main the legend sat over a site at 1280 px."""
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(f"{real_app_url['url']}/cctv?area=district%3A+Hertsmere")
+    frame = wait_for_cctv_map(page)
+    legend = frame.locator(".hotspots-legend").bounding_box()
+    assert legend is not None
+    marks = [frame.locator(MARKS).nth(i).bounding_box() for i in range(frame.locator(MARKS).count())]
+    assert len(marks) >= 8, marks
+
+    def centre_in_legend(b):
+        cx, cy = b["x"] + b["width"] / 2, b["y"] + b["height"] / 2
+        return (legend["x"] <= cx <= legend["x"] + legend["width"]
+                and legend["y"] <= cy <= legend["y"] + legend["height"])
+
+    covered = [b for b in marks if centre_in_legend(b)]
+    assert covered == [], (legend, covered)
+    assert page.outside_requests == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from collections import Counter
 
 import h3
@@ -109,3 +111,61 @@ def test_real_pack_reads_back_with_every_section(real):
     for key in ("patrol", "cctv", "sweeps"):
         assert b.section(key).missing is None, (key, b.section(key).missing)
     assert b.numbers["patrol"]["period"] == ["2021-01", "2021-12"]
+
+
+def pdf_words(pdf: bytes, tmp_path) -> str:
+    """The PDF's text as ``pdftotext -layout`` reads it, whitespace collapsed (a sentence may wrap)."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("needs poppler-utils (pdftotext)")
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return " ".join(out.split())
+
+
+def deck_words(deck: bytes) -> str:
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(deck))
+    return " ".join(" ".join(sh.text_frame.text.split()) for slide in prs.slides for sh in slide.shapes
+                    if sh.has_text_frame)
+
+
+def check_no_ae(b, tmp_path) -> None:
+    """Section (d) says there is no A&E data, and what loading it would add, in the model, the PDF and the deck."""
+    o = b.section("overlay")
+    assert o.missing.startswith("No A&E data loaded. ") and "would show" in o.missing, o.missing
+    assert o.metrics == [] and o.text == []  # no "A&E assault attendances located: 0"
+    for words in (pdf_words(briefing_pdf(b), tmp_path), deck_words(briefing_pptx(b))):
+        assert "No A&E data loaded. With the emergency departments' assault records" in words
+        assert "one month of A&E data is too few" not in words
+        assert "attendances located" not in words
+
+
+def test_no_ae_data_loaded_in_the_pdf_and_the_deck(real, tmp_path):
+    """police.uk files only: the store has no A&E at all."""
+    check_no_ae(real["b"], tmp_path)
+
+
+def test_the_sample_ae_beside_real_data_is_no_ae_data(real_db, tmp_path):
+    """The real files loaded after a first run that wrote the synthetic sample (its A&E included): real data is
+    never mixed with the sample, so the real briefing has no A&E data (issue 15 saw "located 0")."""
+    from geo.ingest.sample import ingest_sample
+    from geo.sample import write_sample
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(real_db, db)
+    write_sample(tmp_path / "sample", months=3)
+    with Store(db) as s:
+        ingest_sample(tmp_path / "sample", s)
+    with Store(db, read_only=True) as s:
+        assert s.source_count("ae") > 0
+        b = build_briefing(s, MONTH, Selection(area=study_area(s, "Watford"), forces=("Hertfordshire Constabulary",)),
+                           district="Watford")
+    assert not b.synthetic
+    check_no_ae(b, tmp_path)
+    assert "synthetic sample" in b.section("overlay").missing
+    notes = " ".join(b.section("notes").text)
+    assert "police x A&E (no A&E data loaded)" in notes
+    # the knife sweeps do not claim A&E data either
+    assert "--sources police " in b.section("sweeps").links[0].command

@@ -306,7 +306,7 @@ def test_a_crash_right_after_a_files_commit_leaves_no_assault_missing(tmp_path, 
     original = Store.write
 
     def write_then_die(self, unit):
-        out = original(self, unit)
+        original(self, unit)
         raise KeyboardInterrupt("killed just after the file's commit")
 
     monkeypatch.setattr(Store, "write", write_then_die)

@@ -18,6 +18,7 @@ from geo.boundaries import Area
 from geo.crs import bng_to_lonlat, lonlat_to_bng
 from geo.errors import InputFileError, SettingError
 from geo.ingest.police import ingest_police
+from hotspots.defaults import CCTV_DEFAULT_TYPES
 from hotspots.tasks.cctv import site_cameras
 from geo.query import Selection
 from tests.conftest import ROOT, street_csv, street_row
@@ -295,9 +296,16 @@ def test_cli_json_and_errors(groups_store, tmp_path):
                           "--out", str(tmp_path / "sites.geojson")], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     js = json.loads(out.stdout)
-    assert (js["covered"], js["total"], len(js["sites"])) == (16, 19, 2)
+    # the CLI plans the CCTV default types (issue 15): the 6 burglaries (indoors) are out unless chosen
+    assert (js["covered"], js["total"], len(js["sites"])) == (13, 13, 2)
+    assert js["types"] == list(CCTV_DEFAULT_TYPES) and "Burglary" not in js["types"]
     assert js["optimal"] is True and js["greedy_covered"] <= js["covered"]
     assert (tmp_path / "sites.geojson").exists()
+    every = subprocess.run([sys.executable, "-m", "hotspots", "cctv", "--db", db, "--cameras", "2", "--json",
+                            "--types", "all"], capture_output=True, text=True, cwd=ROOT)
+    js = json.loads(every.stdout)
+    assert (js["covered"], js["total"], len(js["sites"]), js["types"]) == (16, 19, 2, "all")
+    assert js["notes"] == [] and js["artefact_incidents"] == 0
     bad = subprocess.run([sys.executable, "-m", "hotspots", "cctv", "--db", db, "--radius-m", "5"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "radius" in bad.stderr

@@ -93,7 +93,7 @@ def test_published_overlay_by_hand(layout):
     assert pub.ranked["cell"].tolist() == [cells[6]]
     assert pub.ranked["rank"].tolist() == [1] and pub.ranked["ae_assaults"].tolist() == [10]
     assert pub.ranked["expected_ae"].tolist() == [0] and pub.ranked["excess"].tolist() == [10]
-    assert any("7 hexagons whose A&E count is hidden are not ranked" in n for n in pub.notes)
+    assert any("Hexagons whose A&E count is hidden (7) are not ranked" in n for n in pub.notes)
     # the nearest police.uk locations of #6 (no police there): #5's snap point ("Street 5") comes first
     assert pub.ranked["near"].iat[0].startswith("On or near Street 5 (")
     # unseen: hidden A&E counts where police recorded no violence (#7, #8, #9), every count hidden

@@ -193,7 +193,10 @@ def watford(sample_db):
 
     with Store(sample_db, read_only=True) as s:
         area = s.area("district", "Watford")
-        plan = plan_patrol(s, Selection(area=area), budget_pct=2.0, shift="18:00-02:00", seed=3)
+        # recording artefacts kept: these checks recount every selected incident (the artefact tests below
+        # check what is left out by default)
+        plan = plan_patrol(s, Selection(area=area), budget_pct=2.0, shift="18:00-02:00", seed=3,
+                           include_artefacts=True)
         inc = select_incidents(s, Selection(area=area))
     return plan, inc, area
 
@@ -475,3 +478,132 @@ def test_no_harm_share_says_n_a(sample_db, tmp_path, capsys):
     read = " ".join(p.extract_text() for p in PdfReader(str(pdf)).pages)
     assert "harm: n/a" in read
     assert plan_pdf(plan).startswith(b"%PDF")
+
+
+# ------------------------------------------------- areas small enough for one visit (issue 15)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), max_cells=st.integers(1, 4), walk=st.sampled_from([300.0, 700.0, 1500.0]),
+       n_areas=st.one_of(st.none(), st.integers(1, 8)))
+def test_walkable_areas_respect_both_caps_and_stay_contiguous(seed, max_cells, walk, n_areas):
+    """Each area within the area cap and the walk cap (recomputed here from its points), H3-connected, formed
+    from the top of the ranking; a budget never exceeded; N areas exactly."""
+    from hotspots.methods.cellsets import walkable_areas
+    from hotspots.methods.routing import walk_through
+
+    rng = np.random.default_rng(seed)
+    cells = np.array(DISK, dtype=object)
+    order = rng.permutation(len(cells))
+    area = np.full(len(cells), 0.1)
+    # 1-4 points per cell, around its centre (metres on a local grid from h3's own centres)
+    lat, lng = np.array([h3.cell_to_latlng(c) for c in cells]).T
+    cx, cy = (lng - lng.mean()) * 69_000, (lat - lat.mean()) * 111_000
+    pc = np.repeat(np.arange(len(cells)), rng.integers(1, 5, len(cells)))
+    px, py = cx[pc] + rng.normal(0, 60, pc.size), cy[pc] + rng.normal(0, 60, pc.size)
+    pw = rng.integers(1, 20, pc.size).astype(float)
+    kw = {"n_areas": n_areas} if n_areas else {"budget_pct": 8.0}
+    try:
+        cut = walkable_areas(order, cells, area, pc, px, py, pw, max_area_km2=0.1 * max_cells + 1e-9,
+                             max_walk_m=walk, **kw)
+    except SettingError as err:
+        assert n_areas and "do not form" in err.message or "No hexagon fits" in err.message
+        return
+    labels = sorted(set(cut.label[cut.label >= 0]))
+    assert labels == list(range(len(labels)))
+    if n_areas:
+        assert len(labels) == n_areas
+    else:
+        assert area[cut.label >= 0].sum() <= 0.08 * area.sum() + 1e-9
+    left = {i for i, _ in cut.left_out}
+    taken = order[:cut.taken]
+    assert set(np.flatnonzero(cut.label >= 0)) | left == set(taken)      # the top of the ranking, nothing skipped
+    for lab in labels:
+        members = np.flatnonzero(cut.label == lab)
+        assert len(members) <= max_cells
+        assert cell_components(cells[members]).max() == 0
+        pts = np.isin(pc, members)
+        _, length = walk_through(px[pts], py[pts], pw[pts])
+        assert length <= walk + 1e-6 and cut.walk_m[lab] == pytest.approx(length)
+    for i, why in cut.left_out:       # left out only when over a cap on its own
+        _, own = walk_through(px[pc == i], py[pc == i], pw[pc == i])
+        assert why == "walk" and own > walk
+
+
+def test_sample_plans_are_walkable_and_say_how_the_caps_were_applied(sample_db):
+    with Store(sample_db, read_only=True) as s:
+        area = s.area("district", "Watford")
+        for kw in ({"budget_pct": 3.0}, {"n_areas": 6}):
+            plan = plan_patrol(s, Selection(area=area), **kw)
+            a = plan.areas
+            assert (a["area_km2"] <= defaults.PATROL_MAX_AREA_KM2 + 1e-9).all()
+            assert (a["walk_m"] <= defaults.PATROL_MAX_WALK_M + 1e-9).all()
+            # the zones split, counted here: H3-connected groups of the plan's cells holding more than one area
+            zones = cell_components(plan.cells["cell"])
+            split = pd.Series(plan.cells["area"].to_numpy()).groupby(zones).nunique()
+            assert plan.summary["zones_split"] == int((split > 1).sum())
+            assert plan.notes[0].startswith("Each patrol area is at most 0.2 km² with a walk of at most 1,000 m")
+            if (split > 1).any():
+                n, m = int((split > 1).sum()), int(split[split > 1].sum())
+                assert any(f"split into {m} areas" in note and note.startswith(f"{n} hot zone") for note in plan.notes)
+        # a tighter cap: more, smaller areas, each within it
+        small = plan_patrol(s, Selection(area=area), budget_pct=3.0, max_walk_m=400.0)
+        assert (small.areas["walk_m"] <= 400 + 1e-9).all()
+        # res 8 hexagons (0.74 km²) cannot be patrol areas of 0.2 km²: the plan says it used res 9
+        coarse = plan_patrol(s, Selection(area=area), n_areas=3, res=8)
+        assert coarse.summary["res"] == 9 and coarse.summary["res_asked"] == 8
+        assert all(h3.get_resolution(c) == 9 for c in coarse.cells["cell"])
+        assert any("Hexagons of res 8 are larger than 0.2 km², so the plan uses res 9." == n for n in coarse.notes)
+        with pytest.raises(SettingError, match="max_walk_m"):
+            plan_patrol(s, Selection(area=area), max_walk_m=50.0)
+
+
+def test_recording_artefacts_are_left_out_by_default_and_counted(sample_db):
+    """The sample puts crimes at 'On or near Supermarket' (and the other named places): counted here from the
+    stored rows, they are what the plan leaves out; with include_artefacts they stay and are flagged."""
+    with Store(sample_db, read_only=True) as s:
+        area = s.area("district", "Watford")
+        inc = select_incidents(s, Selection(area=area), columns=("location", "h3_11"))
+        plan = plan_patrol(s, Selection(area=area), budget_pct=3.0)
+        kept = plan_patrol(s, Selection(area=area), budget_pct=3.0, include_artefacts=True)
+    named = inc["location"].isin([f"On or near {p}" for p in defaults.ARTEFACT_PLACES])
+    by_name = {r["location"]: 0 for r in plan.summary["artefacts"] if r["rule"] == "name"}
+    for r in plan.summary["artefacts"]:
+        if r["rule"] == "name":
+            by_name[r["location"]] += r["incidents"]
+    assert by_name == inc.loc[named, "location"].value_counts().to_dict()
+    assert plan.summary["incidents"] == len(inc) - plan.summary["artefact_incidents"]
+    assert kept.summary["incidents"] == len(inc)
+    supermarkets = int((inc["location"] == "On or near Supermarket").sum())
+    assert supermarkets > 0
+    assert any(n.startswith(f"Left out: {supermarkets:,} crimes at ") and "'On or near Supermarket'" in n
+               for n in plan.notes)
+    assert any(n.startswith("Kept, although recording artefacts:") for n in kept.notes)
+    # an area holding a flagged point says so in its Flag, and its top streets never name an artefact
+    for r in plan.areas.itertuples():
+        assert not any(p in r.top_streets.split(" (")[0] for p in ("Supermarket", "Police Station", "Hospital",
+                                                                 "Petrol Station"))
+    assert kept.areas["flag"].str.contains(r"\(artefact\)").any() or not kept.summary["artefacts"]
+
+
+def test_cli_caps_artefacts_and_default_types(sample_db, capsys):
+    """The CLI's new options (--max-area-km2, --max-walk-m, --include-artefacts), its default crime types (all but
+    drugs and weapon possession; "--types all" for every type) and the plan's notes in --json."""
+    assert main(["patrol", "--db", sample_db, "--district", "Watford", "--budget-pct", "3", "--max-walk-m", "500",
+                 "--max-area-km2", "0.1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert all(a["walk_m"] <= 500 and a["area_km2"] <= 0.1 for a in out["areas"])
+    assert (out["summary"]["max_walk_m"], out["summary"]["max_area_km2"]) == (500.0, 0.1)
+    assert out["summary"]["types"] == list(defaults.PATROL_DEFAULT_TYPES)
+    assert out["notes"][0].startswith("Each patrol area is at most 0.1 km² with a walk of at most 500 m")
+    assert any(n.startswith("Left out: ") for n in out["notes"])
+    for key in ("rank", "name", "cells", "area_km2", "perimeter_m", "expected_crime_pct", "period_incidents",
+                "top_streets", "walk_m", "flag"):
+        assert key in out["areas"][0], key
+    assert main(["patrol", "--db", sample_db, "--district", "Watford", "--types", "all", "--include-artefacts",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["types"] == "all" and out["summary"]["include_artefacts"] is True
+    assert any(n.startswith("Kept, although recording artefacts:") for n in out["notes"])
+    assert main(["patrol", "--db", sample_db, "--max-walk-m", "50"]) == 2
+    assert "max-walk-m" in capsys.readouterr().err

@@ -12,7 +12,12 @@
  * location names come from files. Layer-control names are HTML in Leaflet, so they are escaped.
  *
  * Protocol (Streamlit components v1): we post streamlit:componentReady, receive streamlit:render
- * with the args, post streamlit:setFrameHeight and streamlit:setComponentValue ({cell, at}).
+ * with the args, post streamlit:setFrameHeight and streamlit:setComponentValue ({cell, at}, or
+ * {cluster, at} for a click on a cluster outline: an overlay feature with a numeric "cluster" property).
+ * The view: fitted to the study area (view_bounds, else the outlines) on the first draw and when the
+ * area changes, whatever the method draws. A selection made outside the map (a table row) pans to it and
+ * zooms no closer than one step beyond the area's view, so the area's outline stays in sight.
+ * body[data-view] holds the view ({south, west, north, east, zoom, area_zoom}) after each move.
  * After each data set is drawn (and a frame painted), body[data-version] is set to the data's
  * version and body[data-cells] to the number of hexagons: tests and bench/dashboard.py wait on it.
  */
@@ -56,8 +61,9 @@
   var st = {
     map: null, group: null, hexes: new Map(), rings: new Map(), res: null,
     version: null, boundaryKey: null, boundaryLayer: null, overlayKey: null, overlayLayers: [],
-    tileKey: undefined, tileLayer: null, legendKey: null, legend: null, controlKey: null, control: null,
+    tileKey: undefined, tileLayer: null, placesKey: undefined, placesLayer: null, legendKey: null, legend: null, controlKey: null, control: null,
     viewKey: undefined, fitted: false, selected: null, selectedLayer: null, height: null,
+    areaZoom: null, selectedCluster: null, clusterLayer: null, clusterParent: null,
     pending: null, draws: 0, message: null
   };
 
@@ -74,6 +80,11 @@
     if (!cell) return;
     showSelected(cell);
     post("streamlit:setComponentValue", {value: {cell: cell, at: Date.now()}, dataType: "json"});
+  }
+
+  function chooseCluster(id) {
+    showSelectedCluster(id);
+    post("streamlit:setComponentValue", {value: {cluster: id, at: Date.now()}, dataType: "json"});
   }
 
   function chooseAt(latlng) {
@@ -96,6 +107,7 @@
     group.on("mouseout", function (e) { e.layer.setStyle({weight: HEX.weight, color: e.layer.options.fillColor}); });
     group.on("click", function (e) { choose(e.layer.hexCell); });
     map.on("click", function (e) { chooseAt(e.latlng); });  // between hexagons: the cell under the click
+    map.on("moveend", function () { if (st.map) markView(); });
     st.map = map;
     st.group = group;
   }
@@ -161,7 +173,13 @@
         onEachFeature: function (f, l) {
           var p = f.properties || {};
           l.bindTooltip(function () { return textNode(p.label); }, {sticky: true});
-          l.on("click", function (e) { chooseAt(e.latlng); });
+          // a cluster opens as a cluster (its id), anything else as the hexagon under the click
+          var cid = typeof p.cluster === "number" && isFinite(p.cluster) ? p.cluster : null;
+          if (cid !== null) l.clusterId = cid;
+          l.on("click", function (e) {
+            L.DomEvent.stopPropagation(e);
+            if (cid !== null) chooseCluster(cid); else chooseAt(e.latlng);
+          });
           // a short mark at the feature's centre (a camera site's rank), put in as text
           if (p.mark) marks.push(L.marker(l.getBounds().getCenter(), {interactive: false, keyboard: false,
             icon: L.divIcon({className: "hotspots-mark", html: markNode(p.mark, p.stroke), iconSize: [22, 22]})}));
@@ -169,22 +187,41 @@
       });
       marks.forEach(function (m) { layer.addLayer(m); });
       layer.addTo(st.map);
+      // each cluster's outline says which cluster it is (tests and tools find it by data-cluster)
+      layer.eachLayer(function (l) {
+        if (l.clusterId != null && l.getElement) {
+          var el = l.getElement();
+          if (el) el.setAttribute("data-cluster", String(l.clusterId));
+        }
+      });
       return {name: String(o.name || "Overlay"), layer: layer};
     });
     st.overlayKey = a.overlays_key;
+    st.selectedCluster = null;  // new outlines: the highlight is drawn again on them
+    st.clusterLayer = null;
+    st.clusterParent = null;
   }
 
+  /** The background: tiles from a server or from a file the app serves, none offline (basemap.js). */
   function drawTiles(a) {
-    var key = a.tiles ? a.tiles.url : null;
+    var key = a.tiles ? JSON.stringify(a.tiles) : null;
     if (key === st.tileKey) return;
     if (st.tileLayer) st.map.removeLayer(st.tileLayer);
-    st.tileLayer = null;
-    if (a.tiles) {
-      // the URL and attribution are the app's own constants (hotspots.outputs.webmap.TILES), not data
-      st.tileLayer = L.tileLayer(a.tiles.url, {attribution: a.tiles.attribution, maxZoom: 19}).addTo(st.map);
+    st.tileLayer = HotspotsBasemap.tileLayer(st.map, a.tiles, a.basemap, a.offline_name || "Offline");
+    if (st.tileLayer) {
+      st.tileLayer.addTo(st.map);
       st.tileLayer.bringToBack();
     }
     st.tileKey = key;
+  }
+
+  /** Offline: outlines with names and street names at street zoom (basemap.js), so a reader can place himself. */
+  function drawPlaces(a) {
+    var key = a.places ? a.places_key : null;
+    if (key === st.placesKey) return;
+    if (st.placesLayer) st.map.removeLayer(st.placesLayer);
+    st.placesLayer = a.places ? HotspotsBasemap.placesLayer(st.map, a.places).addTo(st.map) : null;
+    st.placesKey = key;
   }
 
   function drawLegend(a) {
@@ -215,6 +252,7 @@
     var overlays = {};
     if (st.tileLayer) overlays[esc(a.basemap || "Basemap")] = st.tileLayer;
     if (st.boundaryLayer) overlays["Boundaries"] = st.boundaryLayer;
+    if (st.placesLayer) overlays["Place and street names"] = st.placesLayer;
     if (st.hexes.size) overlays[esc(a.layer_name || "Hexagons")] = st.group;
     st.overlayLayers.forEach(function (o) { overlays[esc(o.name)] = o.layer; });
     // the layers themselves, not only their names: new outlines under the same name need a new control
@@ -225,8 +263,9 @@
     st.controlKey = key;
   }
 
+  /** Outline the selected hexagon; true when the selection changed (a click here changes it first). */
   function showSelected(cell) {
-    if (cell === st.selected) return;
+    if (cell === st.selected) return false;
     if (st.selectedLayer) st.map.removeLayer(st.selectedLayer);
     st.selectedLayer = null;
     if (cell && h3.isValidCell(cell)) {
@@ -234,10 +273,85 @@
                                                 weight: 3}).addTo(st.map);
     }
     st.selected = cell || null;
+    return true;
   }
 
-  /** Where to look: the hexagons (a few outliers must not zoom the map out), else the outlines. */
+  /** Outline the selected cluster (an overlay feature with that "cluster" id); true when it changed. */
+  function showSelectedCluster(id) {
+    id = typeof id === "number" && isFinite(id) ? id : null;
+    if (id === st.selectedCluster && (id === null || st.clusterLayer)) return false;
+    if (st.clusterLayer && st.clusterParent) st.clusterParent.resetStyle(st.clusterLayer);
+    st.clusterLayer = null;
+    st.clusterParent = null;
+    if (id !== null) {
+      st.overlayLayers.forEach(function (o) {
+        o.layer.eachLayer(function (l) {
+          if (l.clusterId === id && !st.clusterLayer) {
+            st.clusterLayer = l;
+            st.clusterParent = o.layer;
+          }
+        });
+      });
+      if (st.clusterLayer) {
+        st.clusterLayer.setStyle({color: "#000", weight: 4});
+        st.clusterLayer.bringToFront();
+      }
+    }
+    st.selectedCluster = id;
+    return true;
+  }
+
+  /** The study area: the bounds the page sent, else the outlines' bounds. */
+  function areaBounds(a) {
+    var v = a.view_bounds;
+    if (Array.isArray(v) && v.length === 2) {
+      var b = L.latLngBounds(v);
+      if (b.isValid()) return b;
+    }
+    if (st.boundaryLayer) {
+      var bb = st.boundaryLayer.getBounds();
+      if (bb.isValid()) return bb;
+    }
+    return null;
+  }
+
+  /** Bring a selected place into view without losing the area: pan to it, at a zoom between the area's
+   * and one step closer (and far enough out to show it whole). Nothing moves when it is well in view. */
+  function reveal(bounds) {
+    if (!bounds || !bounds.isValid()) return;
+    var map = st.map, z = map.getZoom();
+    var lo = st.areaZoom != null ? st.areaZoom : z;
+    var target = Math.min(Math.max(z, lo), lo + 1, map.getBoundsZoom(bounds));
+    if (target === z && map.getBounds().pad(-0.15).contains(bounds)) return;
+    map.setView(bounds.getCenter(), target, {animate: false});
+  }
+
+  function markView() {
+    var b = st.map.getBounds();
+    document.body.setAttribute("data-view", JSON.stringify({
+      south: b.getSouth(), west: b.getWest(), north: b.getNorth(), east: b.getEast(),
+      zoom: st.map.getZoom(), area_zoom: st.areaZoom}));
+  }
+
+  /** fitBounds options that keep the legend (bottom left) off everything drawn: the view is fitted into
+   * the part of the map beside or above the legend, whichever loses less of the map. */
+  function legendPadding() {
+    var opts = {animate: false};
+    var el = st.legend && st.legend.getContainer ? st.legend.getContainer() : null;
+    var size = st.map.getSize();
+    if (!el || !size.x || !size.y) return opts;
+    var w = el.offsetWidth + 10, h = el.offsetHeight + 10;
+    if (w >= size.x * 0.6 && h >= size.y * 0.6) return opts;  // a legend this big: a tiny map either way
+    if (h / size.y <= w / size.x) opts.paddingBottomRight = [0, h];
+    else opts.paddingTopLeft = [w, 0];
+    return opts;
+  }
+
+  /** Where to look: the study area; without one, the hexagons (a few outliers must not zoom the map
+   * out), else the overlays. */
   function boundsOf(a) {
+    var area = areaBounds(a);
+    if (area) return area;
     var cells = [];
     st.hexes.forEach(function (l, c) { cells.push(c); });
     if (cells.length) {
@@ -249,7 +363,6 @@
       var lo = cells.length >= 100 ? 0.01 : 0, hi = cells.length >= 100 ? 0.99 : 1;
       return L.latLngBounds([q(lats, lo), q(lngs, lo)], [q(lats, hi), q(lngs, hi)]).pad(0.02);
     }
-    if (st.boundaryLayer) return st.boundaryLayer.getBounds();
     for (var i = 0; i < st.overlayLayers.length; i++) {
       var b = st.overlayLayers[i].layer.getBounds();
       if (b.isValid()) return b;
@@ -277,6 +390,7 @@
     }
     drawTiles(a);
     drawBoundaries(a);
+    drawPlaces(a);
     if (a.version !== st.version) {
       drawHexes(a);
       drawOverlays(a);
@@ -284,15 +398,21 @@
     }
     drawLegend(a);
     drawControl(a);
-    showSelected(a.selected || null);
+    var cellChanged = showSelected(a.selected || null);
+    var clusterChanged = showSelectedCluster(a.selected_cluster);
     if (a.view_key !== st.viewKey || !st.fitted) {
       var b = boundsOf(a);
       if (b && b.isValid()) {
-        st.map.fitBounds(b, {animate: false});
+        st.map.fitBounds(b, legendPadding());
+        st.areaZoom = st.map.getZoom();
         st.fitted = true;
       }
       st.viewKey = a.view_key;
     }
+    // chosen outside the map (a table row): bring it into view, the area still around it
+    if (cellChanged && st.selectedLayer) reveal(st.selectedLayer.getBounds());
+    if (clusterChanged && st.clusterLayer) reveal(st.clusterLayer.getBounds());
+    markView();
     st.draws += 1;
     var version = a.version, n = st.hexes.size, draws = st.draws;
     // marked after the next frame is painted: "drawn" means on screen, not only in the DOM
