@@ -39,6 +39,10 @@ def spec_widget(name: str, *, value=None, label: str | None = None, key: str | N
     value = spec.kind(max(value, lo) if hi is None else min(max(value, lo), hi))
     label = label or (f"{spec.label} ({spec.unit})" if spec.unit else spec.label)
     where = where or st
+    if spec.kind is float and "format" not in kwargs:
+        # as many decimals as the step has: "100 m", "15 minutes", "1.5 %", never "100.00"
+        decimals = 0 if float(step).is_integer() else len(repr(float(step)).split(".")[1])
+        kwargs["format"] = f"%.{decimals}f"
     common = {"min_value": lo, "max_value": hi, "value": value, "step": step, "key": key,
               "help": help or spec.help or None, **kwargs}
     if not box and hi is not None and (hi - lo) / step <= MAX_SLIDER_STEPS:

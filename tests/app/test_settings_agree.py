@@ -163,3 +163,12 @@ def test_the_sidebar_offers_only_resolutions_the_spec_allows(app_env):
         detect(s, "count", Selection(), res=12)
     with pytest.raises(argparse.ArgumentTypeError):
         parse("12")
+
+
+@pytest.mark.parametrize("name,shown", [("radius_m", "%.0f"), ("min_spacing_m", "%.0f"), ("visit_min", "%.0f"),
+                                        ("budget_pct", "%.1f"), ("max_area_km2", "%.2f")])
+def test_widgets_show_as_many_decimals_as_their_step(app_env, name, shown):
+    """"100 m", not "100.00" (the CCTV page's radius and spacing on the real data showed two decimals)."""
+    (page, method, key), _, _ = SETTINGS[name]
+    w = _page_widget(page, method, key, name)
+    assert w.proto.format == shown
