@@ -12,7 +12,8 @@ from hotspots.outputs.files import neutralise_formulas
 from pages._ui import cache
 from pages._ui.errors import md_escape, run_safely, synthetic_banner
 from pages._ui.maps import show_layers
-from pages._ui.planners import artefacts_checkbox, district_prompt, planner_types, show_notes, types_caption
+from pages._ui.planners import (artefacts_checkbox, district_prompt, map_and_side, planner_types, show_notes,
+                                types_caption)
 from pages._ui.setup import page_setup
 from pages._ui.state import CctvSettings, upload
 from pages._ui.widgets import spec_widget
@@ -81,10 +82,7 @@ if plan is not None:  # no plan until a district (or the whole county) is chosen
                 icon=":material/info:")
     show_notes(plan.notes, plan.summary)
 
-    if s.presentation:
-        map_col, side = st.container(), st.container()
-    else:
-        map_col, side = st.columns([3, 2])
+    map_col, side = map_and_side(s)
     with map_col:
         layers = run_safely(plan_layers, plan)
         layers["note"] = f"Circles: what each camera sees ({radius:,.0f} m), numbered by rank. {layers['note']}"

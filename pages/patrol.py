@@ -8,7 +8,8 @@ from hotspots.outputs.patrol import WALK_NOTE, plan_csv, plan_geojson, plan_kml,
 from hotspots.tasks.patrol import MONTH_ONLY_NOTE
 from pages._ui import cache
 from pages._ui.errors import md_escape, synthetic_banner
-from pages._ui.planners import artefacts_checkbox, district_prompt, planner_types, show_notes, types_caption
+from pages._ui.planners import (artefacts_checkbox, district_prompt, map_and_side, planner_types, show_notes,
+                                types_caption)
 from pages._ui.setup import page_setup
 from pages._ui.state import DATASETS, PatrolSettings, use_dataset
 from pages._ui.widgets import spec_widget
@@ -80,10 +81,7 @@ st.caption(f"Forecast for {sm['forecast_month']} from {plural(sm['incidents'], '
            f"{sm['months'][-1]}; each area's expected share is the plan's, shared out by its forecast.")
 show_notes(plan.notes, plan.summary)
 
-if s.presentation:
-    map_col, side = st.container(), st.container()
-else:
-    map_col, side = st.columns([3, 2])
+map_col, side = map_and_side(s)
 with map_col:
     st.image(cache.static_map("patrol", s, settings), caption="Patrol areas: the number is the rank. Drawn on the sidebar's basemap, as "
              "printed on the patrol sheet.", width="stretch")

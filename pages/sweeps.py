@@ -8,7 +8,7 @@ from hotspots.methods.words import plural
 from hotspots.outputs.sweeps import sweep_csv, sweep_geojson, sweep_kml, sweep_table
 from pages._ui import cache
 from pages._ui.errors import md_escape, synthetic_banner
-from pages._ui.planners import artefacts_checkbox, district_prompt, show_notes
+from pages._ui.planners import artefacts_checkbox, district_prompt, map_and_side, show_notes
 from pages._ui.setup import page_setup
 from pages._ui.state import WHOLE_STORE, SweepSettings, upload
 from pages._ui.widgets import spec_widget
@@ -72,10 +72,7 @@ st.caption(md_escape(sm["score_note"]) + "."
            + (" The rank is the order of the score; the visiting order is the walk." if sm["ae_included"] else ""))
 show_notes(plan.notes, plan.summary)
 
-if s.presentation:
-    map_col, side = st.container(), st.container()
-else:
-    map_col, side = st.columns([3, 2])
+map_col, side = map_and_side(s)
 with map_col:
     st.image(cache.static_map("sweeps", s, settings), caption="Sweep areas numbered in visiting order"
              + (", green space shaded" if sm["green_layer"] else "") + ". Drawn on the sidebar's basemap, as printed.",

@@ -49,6 +49,16 @@ def cell_components(cells) -> np.ndarray:
     return np.array([first.setdefault(r, len(first)) for r in roots], dtype=np.int64)
 
 
+def _budget_km2(budget_pct, area: np.ndarray, total_km2) -> tuple[float, float]:
+    """The patrol budget: (its share in %, checked; the km² it allows of the study area)."""
+    b = float(budget_pct)
+    if not 0 < b <= defaults.PATROL_MAX_BUDGET_PCT:
+        raise SettingError(f"The patrol budget must be a share of the area above 0 and at most "
+                           f"{defaults.PATROL_MAX_BUDGET_PCT:g} %; got {budget_pct!r}.",
+                           "Patrol areas are usually 1-2 % of a district; use e.g. --budget-pct 1.5.")
+    return b, b / 100.0 * (area.sum() if total_km2 is None else float(total_km2))
+
+
 def choose_prefix(order, cells, area_km2, *, budget_pct: float | None = None, n_areas: int | None = None,
                   total_km2: float | None = None) -> int:
     """How many top-ranked cells a plan takes.
@@ -85,12 +95,7 @@ def choose_prefix(order, cells, area_km2, *, budget_pct: float | None = None, n_
         raise SettingError("Give either a budget (share of the area) or a number of patrol areas, not both.",
                            "Use --budget-pct 1.5 or --areas 6.")
     if budget_pct is not None:
-        b = float(budget_pct)
-        if not 0 < b <= defaults.PATROL_MAX_BUDGET_PCT:
-            raise SettingError(f"The patrol budget must be a share of the area above 0 and at most "
-                               f"{defaults.PATROL_MAX_BUDGET_PCT:g} %; got {budget_pct!r}.",
-                               "Patrol areas are usually 1-2 % of a district; use e.g. --budget-pct 1.5.")
-        budget = b / 100.0 * (area.sum() if total_km2 is None else float(total_km2))
+        b, budget = _budget_km2(budget_pct, area, total_km2)
         ca = np.cumsum(area[order])
         k = int(np.searchsorted(ca, budget * (1 + 1e-12), side="right"))
         if k == 0:
@@ -254,12 +259,7 @@ def walkable_areas(order, cells, area_km2, pt_cell, pt_x, pt_y, pt_w, *, max_are
                            "Use --budget-pct 1.5 or --areas 6.")
     budget = None
     if budget_pct is not None:
-        b = float(budget_pct)
-        if not 0 < b <= defaults.PATROL_MAX_BUDGET_PCT:
-            raise SettingError(f"The patrol budget must be a share of the area above 0 and at most "
-                               f"{defaults.PATROL_MAX_BUDGET_PCT:g} %; got {budget_pct!r}.",
-                               "Patrol areas are usually 1-2 % of a district; use e.g. --budget-pct 1.5.")
-        budget = b / 100.0 * (area.sum() if total_km2 is None else float(total_km2))
+        b, budget = _budget_km2(budget_pct, area, total_km2)
         if order.size and area[order[0]] > budget * (1 + 1e-12):
             raise SettingError(f"{b:g} % of the study area ({budget:.3f} km²) is smaller than one hexagon "
                                f"({area[order[0]]:.3f} km²).",

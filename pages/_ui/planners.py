@@ -11,7 +11,7 @@ from hotspots.methods.words import plural
 from pages._ui.errors import md_escape
 from pages._ui.state import WHOLE_STORE, Settings, use_area_from
 
-__all__ = ["artefacts_checkbox", "district_prompt", "planner_types", "show_notes", "types_caption"]
+__all__ = ["artefacts_checkbox", "district_prompt", "map_and_side", "planner_types", "show_notes", "types_caption"]
 
 #: What the prompt says: a county-wide plan is not one team's plan.
 PROMPT = ("**Choose a district to plan for.** Each district is its own community safety partnership, and a plan "
@@ -76,3 +76,10 @@ def show_notes(notes, summary: dict | None = None, title: str = "How this plan w
                      f"{'kept' if kept else 'left out'}" if n else "")
     with st.expander(label, expanded=len(notes) <= 4):
         st.markdown("\n".join(f"- {md_escape(x)}" for x in notes))
+
+
+def map_and_side(s: Settings, widths=(3, 2)):
+    """The map's column and the one beside it on a desk; on a projector the two stacked, full width."""
+    if s.presentation:
+        return st.container(), st.container()
+    return st.columns(list(widths))
