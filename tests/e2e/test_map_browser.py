@@ -179,15 +179,17 @@ def test_dbscan_fits_the_district_and_a_click_opens_that_cluster(real_app_url, p
     page.goto(f"{real_app_url['url']}/map?{WATFORD_VIOLENCE}")
     wait_for_map(page, visible=False)
     choose_method(page, "DBSCAN clusters", "Clusters found")
-    # Watford's clusters spread over the map, not a speck at county zoom (the scale bar says so too)
+    # Watford's clusters spread over the map, not a speck at county zoom (on main 0.05 of it; the scale bar says
+    # so too). Not all of it: where the legend would cover a cluster the view leaves room beside or above it.
     extent = drawn_extent(page, "path.leaflet-interactive")
-    assert max(extent["width"], extent["height"]) > 0.5, extent
+    assert max(extent["width"], extent["height"]) > 0.35, extent
     assert 500 <= scale_m(page) <= 2000
     s, w, n, e = district_bbox("Watford")
     view = map_view(page)
     # Watford whole in view, and not the county (the county is ten times as wide)
     assert view["south"] <= s + 1e-4 and view["north"] >= n - 1e-4 and view["west"] <= w + 1e-4 and view["east"] >= e - 1e-4
-    assert view["north"] - view["south"] < 2.5 * (n - s) and view["east"] - view["west"] < 2.5 * (e - w)
+    # (up to 3.5 times Watford: the view leaves room beside the legend where it would cover a cluster)
+    assert view["north"] - view["south"] < 3.5 * (n - s) and view["east"] - view["west"] < 3.5 * (e - w)
     with Store(real_app_url["db"], read_only=True) as st:
         det = detect(st, "dbscan", Selection("2021-01", "2021-12", ("Violence and sexual offences",),
                                              area=st.area("district", "Watford")))

@@ -347,6 +347,29 @@
     return opts;
   }
 
+  /** Whether the legend box covers the centre of any hexagon, cluster outline or marked site at the current view. */
+  function legendHidesSomething() {
+    var el = st.legend && st.legend.getContainer ? st.legend.getContainer() : null;
+    if (!el || !el.offsetWidth) return false;
+    var mapBox = st.map.getContainer().getBoundingClientRect(), box = el.getBoundingClientRect();
+    var x0 = box.left - mapBox.left, x1 = box.right - mapBox.left, y0 = box.top - mapBox.top, y1 = box.bottom - mapBox.top;
+    var under = function (ll) {
+      var p = st.map.latLngToContainerPoint(ll);
+      return p.x >= x0 && p.x <= x1 && p.y >= y0 && p.y <= y1;
+    };
+    var hidden = false;
+    st.hexes.forEach(function (l) { if (!hidden && l.getBounds && under(l.getBounds().getCenter())) hidden = true; });
+    st.overlayLayers.forEach(function (o) {
+      if (hidden || !o.layer.eachLayer) return;
+      o.layer.eachLayer(function (l) {
+        if (hidden) return;
+        var ll = l.getLatLng ? l.getLatLng() : (l.getBounds ? l.getBounds().getCenter() : null);
+        if (ll && under(ll)) hidden = true;
+      });
+    });
+    return hidden;
+  }
+
   /** Where to look: the study area; without one, the hexagons (a few outliers must not zoom the map
    * out), else the overlays. */
   function boundsOf(a) {
@@ -403,7 +426,9 @@
     if (a.view_key !== st.viewKey || !st.fitted) {
       var b = boundsOf(a);
       if (b && b.isValid()) {
-        st.map.fitBounds(b, legendPadding());
+        st.map.fitBounds(b, {animate: false});
+        // refitted beside or above the legend only when the legend would hide something drawn
+        if (legendHidesSomething()) st.map.fitBounds(b, legendPadding());
         st.areaZoom = st.map.getZoom();
         st.fitted = true;
       }
