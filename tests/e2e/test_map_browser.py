@@ -176,7 +176,7 @@ def shoot(pg, name: str) -> None:
 def test_dbscan_fits_the_district_and_a_click_opens_that_cluster(real_app_url, page):
     from tests.unit.test_hotspot_table_raw import district_bbox
 
-    page.goto(f"{real_app_url['url']}/map?{WATFORD_VIOLENCE}")
+    page.goto(f"{real_app_url['url']}/?{WATFORD_VIOLENCE}")  # the map is the app's root page
     wait_for_map(page, visible=False)
     choose_method(page, "DBSCAN clusters", "Clusters found")
     # Watford's clusters spread over the map, not a speck at county zoom (on main 0.05 of it; the scale bar says
@@ -229,7 +229,7 @@ def test_gistar_keeps_the_district_in_view_and_a_table_row_pans_to_its_hexagon(r
 
     from tests.unit.test_hotspot_table_raw import district_bbox
 
-    page.goto(f"{real_app_url['url']}/map?{WATFORD_VIOLENCE}")
+    page.goto(f"{real_app_url['url']}/?{WATFORD_VIOLENCE}")  # the map is the app's root page
     wait_for_map(page, visible=False)
     choose_method(page, "Gi* hot spots", "Hot-spot hexagons")
     # the district's scale (a 1 km bar), not the 200 m around the hot cluster filling the map

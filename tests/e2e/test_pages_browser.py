@@ -10,7 +10,7 @@ OFFLINE = "map=Offline+%28boundaries+only%29"
 
 @pytest.mark.parametrize("path, heading", [
     ("", "Hotspot map"), ("trends", "Trends"), ("accuracy", "Accuracy"), ("data", "Data"),
-    ("overview", "Hotspots"),
+    ("overview", "Store overview"),
 ])
 def test_every_page_loads_offline(app_url, page, path, heading):
     page.goto(f"{app_url['url']}/{path}?{OFFLINE}")
