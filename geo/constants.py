@@ -105,3 +105,8 @@ SYNTHETIC_MARK = "SYNTHETIC"
 #: Environment variable and default for the store's path.
 DB_ENV_VAR = "HOTSPOTS_DB"
 DEFAULT_DB_PATH = "data/hotspots.duckdb"
+
+#: A&E record keys for cell-key perturbation are whole numbers 0..255: the cell-key range of the ONS
+#: package ``cell-key-perturbation`` (its ptables have ``ckey`` 0..255 and its ``generate_random_rkey``
+#: draws keys 0..255). A published cell's key is the sum of its records' keys modulo 256.
+AE_RECORD_KEY_MAX = 255

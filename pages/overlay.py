@@ -4,6 +4,7 @@ import streamlit as st
 
 from hotspots.defaults import FDR_ALPHA
 from hotspots.methods.words import plural
+from hotspots.tasks.overlay import PROTECTION_NOTE
 from pages._ui import cache
 from pages._ui import overlay as ov
 from pages._ui.errors import synthetic_banner
@@ -29,11 +30,15 @@ sm = pub.summary()
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Police violence", plural(pub.totals['police_violence'], "crime"))
 total = pub.totals["ae_assaults"]
-c2.metric("A&E assaults", plural(total, "assault"))
+c2.metric("A&E assaults", plural(total, "assault"),
+          help="A rounded figure: A&E numbers are slightly adjusted, the same way each time, so that none can be "
+               "worked out by subtracting one view from another.")
 c3.metric("A&E only hexagons", plural(pub.class_counts['A&E only'], "hexagon"),
           help="Many A&E assaults, little police violence: the places to look at first.")
 c4.metric("Both high", plural(pub.class_counts['Both high'], "hexagon"))
-st.caption(" ".join(pub.notes) + " A&E data is health data: its free text never leaves the Data page.")
+st.caption(PROTECTION_NOTE)
+st.caption(" ".join(n for n in pub.notes if n != PROTECTION_NOTE)
+           + " A&E data is health data: its free text never leaves the Data page.")
 
 if pub.cells.empty:
     st.info("Neither police violence nor A&E assaults in this period and area. Widen the period or choose another "

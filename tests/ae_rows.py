@@ -79,7 +79,30 @@ def unit(rows: list[dict], source: str, force: str, file: str, months=(MONTH,)):
                       "month": [dt.date(int(m[:4]), int(m[5:]), 1) for m in months]})
     return LoadUnit(file=file, file_key=file, kind="ae" if source == "ae" else "street", source=source,
                     mode="replace", rows_read=len(rows), rejections=empty_rejections(), partitions=parts,
-                    incidents=incident_table(rows))
+                    incidents=incident_table(rows), after_write=_ae_records_of(rows) if source == "ae" else None)
+
+
+def _ae_records_of(rows: list[dict]):
+    """As the ISTV loader does: every A&E incident has its located ``ae_records`` row, with its record key
+    (cell-key perturbation; ``geo.store.ae``), written in the file's transaction."""
+    records = pa.table({"file_key": pa.array([r["source_file"] for r in rows], pa.string()),
+                        "force": pa.array([r["force"] for r in rows], pa.string()),
+                        "month": pa.array([r["month"] for r in rows], pa.date32()),
+                        "id": pa.array([r["id"] for r in rows], pa.string()),
+                        "source_row": pa.array([r["source_row"] for r in rows], pa.int32())})
+
+    def after_write(store) -> int:
+        store.ensure_ae_tables()
+        store.con.register("u_test_records", records)
+        try:
+            store.con.execute("INSERT INTO ae_records (file_key, force, month, id, source_row, located) "
+                              "SELECT file_key, force, month, id, source_row, TRUE FROM u_test_records r "
+                              "WHERE NOT EXISTS (SELECT 1 FROM ae_records a WHERE a.force = r.force AND a.id = r.id)")
+        finally:
+            store.con.unregister("u_test_records")
+        return store.fill_ae_record_keys()
+
+    return after_write
 
 
 def police_rows(cells, counts=POLICE, force="Hertfordshire Constabulary", month=MONTH, start=0):

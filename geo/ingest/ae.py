@@ -9,7 +9,8 @@ Tables
     the geocoded point, and ``location`` NULL: free text never goes into ``incidents``.
 ``ae_records`` (``AE_RECORDS_DDL``)
     One row per valid record, located or not, with the free text, the codes and their labels, and how it was
-    placed (``precision``, ``confidence`` 0..1, ``matched``). ``month`` here is the month the record was
+    placed (``precision``, ``confidence`` 0..1, ``matched``), and its ``record_key`` (0..255, for cell-key
+    perturbation: HMAC of the store's secret and the record's site and id; ``geo.store.ae``). ``month`` here is the month the record was
     *reported* in (its arrival month, kept inside the reporting period): the partition a reload of that
     period replaces.
 ``rejections``
@@ -308,6 +309,7 @@ def _partition_sync(period_months) -> Callable:
     keys = sorted({f"{site}|{pd.Timestamp(m):%Y-%m}" for site, m in period_months})
 
     def after_write(store: Store) -> int:
+        store.fill_ae_record_keys()  # the new records' keys, in the file's transaction
         return store.sync_ae_incidents(place_records, partitions=keys) if keys else 0
 
     return after_write

@@ -6,6 +6,16 @@
     A person's answer for a description the geocoder could not place (key: the description's matching form).
 ``ae_venues``
     The last venue gazetteer loaded.
+``ae_secret``
+    One random secret per store (``secrets.token_bytes``), made once: the key of the records' HMACs.
+
+Record keys (cell-key perturbation, ``hotspots.methods.ckm``): each record's ``record_key`` is
+HMAC-SHA256(the store's secret, its site and id) as a whole number 0..255 (``AE_RECORD_KEY_MAX``). The id is
+the ISTV reader's canonical hash of the record's own fields (``geo.readers.ae.record_ids``; ISTV has no id of
+its own), never a row number, so reloading a file gives every record the same key. Keys are filled in the
+file's own transaction (``fill_ae_record_keys``, from the loader's ``after_write``), and a store made before
+keys existed gets its keys the first time its A&E tables are opened for writing. Keys never leave the
+store: ``ae_key_sums`` and ``ae_partition_keys`` return only their sums per published cell (modulo 256).
 
 The A&E rows of ``incidents`` are always exactly the located ``ae_records`` (one per site and id):
 ``sync_ae_incidents`` deletes the stale ones and adds the missing ones, placing them with a callback the
@@ -17,21 +27,27 @@ The methods here are mixed into ``geo.store.core.Store``; they use its connectio
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Callable
 
 import pandas as pd
 import pyarrow as pa
 
-from geo.constants import AE_CATEGORY, SOURCE_AE
+from geo.constants import AE_CATEGORY, AE_RECORD_KEY_MAX, SOURCE_AE
+from geo.errors import StoreError
 
-__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AE_VENUES_DDL", "AeTables", "Placer"]
+__all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AE_SECRET_DDL", "AE_VENUES_DDL", "AeTables", "Placer",
+           "ae_record_key"]
 
 AE_RECORDS_DDL = """CREATE TABLE IF NOT EXISTS ae_records (
   file_key VARCHAR, force VARCHAR, month DATE, id VARCHAR, source_file VARCHAR, source_row INTEGER,
   assault_at TIMESTAMP, arrival_at TIMESTAMP, method_code VARCHAR, method VARCHAR, weapon_class VARCHAR,
   method_other VARCHAR, location_type_code VARCHAR, location_type VARCHAR, description VARCHAR,
   precision VARCHAR, confidence DOUBLE, matched VARCHAR, easting DOUBLE, northing DOUBLE, located BOOLEAN,
-  load_id INTEGER)"""
+  load_id INTEGER, record_key INTEGER)"""
+AE_SECRET_DDL = "CREATE TABLE IF NOT EXISTS ae_secret (secret BLOB NOT NULL)"
 AE_FIXES_DDL = """CREATE TABLE IF NOT EXISTS ae_fixes (
   key VARCHAR PRIMARY KEY, postcode VARCHAR, venue VARCHAR, easting DOUBLE, northing DOUBLE,
   precision VARCHAR, label VARCHAR, saved_at TIMESTAMP)"""
@@ -68,6 +84,24 @@ _PARTITION_SCOPE = "r.force || '|' || strftime(r.assault_at, '%Y-%m') IN (SELECT
 _DESCRIPTION_SCOPE = "r.description IN (SELECT unnest(?))"
 
 
+#: The records' keys, one per site and id (every row of a record has the same key).
+_KEYS = "(SELECT force, id, any_value(record_key) AS record_key FROM ae_records GROUP BY force, id)"
+
+
+def ae_record_key(secret: bytes, site: str, record_id: str) -> int:
+    """A record's key: HMAC-SHA256(secret, site and id), its first 8 bytes modulo 256 (0..255, unbiased).
+
+    >>> rid = "ae:0123456789abcdef"
+    >>> k = ae_record_key(b"k" * 32, "RWH01", rid)
+    >>> k == ae_record_key(b"k" * 32, "RWH01", rid), k == ae_record_key(b"j" * 32, "RWH01", rid)
+    (True, False)
+    >>> 0 <= ae_record_key(b"k" * 32, "RWH01", "ae:1") <= 255
+    True
+    """
+    mac = hmac.new(bytes(secret), f"{site}\x1f{record_id}".encode("utf-8"), hashlib.sha256).digest()
+    return int.from_bytes(mac[:8], "big") % (AE_RECORD_KEY_MAX + 1)
+
+
 class AeTables:
     """The A&E tables' methods of ``Store`` (a mixin: ``self.con``, ``self.transaction`` come from Store)."""
 
@@ -76,6 +110,112 @@ class AeTables:
         self.ensure_side_table("ae_records", AE_RECORDS_DDL, source=SOURCE_AE)
         self.ensure_side_table("ae_fixes", AE_FIXES_DDL)
         self.ensure_side_table("ae_venues", AE_VENUES_DDL)
+        if not self.read_only:
+            self.migrate_ae_record_keys()
+
+    # -- record keys (cell-key perturbation) ------------------------------------------------------------------
+    def migrate_ae_record_keys(self) -> int:
+        """A store made before record keys: add the column and the secret, then give every record its key.
+
+        Writes nothing when every record has its key (run on every writable open, and by
+        ``ensure_ae_tables``). Returns how many records were given a key.
+        """
+        if not self.has_table("ae_records"):
+            return 0
+        if self._has_key_column() and self.has_table("ae_secret") and not self.con.execute(
+                "SELECT count(*) FROM ae_records WHERE record_key IS NULL").fetchall()[0][0]:
+            return 0
+        self.con.execute(AE_SECRET_DDL)
+        self.con.execute("ALTER TABLE ae_records ADD COLUMN IF NOT EXISTS record_key INTEGER")
+        return self.fill_ae_record_keys()
+
+    def _has_key_column(self) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                                     "'ae_records' AND column_name = 'record_key'").fetchall()[0][0])
+
+    def _check_keys(self, missing: int) -> None:
+        if missing:
+            raise StoreError(f"The A&E records in {self.path} have no record keys yet (the store was made by an "
+                             "older version of Hotspots), so their counts cannot be published safely.",
+                             f"Run python -m hotspots status --db {self.path} once as a user who can write it.")
+
+    def _ae_secret(self) -> bytes:
+        """The store's secret for record keys, made once (32 random bytes)."""
+        rows = self.con.execute("SELECT secret FROM ae_secret LIMIT 1").fetchall()
+        if rows:
+            return bytes(rows[0][0])
+        secret = secrets.token_bytes(32)
+        self.con.execute("INSERT INTO ae_secret VALUES (?)", [secret])
+        return secret
+
+    def fill_ae_record_keys(self) -> int:
+        """Give every record without a key its key (in the open transaction, if any); returns how many."""
+        todo = self.con.execute("SELECT DISTINCT force, id FROM ae_records WHERE record_key IS NULL").fetchall()
+        if not todo:
+            return 0
+        secret = self._ae_secret()
+        keys = pa.table({"force": pa.array([f for f, _ in todo], pa.string()),
+                         "id": pa.array([i for _, i in todo], pa.string()),
+                         "record_key": pa.array([ae_record_key(secret, f, i) for f, i in todo], pa.int32())})
+        self.con.register("u_ae_keys", keys)
+        try:
+            self.con.execute("UPDATE ae_records SET record_key = k.record_key FROM u_ae_keys k "
+                             "WHERE ae_records.record_key IS NULL AND ae_records.force IS NOT DISTINCT FROM k.force "
+                             "AND ae_records.id IS NOT DISTINCT FROM k.id")
+        finally:
+            self.con.unregister("u_ae_keys")
+        return len(todo)
+
+    def ae_key_sums(self, members: pd.DataFrame) -> pd.DataFrame:
+        """Per published cell: how many records and their cell key (sum of record keys modulo 256).
+
+        Parameters
+        ----------
+        members : DataFrame
+            ``force, id, cell``: the A&E incidents a published output counts, and the cell (any text: a
+            hexagon, ``"total"``) each is counted in. An incident may be in several cells.
+
+        Returns
+        -------
+        DataFrame
+            ``cell, records, cell_key``, one row per cell named in ``members``. A record without a key (a
+            read-only store made before keys) counts with key 0.
+        """
+        if members.empty or not self.has_table("ae_records"):
+            return pd.DataFrame({"cell": members["cell"].unique() if len(members) else [],
+                                 "records": 0, "cell_key": 0})
+        if not self._has_key_column():
+            self._check_keys(len(members))
+        rows = pa.table({"force": pa.array(members["force"].astype(str).tolist(), pa.string()),
+                         "id": pa.array(members["id"].astype(str).tolist(), pa.string()),
+                         "cell": pa.array(members["cell"].astype(str).tolist(), pa.string())})
+        self.con.register("u_ae_members", rows)
+        try:
+            out = self.con.execute(
+                f"SELECT m.cell, count(*)::BIGINT AS records, "
+                f"(coalesce(sum(k.record_key), 0) % {AE_RECORD_KEY_MAX + 1})::INTEGER AS cell_key, "
+                f"count(*) FILTER (WHERE k.id IS NOT NULL AND k.record_key IS NULL)::BIGINT AS unkeyed "
+                f"FROM u_ae_members m LEFT JOIN {_KEYS} k ON k.force = m.force AND k.id = m.id "
+                f"GROUP BY m.cell ORDER BY m.cell").df()
+        finally:
+            self.con.unregister("u_ae_members")
+        self._check_keys(int(out["unkeyed"].sum()))
+        return out.drop(columns="unkeyed")
+
+    def ae_partition_keys(self) -> pd.DataFrame:
+        """The cell key of each stored A&E partition: ``force, month`` (YYYY-MM), ``rows``, ``cell_key``."""
+        if not self.has_table("ae_records"):
+            return pd.DataFrame(columns=["force", "month", "rows", "cell_key"])
+        if not self._has_key_column():
+            self._check_keys(self.source_count(SOURCE_AE))
+        out = self.con.execute(
+            f"SELECT i.force, strftime(i.month, '%Y-%m') AS month, count(*)::BIGINT AS rows, "
+            f"(coalesce(sum(k.record_key), 0) % {AE_RECORD_KEY_MAX + 1})::INTEGER AS cell_key, "
+            f"count(*) FILTER (WHERE k.id IS NOT NULL AND k.record_key IS NULL)::BIGINT AS unkeyed "
+            f"FROM incidents i LEFT JOIN {_KEYS} k ON k.force = i.force AND k.id = i.id "
+            f"WHERE i.source = '{SOURCE_AE}' GROUP BY ALL ORDER BY 1, 2").df()
+        self._check_keys(int(out["unkeyed"].sum()))
+        return out.drop(columns="unkeyed")
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table of that name."""

@@ -195,6 +195,8 @@ class Store(AeTables, BasemapTables):
         self.con = self._connect(read_only, wait_s, on_wait)
         try:
             self._check_version(create)
+            if not self.read_only:
+                self.migrate_ae_record_keys()  # a store made before record keys (geo.store.ae)
         except BaseException:
             self.con.close()
             raise

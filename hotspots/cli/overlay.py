@@ -50,7 +50,8 @@ def run(args) -> int:
           + (f"{ae_total:,}" if isinstance(ae_total, int) else ae_total))
     for k in CLASSES:
         print(f"  {pub.class_counts[k]:>7,} {noun(pub.class_counts[k], 'hexagon'):<8}  {k}")
-    print(pub.notes[0])
+    print(pub.notes[0])  # the protection line (small numbers hidden, others slightly adjusted)
+    print(pub.notes[1])  # what "1 to 7" and "suppressed" mean
     if len(pub.ranked):
         print(f"Violence unknown to police: {plural(pub.summary()['unknown_to_police'], 'hexagon')} with more A&E "
               "assaults than police violence predicts, beyond chance (exact test, 5 % false discovery rate):")

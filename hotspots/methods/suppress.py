@@ -63,9 +63,10 @@ import pandas as pd
 
 from geo.errors import SettingError
 from hotspots.defaults import AE_SUPPRESS_MAX
+from hotspots.methods.ckm import perturb
 
 __all__ = ["SECONDARY_LABEL", "Suppressed", "assert_no_small_counts", "audit_group", "primary_label",
-           "suppress_counts", "suppress_table"]
+           "publish_counts", "suppress_counts", "suppress_table"]
 
 #: What a secondary suppression (a count hidden only to protect a small one) shows.
 SECONDARY_LABEL = "suppressed"
@@ -139,7 +140,45 @@ class Suppressed:
         return int(self.total) if self.total_shown else SECONDARY_LABEL
 
 
-def audit_group(shown_total: float | None, values, hidden, lower, upper) -> tuple[np.ndarray, np.ndarray]:
+def publish_counts(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX, hidden=None) -> list:
+    """The one publication function of A&E counts: hidden when small, otherwise perturbed.
+
+    Parameters
+    ----------
+    counts : array of int
+        Exact counts (of cells, of a total: a total is a cell like any other, with its own key sum).
+    cell_keys : array of int
+        Each count's cell key: the sum of its records' keys modulo 256 (``Store.ae_key_sums``).
+    threshold : int
+        Counts ``1..threshold`` are published as ``"1 to 7"``.
+    hidden : array of bool, optional
+        Counts hidden for another reason (secondary suppression): published as ``"suppressed"``.
+
+    Returns
+    -------
+    list
+        Per count: 0, ``"1 to 7"``, ``"suppressed"`` or the perturbed int (never in ``1..threshold``;
+        ``hotspots.methods.ckm``). The same records (same count, same key) always give the same value.
+
+    Examples
+    --------
+    >>> publish_counts([0, 3, 40], [0, 9, 77])[:2]
+    [0, '1 to 7']
+    >>> abs(publish_counts([0, 3, 40], [0, 9, 77])[2] - 40) <= 2
+    True
+    >>> publish_counts([40], [77], hidden=[True])
+    ['suppressed']
+    """
+    t = _check_threshold(threshold)
+    n = np.asarray(counts, dtype=np.int64)
+    sec = np.zeros(n.shape, dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool)
+    moved = perturb(n, np.asarray(cell_keys, dtype=np.int64), t)
+    lab = primary_label(t)
+    return [lab if 1 <= v <= t else SECONDARY_LABEL if h else int(m) for v, h, m in zip(n, sec, moved)]
+
+
+def audit_group(shown_total: float | None, values, hidden, lower, upper,
+                spread: tuple[float, float] = (0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
     """The range each hidden count can still take, given the published total and bounds.
 
     Parameters
@@ -151,6 +190,9 @@ def audit_group(shown_total: float | None, values, hidden, lower, upper) -> tupl
     hidden : array of bool
     lower, upper : array of float
         What a reader knows of each hidden count without the total (``inf`` allowed).
+    spread : (below, above)
+        How far below and above ``shown_total - sum(shown values)`` the hidden counts' sum may truly be
+        (0, 0: all exact; published values that are perturbed leave a reader only a range).
 
     Returns
     -------
@@ -186,8 +228,8 @@ def audit_group(shown_total: float | None, values, hidden, lower, upper) -> tupl
         others_hi_finite = finite_hi[h].sum() - finite_hi
         others_inf = n_inf - np.isinf(hi).astype(int)
         others_hi = np.where(others_inf > 0, np.inf, others_hi_finite)
-        new_lo = np.maximum(lo, s - others_hi)
-        new_hi = np.minimum(hi, s - others_lo)
+        new_lo = np.maximum(lo, (s - float(spread[0])) - others_hi)
+        new_hi = np.minimum(hi, (s + float(spread[1])) - others_lo)
     return np.where(h, new_lo, v), np.where(h, new_hi, v)
 
 
@@ -337,7 +379,7 @@ def _as_int(x) -> int | None:
 
 
 def assert_no_small_counts(published, *, total=None, threshold: int = AE_SUPPRESS_MAX,
-                           lower=None, upper=None, what: str = "A&E counts") -> None:
+                           lower=None, upper=None, what: str = "A&E counts", move: int = 0) -> None:
     """Fail (AssertionError) if published A&E counts show a small number or let one be recovered.
 
     Parameters
@@ -352,6 +394,10 @@ def assert_no_small_counts(published, *, total=None, threshold: int = AE_SUPPRES
         Bounds a reader knows of each count from elsewhere in the output (class cuts).
     what : str
         Named in the message.
+    move : int
+        How far a published number above the threshold (and the total) may be from the exact count
+        (``hotspots.methods.ckm.MAX_MOVE`` for perturbed counts; 0: published numbers are exact). A shown
+        ``v`` is then known only to be in ``max(threshold + 1, v - move) .. v + move``.
 
     Raises
     ------
@@ -388,8 +434,13 @@ def assert_no_small_counts(published, *, total=None, threshold: int = AE_SUPPRES
     # any other hidden value (None, NaN) is at least 0
     lo = np.where(prim, np.maximum(base_lo, 1.0), np.where(sec, np.maximum(base_lo, float(t + 1)), base_lo))
     hi = np.where(prim, np.minimum(base_hi, float(t)), base_hi)
-    # the reader knows only the hidden sum, tot - shown; audit_group derives it from the total
-    a_lo, a_hi = audit_group(tot, vals, hidden, lo, hi)
+    # the reader knows only the hidden sum, tot - shown; audit_group derives it from the total (with
+    # perturbed numbers, only up to the moves of the total and of each shown number)
+    shown_pos = ~hidden & (vals > 0)
+    v_lo = np.maximum(float(t + 1), vals - move)
+    below = move + float(move * np.sum(shown_pos))
+    above = move + float(np.sum(np.where(shown_pos, vals - v_lo, 0.0)))
+    a_lo, a_hi = audit_group(tot, vals, hidden, lo, hi, spread=(below, above) if move else (0.0, 0.0))
     for i in np.flatnonzero(prim):
         if a_lo[i] > 1 or a_hi[i] < t:
             rng = f"only be {a_lo[i]:g}" if a_lo[i] == a_hi[i] else f"only be {a_lo[i]:g} to {a_hi[i]:g}"

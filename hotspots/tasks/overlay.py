@@ -65,9 +65,17 @@ brackets its count, often to one value. The published ranking is therefore exact
 what a reader can compute from the published cells (shown counts, expected, excess),
 and tells nothing more. Hexagons with hidden counts stay on the map and in the files.
 
-Suppression
------------
-:func:`compute_overlay` returns true counts and stays inside the library.
+Suppression and perturbation
+----------------------------
+:func:`compute_overlay` returns true counts and stays inside the library, with each hexagon's
+and the total's *cell key* (the sum of their records' keys, from the store) and the hexagons'
+published counts (``ae_published_n``: cell-key perturbation, ``hotspots.methods.ckm``; 0 and
+1..7 unchanged, larger counts moved by -2..+2, never below 8). Expected counts, excess,
+p-values, the A&E high cut and the classes are computed from the published counts and the
+published total, so that neither a class nor a rank can rebuild an exact count (issue 16).
+Shown hexagon counts and the total are published perturbed (the total as a cell of its own,
+with its own key sum), through ``hotspots.methods.suppress.publish_counts``. The hour grid
+and the weapon mix still publish exact counts, suppressed as below.
 :func:`overlay` (what the CLI, the page and the files use) passes every A&E number
 through ``hotspots.methods.suppress``: counts 1-7 show as "1 to 7", totals are protected by
 secondary suppression, and the excess (derived from the count) is hidden with it. The
@@ -99,12 +107,20 @@ from geo.store import Store
 from hotspots.defaults import AE_SUPPRESS_MAX, FDR_ALPHA, SPECS
 from hotspots.methods.heavy import scipy_stats
 from hotspots.methods.lattice import benjamini_hochberg
-from hotspots.methods.suppress import SECONDARY_LABEL, Suppressed, primary_label, suppress_counts, suppress_table
+from hotspots.methods.ckm import MAX_MOVE, perturb
+from hotspots.methods.suppress import (
+    SECONDARY_LABEL,
+    Suppressed,
+    primary_label,
+    publish_counts,
+    suppress_counts,
+    suppress_table,
+)
 from hotspots.methods.temporal import DAYS, day_hour_grid
 from geo.schema import is_synthetic
 
-__all__ = ["CLASSES", "CLASS_COLOURS", "HIGH_SHARE", "POLICE_VIOLENCE", "WEAPON_CLASSES", "OverlayCounts",
-           "PublishedOverlay", "compute_overlay", "high_cut", "overlay"]
+__all__ = ["CLASSES", "CLASS_COLOURS", "HIGH_SHARE", "POLICE_VIOLENCE", "PROTECTION_NOTE", "WEAPON_CLASSES",
+           "OverlayCounts", "PublishedOverlay", "compute_overlay", "high_cut", "overlay"]
 
 #: police.uk types counted as police violence (module docstring: why not Robbery).
 POLICE_VIOLENCE: tuple[str, ...] = ("Violence and sexual offences",)
@@ -118,6 +134,8 @@ CLASS_COLOURS: dict[str, str] = {"Both high": "#574249", "Police only": "#64acbe
 #: Weapon classes of A&E records (the ISTV reader's contract), in display order.
 WEAPON_CLASSES: tuple[str, ...] = ("knife/sharp", "glass/bottle", "blunt object", "body", "firearm", "other",
                                    "unknown")
+#: The one line every view showing A&E numbers carries (issue 16).
+PROTECTION_NOTE = "Small numbers are hidden and others slightly adjusted to protect patients."
 #: Places listed under "violence unknown to police".
 RANKED_MAX = 20
 #: Police.uk locations named for each ranked place.
@@ -181,6 +199,7 @@ class OverlayCounts:
     synthetic: bool
     threshold: int
     top: int = RANKED_MAX
+    ae_total_key: int = 0
 
 
 def _cells_of(h3_11, res: int) -> np.ndarray:
@@ -221,25 +240,36 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
             "page's A&E tab); the synthetic sample's are in sample_data/ae/.")
     police = select_incidents(store, pflt, columns=("h3_11", "force"))
     ae = select_ae(store, replace(pflt, forces=()), columns=("h3_11", "subcategory", "occurred_at", "occurred_until",
-                                                             "time_precision", "force", "month"))
+                                                             "time_precision", "force", "month", "id"))
     if exclude_synthetic_ae and len(ae):
         ae = ae.loc[~ae["force"].astype(str).str.contains(SYNTHETIC_MARK, regex=False)].reset_index(drop=True)
     p = pd.Series(_cells_of(police["h3_11"], res)).value_counts() if len(police) else pd.Series(dtype=np.int64)
-    a = pd.Series(_cells_of(ae["h3_11"], res)).value_counts() if len(ae) else pd.Series(dtype=np.int64)
+    ae_cells = _cells_of(ae["h3_11"], res) if len(ae) else np.array([], dtype=object)
+    a = pd.Series(ae_cells).value_counts() if len(ae) else pd.Series(dtype=np.int64)
     cells = pd.DataFrame({"police_violence": p, "ae_assaults": a}).fillna(0).astype(np.int64)
     cells.index.name = "cell"
     cells = cells.sort_index().reset_index()
+    # cell keys (sums of the records' keys, in the store) of each hexagon and of the total, and the counts
+    # as published (cell-key perturbation: exact for 0 and 1..threshold, which are shown as 0 or hidden)
+    keys = _key_sums(store, ae, ae_cells)
+    cells["ae_key"] = cells["cell"].map(keys).fillna(0).astype(np.int64)
+    cells["ae_published_n"] = perturb(cells["ae_assaults"].to_numpy(), cells["ae_key"].to_numpy(), threshold)
+    total_key = int(keys.get(_TOTAL, 0))
     p_total, a_total = int(cells["police_violence"].sum()), int(cells["ae_assaults"].sum())
-    ratio = a_total / p_total if p_total else 0.0
+    a_total_pub = int(perturb([a_total], [total_key], threshold)[0])
+    # everything derived from A&E counts (expected, excess, p, cuts, classes) comes from the published
+    # counts, so that a class or a rank cannot be used to rebuild an exact count either
+    a_pub = cells["ae_published_n"]
+    ratio = a_total_pub / p_total if p_total else 0.0
     cells["expected_ae"] = cells["police_violence"] * ratio
-    cells["excess"] = cells["ae_assaults"] - cells["expected_ae"]
-    cells["p"] = excess_p(cells["ae_assaults"], cells["police_violence"], a_total, p_total)
+    cells["excess"] = a_pub - cells["expected_ae"]
+    cells["p"] = excess_p(a_pub, cells["police_violence"], a_total_pub, p_total)
     police_cut = high_cut(cells["police_violence"])
-    ae_cut = high_cut(cells["ae_assaults"])
+    ae_cut = high_cut(a_pub)
     if 2 <= ae_cut <= threshold:  # a cut inside 2..threshold would reveal part of a suppressed count
         ae_cut = float(threshold + 1) if (cells["ae_assaults"] > threshold).any() else 1.0
     cells["police_high"] = cells["police_violence"] >= police_cut
-    cells["ae_high"] = cells["ae_assaults"] >= ae_cut
+    cells["ae_high"] = a_pub >= ae_cut
     cells["class"] = np.select([cells["police_high"] & cells["ae_high"], cells["police_high"], cells["ae_high"]],
                                ["Both high", "Police only", "A&E only"], "Low")
 
@@ -271,7 +301,22 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     streets = _nearest_streets(store, pflt, wanted) if wanted else {}
     months = sorted(set(ae["month"]) if len(ae) else set())
     return OverlayCounts(res, cells, police_cut, ae_cut, hours, weapons, rms_grid, streets, months,
-                         bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top))
+                         bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top),
+                         ae_total_key=total_key)
+
+
+#: The cell name of the overlay's total in the key sums.
+_TOTAL = "total"
+
+
+def _key_sums(store: Store, ae: pd.DataFrame, ae_cells) -> dict:
+    """Cell keys of each hexagon and of the total (``_TOTAL``), summed in the store (keys never come up)."""
+    if not len(ae):
+        return {}
+    members = pd.DataFrame({"force": ae["force"].to_numpy(), "id": ae["id"].to_numpy(), "cell": ae_cells})
+    members = pd.concat([members, members.assign(cell=_TOTAL)], ignore_index=True)
+    sums = store.ae_key_sums(members)
+    return dict(zip(sums["cell"], sums["cell_key"].astype(int)))
 
 
 def excess_p(ae, police, ae_total: int, police_total: int) -> np.ndarray:
@@ -432,11 +477,24 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     t = counts.threshold
     c = counts.cells
     # what the class says of each cell's A&E count (bounds a reader knows even when it is hidden)
-    lower = np.where(c["ae_high"], counts.ae_cut, 0.0)
-    upper = np.where(c["ae_high"], np.inf, counts.ae_cut - 1 if math.isfinite(counts.ae_cut) else np.inf)
+    # The class follows the published count, which is the exact one for 0 and 1..t and moves by at most
+    # MAX_MOVE otherwise: so "A&E high" says the exact count is at least the cut - MAX_MOVE. The secondary
+    # suppression still audits the group against the exact total (stricter than the perturbed one a reader
+    # sees), as the A&E hour grid and weapon mix still publish exact counts that add up to it.
+    exact = c["ae_assaults"].to_numpy(dtype=float)
+    small = (exact >= 1) & (exact <= t)
+    cut = counts.ae_cut
+    cut_lo = np.where(small, cut, cut - MAX_MOVE) if math.isfinite(cut) else np.inf
+    cut_hi = np.where(small, cut - 1, cut - 1 + MAX_MOVE) if math.isfinite(cut) else np.inf
+    lower = np.where(c["ae_high"], cut_lo, 0.0)
+    upper = np.where(c["ae_high"], np.inf, cut_hi)
     cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess",
                                        "p"]],
                                     "ae_assaults", derived=["excess", "p"], threshold=t, lower=lower, upper=upper)
+    # shown counts are published perturbed (cell-key perturbation), hidden ones keep their labels
+    cells["ae_assaults"] = pd.Series(publish_counts(c["ae_assaults"].to_numpy(), c["ae_key"].to_numpy(),
+                                                    threshold=t, hidden=s_cells.secondary),
+                                     index=cells.index, dtype=object)
     cells["expected_ae"] = cells["expected_ae"].round(2)
     cells["excess"] = pd.Series([None if v is None else round(float(v), 2) for v in cells["excess"]],
                                 index=cells.index, dtype=object)
@@ -458,6 +516,8 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     ae_total = s_cells.total
     if all(g.total_shown for g in groups) or ae_total == 0:
         total_label = s_cells.total_label()
+        if isinstance(total_label, int):  # the total is perturbed as a cell, with its own key sum
+            total_label = publish_counts([ae_total], [counts.ae_total_key], threshold=t)[0]
     else:
         total_label = primary_label(t) if 1 <= ae_total <= t else SECONDARY_LABEL
     tiny = not isinstance(total_label, int)
@@ -515,7 +575,8 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
                            "ae_assaults": cells.loc[hidden_only, "ae_assaults"].to_numpy()})
     unseen["near"] = [_near_text(counts.streets, cell) for cell in unseen["cell"]]
     unseen = unseen.sort_values(["near", "cell"], ignore_index=True)
-    notes = [f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
+    notes = [PROTECTION_NOTE,
+             f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
              f"\"{SECONDARY_LABEL}\" marks a larger count (more than {t}) hidden so that totals cannot reveal "
              "a small one."]
     if counts.ae_cut == 1 and t >= 1:

@@ -31,6 +31,7 @@ from hotspots.methods.poisson import compare_counts, usual_range
 from hotspots.tasks.overlay import overlay
 from tests.ae_rows import AE, POLICE, write_layout
 from hotspots.briefing.pptx import briefing_pptx
+from hotspots.methods.ckm import MAX_MOVE
 from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts, primary_label
 from tests.conftest import street_csv, street_row
 
@@ -221,12 +222,18 @@ def test_no_small_ae_count_in_the_pack(small_ae_store):
     # only hexagons whose A&E count is shown are ranked (a hidden count's place in an excess ranking gives
     # it away: review finding 2); in the layout that is #6 alone (10 A&E assaults, no police violence)
     assert all(v.isdigit() and int(v) > 7 for v in ae_col), ae_col
-    assert ae_col == ["10"]
+    # issue 16: the overlay publishes perturbed counts (within MAX_MOVE of the exact ones), and which larger
+    # count is hidden with the small ones follows the perturbed classes: the list is the library's published one
+    with Store(small_ae_store, read_only=True) as s:
+        pub = overlay(s, Selection("2021-06", "2021-06"), res=9)
+    assert ae_col == [str(v) for v in pub.ranked["ae_assaults"]][:len(ae_col)], ae_col
+    assert set(pub.ranked["cell"]) <= set(pub.cells.loc[~pub.cells["ae_assaults_suppressed"], "cell"])
     assert "only places whose A&E count is shown are ranked" in " ".join(sec.text)
     total = b.numbers["overlay"]["ae_assaults"]
-    assert total in (39, LAB, SECONDARY_LABEL)
+    assert total in (LAB, SECONDARY_LABEL) or abs(total - 39) <= MAX_MOVE
+    assert total == pub.totals["ae_assaults"]
     # the listed hexagons and the (unlisted) rest cannot reveal a small count through the total
-    assert_no_small_counts(ae_col + [None], total=total)
+    assert_no_small_counts(ae_col + [None], total=total, move=MAX_MOVE)
     assert b.numbers["overlay"]["police_violence"] == sum(POLICE)
     pdf = "\n".join(pdf_pages(briefing_pdf(b)))
     slides = pptx_slides(briefing_pptx(b))

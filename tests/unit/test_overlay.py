@@ -40,7 +40,8 @@ from geo.query import Selection
 from geo.sample import write_sample
 from geo.store import Store
 from hotspots.cli import main
-from hotspots.tasks.overlay import RANKED_MAX, compute_overlay, overlay
+from hotspots.methods.ckm import MAX_MOVE, perturb
+from hotspots.tasks.overlay import RANKED_MAX, compute_overlay, high_cut, overlay
 from hotspots.methods.suppress import SECONDARY_LABEL, assert_no_small_counts
 from tests.ae_rows import AE, POLICE, ae_rows, layout_cells, police_rows, sample_ae_units, unit, write_layout
 from hotspots.outputs.overlay import overlay_csv, overlay_geojson, write_overlay
@@ -61,46 +62,90 @@ def by_position(df, cells, col):
     return [t[col].get(c, 0) for c in cells]
 
 
+def published_by_hand(store, counts=AE, threshold=7):
+    """The layout's published A&E counts worked out apart from the library's SQL: each record's key read from
+    ``ae_records`` (rows ``ae-0``, ``ae-1``, ... fill the cells in order), summed per cell here, and the
+    count moved by ``hotspots.methods.ckm.perturb`` (cell-key perturbation). Returns (cells, total)."""
+    keys = dict(store.con.execute("SELECT id, record_key FROM ae_records").fetchall())
+    cell_keys, i = [], 0
+    for n in counts:
+        cell_keys.append(sum(keys[f"ae-{j}"] for j in range(i, i + n)) % 256)
+        i += n
+    total_key = sum(keys[f"ae-{j}"] for j in range(i)) % 256
+    return (perturb(counts, cell_keys, threshold).tolist(),
+            int(perturb([sum(counts)], [total_key], threshold)[0]))
+
+
+def classes_of(pub_ae, police_cut=15):
+    """Classes from the published A&E counts and the exact police ones (module docstring's rules)."""
+    ae_cut = high_cut(pub_ae)
+    ae_cut = 8.0 if 2 <= ae_cut <= 7 else ae_cut
+    return ae_cut, [("Both high" if p >= police_cut and a >= ae_cut else "Police only" if p >= police_cut
+                     else "A&E only" if a >= ae_cut else "Low") for p, a in zip(POLICE, pub_ae)]
+
+
 def test_counts_classes_and_excess_by_hand(layout):
+    # Issue 16: cuts, classes and excess follow the *published* (perturbed) A&E counts, so that a class or a
+    # rank cannot rebuild an exact count. The store draws a new secret per store, so the published numbers
+    # are worked out here from the stored record keys (published_by_hand), not written down.
     cells = layout["cells"]
     with Store(layout["db"], read_only=True) as s:
         oc = compute_overlay(s)
+        pub_ae, pub_total = published_by_hand(s)
     assert by_position(oc.cells, cells, "police_violence") == POLICE
     assert by_position(oc.cells, cells, "ae_assaults") == AE
-    assert (oc.police_cut, oc.ae_cut) == (15, 10)
-    classes = by_position(oc.cells, cells, "class")
-    assert classes == ["Both high", "Police only", "Low", "Low", "Low", "Low", "A&E only", "Low", "Low", "Low"]
-    want_excess = [a - p * 39 / 42 for p, a in zip(POLICE, AE)]
+    assert by_position(oc.cells, cells, "ae_published_n") == pub_ae
+    # hidden (1..7) and empty cells keep their exact counts; the others move by at most 2, never below 8
+    assert all(p == a if a <= 7 else (abs(p - a) <= 2 and p >= 8) for a, p in zip(AE, pub_ae))
+    ae_cut, classes = classes_of(pub_ae)
+    assert (oc.police_cut, oc.ae_cut) == (15, ae_cut)
+    assert by_position(oc.cells, cells, "class") == classes
+    want_excess = [a - p * pub_total / 42 for p, a in zip(POLICE, pub_ae)]
     np.testing.assert_allclose(by_position(oc.cells, cells, "excess"), want_excess)
     # every cell with anything is listed, and only those
     assert len(oc.cells) == sum(1 for p, a in zip(POLICE, AE) if p or a)
 
 
 def test_published_overlay_by_hand(layout):
+    # Issue 16: shown A&E counts and the total are published perturbed (cell-key perturbation), so the exact
+    # numbers once written here (12, 10, total 39) are now what the publication function gives for them:
+    # worked out apart from the library by published_by_hand. Small counts are hidden exactly as before.
     cells = layout["cells"]
     with Store(layout["db"], read_only=True) as s:
         pub = overlay(s)
+        pub_ae, pub_total = published_by_hand(s)
     ae = by_position(pub.cells, cells, "ae_assaults")
-    assert ae == [SECONDARY_LABEL, 0, SECONDARY_LABEL, LAB, 0, LAB, 10, LAB, LAB, LAB]
-    assert pub.totals == {"police_violence": 42, "ae_assaults": 39}
-    assert pub.class_counts == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
-    assert pub.cuts == {"police_high": 15, "ae_high": 10}
-    # excess: hidden with its count, shown (rounded) otherwise
+    for a, p, label in zip(AE, pub_ae, ae):
+        assert label == (0 if a == 0 else LAB if a <= 7 else label if label == SECONDARY_LABEL else p)
+    # the five small ones (sum 8) still need a partner hidden with them against the total
+    assert SECONDARY_LABEL in ae
+    assert pub.totals == {"police_violence": 42, "ae_assaults": pub_total}
+    ae_cut, classes = classes_of(pub_ae)
+    assert pub.class_counts == {k: classes.count(k) for k in ("Both high", "Police only", "A&E only", "Low")}
+    assert pub.cuts == {"police_high": 15, "ae_high": int(ae_cut)}
+    # excess: hidden with its count, from the published counts otherwise
     exc = by_position(pub.cells, cells, "excess")
-    assert exc[6] == 10 and exc[1] == pytest.approx(0 - 15 * 39 / 42, abs=0.005)
-    assert all(exc[i] is None for i in (0, 2, 3, 5, 7, 8, 9))
-    # ranked: only shown counts with excess > 0 (#6); the hidden ones are not placed in the list
-    assert pub.ranked["cell"].tolist() == [cells[6]]
-    assert pub.ranked["rank"].tolist() == [1] and pub.ranked["ae_assaults"].tolist() == [10]
-    assert pub.ranked["expected_ae"].tolist() == [0] and pub.ranked["excess"].tolist() == [10]
-    assert any("Hexagons whose A&E count is hidden (7) are not ranked" in n for n in pub.notes)
-    # the nearest police.uk locations of #6 (no police there): #5's snap point ("Street 5") comes first
-    assert pub.ranked["near"].iat[0].startswith("On or near Street 5 (")
-    # unseen: hidden A&E counts where police recorded no violence (#7, #8, #9), every count hidden
-    assert set(pub.unseen["cell"]) == {cells[7], cells[8], cells[9]}
-    assert pub.unseen["ae_assaults"].tolist() == [LAB] * 3
+    for i, label in enumerate(ae):
+        if isinstance(label, str):
+            assert exc[i] is None
+        else:
+            assert exc[i] == pytest.approx(pub_ae[i] - POLICE[i] * pub_total / 42, abs=0.005)
+    # ranked: only shown counts with excess > 0, in the order the published cells give
+    assert set(pub.ranked["cell"]) <= {cells[i] for i, label in enumerate(ae) if not isinstance(label, str)}
+    assert pub.ranked["cell"].tolist() == [c for c in ranking_from_published_cells(pub)
+                                           if c in set(pub.ranked["cell"])]
+    assert pub.ranked["ae_assaults"].tolist() == [pub_ae[cells.index(c)] for c in pub.ranked["cell"]]
+    n_hidden = sum(isinstance(label, str) for label in ae)
+    assert any(f"Hexagons whose A&E count is hidden ({n_hidden}) are not ranked" in n for n in pub.notes)
+    if cells[6] in set(pub.ranked["cell"]):  # no police there: #5's snap point ("Street 5") comes first
+        assert pub.ranked.set_index("cell").loc[cells[6], "near"].startswith("On or near Street 5 (")
+    # unseen: hidden A&E counts where police recorded no violence (#7, #8, #9, and #6 if it is the partner)
+    assert set(pub.unseen["cell"]) == {cells[i] for i, label in enumerate(ae) if isinstance(label, str)
+                                       and POLICE[i] == 0}
+    assert set(pub.unseen["ae_assaults"]) <= {LAB, SECONDARY_LABEL}
     assert all(n.startswith("On or near Street") for n in pub.unseen["near"])
-    assert pub.summary()["cells_ae_hidden_no_police_violence"] == 3
+    assert pub.summary()["cells_ae_hidden_no_police_violence"] == len(pub.unseen)
+    assert pub.notes[0] == "Small numbers are hidden and others slightly adjusted to protect patients."
     # weapons
     w = pub.weapons.set_index("weapon")
     assert w["assaults"].to_dict() == {"knife/sharp": 10, "glass/bottle": LAB, "blunt object": 0,
@@ -120,10 +165,14 @@ def test_no_published_value_small_or_recoverable(layout):
         pub = overlay(s)
     total = pub.totals["ae_assaults"]
     c = pub.cells
-    # bounds a reader has from the map class: "A&E high" is >= 10, any other class <= 9
+    # bounds a reader has from the map class: "A&E high" is a published count >= the cut, any other class
+    # below it; published counts (and the total) are perturbed, so the exact count is within MAX_MOVE of it
+    # (issue 16: the checker is told so with move=MAX_MOVE)
+    cut = pub.cuts["ae_high"]
     high = c["class"].isin(["Both high", "A&E only"]).to_numpy()
-    lower, upper = np.where(high, 10, 0), np.where(high, np.inf, 9)
-    assert_no_small_counts(c["ae_assaults"].tolist(), total=total, lower=lower, upper=upper, what="cells")
+    lower, upper = np.where(high, cut - MAX_MOVE, 0), np.where(high, np.inf, cut - 1 + MAX_MOVE)
+    assert_no_small_counts(c["ae_assaults"].tolist(), total=total, lower=lower, upper=upper, what="cells",
+                           move=MAX_MOVE)
     assert_no_small_counts(pub.weapons["assaults"].tolist(), total=total, what="weapons")
     assert_no_small_counts(pub.ae_grid.to_numpy().ravel().tolist() + [pub.ae_no_time], total=total, what="grid")
     assert_no_small_counts(pub.ranked["ae_assaults"].tolist(), what="ranked")
@@ -179,7 +228,7 @@ def test_synthetic_ae_left_out_when_asked(layout):
 @pytest.mark.parametrize("ae, cut", [
     ([3, 1, 1, 2, 1, 1, 1, 1, 1, 1], 1),    # top 20 % cut 2: nothing above 7 -> any assault is "high"
     ([3, 1, 1, 2, 1, 1, 9, 6, 1, 1], 8),    # top 20 % cut 6: a cell has 9 -> 8
-    ([30, 1, 1, 2, 1, 1, 9, 6, 1, 1], 9),   # top 20 % cut 9: above 7, kept
+    ([30, 1, 1, 2, 1, 1, 9, 6, 1, 1], None),  # top 20 % cut: the 9's published count (8..11), above 7, kept
 ])
 def test_high_cut_never_inside_2_to_7(tmp_path, ae, cut):
     # a plain top-20 % cut of 2..7 would tell "1 to 7" cells apart (at 7: exactly 7)
@@ -189,8 +238,11 @@ def test_high_cut_never_inside_2_to_7(tmp_path, ae, cut):
         s.write(unit(ae_rows(cells, counts=ae, weapons=["body"]), "ae", "RWH01", "istv.csv"))
         pub = overlay(s)
         oc = compute_overlay(s)
+    if cut is None:  # issue 16: the cut follows the published (perturbed) counts, here the 9's
+        cut = int(oc.cells.set_index("ae_assaults").loc[9, "ae_published_n"])
+        assert 8 <= cut <= 11
     assert pub.cuts["ae_high"] == cut
-    assert (oc.cells["ae_high"] == (oc.cells["ae_assaults"] >= cut)).all()
+    assert (oc.cells["ae_high"] == (oc.cells["ae_published_n"] >= cut)).all()
     assert any("'A&E high' means any A&E assault" in n for n in pub.notes) == (cut == 1)
 
 
@@ -201,13 +253,14 @@ def test_files_carry_only_published_values(layout, tmp_path):
     gj_path = write_overlay(pub, tmp_path / "o.geojson")
     t = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     assert list(t.columns)[:4] == ["cell", "police_violence", "ae_assaults", "class"]
-    assert_no_small_counts(t["ae_assaults"].tolist(), total=39)
-    assert (t["excess"] == "").sum() == 7                      # hidden with the count
+    total = pub.totals["ae_assaults"]   # perturbed (issue 16): the exact 39 moves by up to MAX_MOVE
+    assert_no_small_counts(t["ae_assaults"].tolist(), total=total, move=MAX_MOVE)
+    assert (t["excess"] == "").sum() == int(pub.cells["ae_assaults_suppressed"].sum())  # hidden with the count
     assert not t["excess"].str.startswith("'").any()           # numbers stay numbers
     gj = json.loads(gj_path.read_text())
     props = [f["properties"] for f in gj["features"]]
     assert len(props) == 10 and all(f["geometry"]["type"] == "Polygon" for f in gj["features"])
-    assert_no_small_counts([p["ae_assaults"] for p in props], total=39)
+    assert_no_small_counts([p["ae_assaults"] for p in props], total=total, move=MAX_MOVE)
     assert overlay_csv(pub) == csv_path.read_bytes() and overlay_geojson(pub) == gj_path.read_bytes()
     with pytest.raises(SettingError, match="must end in .csv or .geojson"):
         write_overlay(pub, tmp_path / "o.xlsx")
@@ -217,14 +270,19 @@ def test_cli_overlay_json_and_detect_refuses_ae(layout, tmp_path, capsys):
     out = tmp_path / "cells.csv"
     assert main(["overlay", "--db", layout["db"], "--out", str(out), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["cells"] == 10 and summary["totals"] == {"police_violence": 42, "ae_assaults": 39}
-    assert summary["classes"] == {"Both high": 1, "Police only": 1, "A&E only": 1, "Low": 7}
-    assert summary["cells_ae_suppressed"] == 7 and summary["out"] == str(out)
-    assert_no_small_counts(pd.read_csv(out, dtype=str)["ae_assaults"].tolist(), total=39)
+    # issue 16: the A&E total and shown counts are perturbed; the CLI prints what the publication gives
+    with Store(layout["db"], read_only=True) as s:
+        pub = overlay(s)
+        pub_total = published_by_hand(s)[1]
+    assert summary["cells"] == 10 and summary["totals"] == {"police_violence": 42, "ae_assaults": pub_total}
+    assert summary["classes"] == pub.class_counts and sum(summary["classes"].values()) == 10
+    assert summary["cells_ae_suppressed"] == int(pub.cells["ae_assaults_suppressed"].sum())
+    assert summary["out"] == str(out)
+    assert_no_small_counts(pd.read_csv(out, dtype=str)["ae_assaults"].tolist(), total=pub_total, move=MAX_MOVE)
     # text output
     assert main(["overlay", "--db", layout["db"], "--out", str(tmp_path / "c.geojson")]) == 0
     text = capsys.readouterr().out
-    assert "A&E assaults: 39" in text and "1 to 7" in text and "Wrote 10 hexagons" in text
+    assert f"A&E assaults: {pub_total}" in text and "1 to 7" in text and "Wrote 10 hexagons" in text
     # detect never lets A&E counts out unsuppressed
     assert main(["detect", "--method", "count", "--sources", "ae", "--db", layout["db"]]) == 2
     assert "does not use A&E data" in capsys.readouterr().err
@@ -259,7 +317,7 @@ def test_withheld_or_small_total_hides_every_breakdown(tmp_path):
 # ------------------------------------------------------------------------------ an attacker using everything
 
 
-def overlay_attack(pub, ranked_max=None):
+def overlay_attack(pub, ranked_max=None, move=0):
     """The range each hidden A&E count of a published overlay can still take, by integer programming.
 
     Uses every published fact, independently of hotspots.methods.suppress: the labels ("1 to 7" is 1..7,
@@ -270,6 +328,10 @@ def overlay_attack(pub, ranked_max=None):
     at least its successor's; an unlisted one at most 0, or at most the last row's when the list is full).
     The list's rule is applied only when the list holds a hidden count: a list of shown counts only says
     nothing about hidden ones. Returns {cell: (min, max)} for the "1 to 7" cells.
+
+    ``move``: published numbers above the threshold (shown counts, the total) are perturbed by at most this
+    much (issue 16, ``MAX_MOVE``), and a class reflects the published count: the attacker then knows each
+    such exact number only within ``move`` of what is shown ("1 to 7" counts are never moved).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -292,13 +354,16 @@ def overlay_attack(pub, ranked_max=None):
         elif labels[i] == SECONDARY_LABEL:
             lo[k] = t + 1
         if cut is not None:
+            slack = 0 if labels[i] == LAB else move
             if cells["class"].iat[i] in ("Both high", "A&E only"):
-                lo[k] = max(lo[k], cut)
+                lo[k] = max(lo[k], cut - slack)
             else:
-                hi[k] = min(hi[k], cut - 1)
+                hi[k] = min(hi[k], cut - 1 + slack)
     expected = {c: p * total / p_total if p_total else 0.0 for c, p in zip(cells["cell"], cells["police_violence"])}
     shown_count = {c: int(v) for c, v in zip(cells["cell"], labels) if not isinstance(v, str)}
-    rows_a, rows_lo, rows_hi = [np.ones(n)], [total - sum(shown_count.values())], [total - sum(shown_count.values())]
+    shown_hi = sum(v + move for v in shown_count.values() if v > 0)
+    shown_lo = sum(max(t + 1, v - move) for v in shown_count.values() if v > 0)
+    rows_a, rows_lo, rows_hi = [np.ones(n)], [total - move - shown_hi], [total + move - shown_lo]
 
     def excess(cell):
         """(coefficients, constant): excess = coefficients . x + constant."""
@@ -384,12 +449,15 @@ def test_ranking_gives_no_hidden_count_away(layout):
     cells = layout["cells"]
     with Store(layout["db"], read_only=True) as s:
         pub = overlay(s)
-    assert all(v == (1, 7) for v in overlay_attack(pub).values()), overlay_attack(pub)
+    ranges = overlay_attack(pub, move=MAX_MOVE)
+    assert all(v == (1, 7) for v in ranges.values()), ranges
     # only hexagons whose count is shown are ranked, and the ranking is what the published cells give
     assert all(isinstance(v, (int, np.integer)) and v > 7 for v in pub.ranked["ae_assaults"])
     assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
-    # by hand (module docstring): only #6 (10 A&E, no police, excess 10) is shown with excess > 0
-    assert pub.ranked["cell"].tolist() == [cells[6]]
+    # by hand (module docstring): #6 (10 A&E, no police) is listed whenever it is shown (issue 16: which
+    # counts are shown now depends on the perturbed classes, see test_published_overlay_by_hand)
+    if cells[6] not in set(pub.cells.loc[pub.cells["ae_assaults_suppressed"], "cell"]):
+        assert cells[6] in pub.ranked["cell"].tolist()
     # the unseen list adds nothing to the published cells: the same hexagons, in an order of names only
     assert pub.unseen["cell"].tolist() == unseen_from_published_cells(pub)
 
@@ -408,7 +476,7 @@ def test_ranking_on_a_sample_sized_store(tmp_path):
         pubs = [overlay(s, res=9), overlay(s, Selection(months[-1], months[-1]), res=9)]
     for pub in pubs:
         assert isinstance(pub.totals["ae_assaults"], int)
-        ranges = overlay_attack(pub)
+        ranges = overlay_attack(pub, move=MAX_MOVE)
         assert ranges and all(v == (1, 7) for v in ranges.values())
         assert pub.ranked["cell"].tolist() == ranking_from_published_cells(pub)[:len(pub.ranked)]
         assert all(isinstance(v, (int, np.integer)) and v > 7 for v in pub.ranked["ae_assaults"])
