@@ -76,7 +76,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -461,39 +460,15 @@ def files_once() -> dict[str, dict[str, int]]:
 def serve_page(tmp: Path, env: dict, timeout_s: float = 60):
     """``streamlit run`` of the bare page (``PAGE``) on a free loopback port, in its own folder:
     the app's Streamlit config, and ``static/`` linked so folium's assets come from the app's files."""
-    from tests.e2e.conftest import AppDidNotStart, _free_port
+    from tests.e2e.conftest import serve_app
 
     folder = tmp / "page"
     (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
     (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
     (folder / "bench_map_page.py").write_text(PAGE)
-    port = _free_port()
-    log_path = tmp / "streamlit-page.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "bench_map_page.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    if urllib.request.urlopen(url + "/_stcore/health", timeout=2).read() == b"ok":
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AppDidNotStart("the bench page did not start; its log:\n" + log_path.read_text(errors="replace"))
-                time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with serve_app(env, tmp / "streamlit-page.log", timeout_s, script="bench_map_page.py", cwd=folder) as url:
+        yield url
 
 
 # -- the browser ----------------------------------------------------------------------------------

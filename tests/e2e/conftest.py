@@ -87,17 +87,18 @@ class AppDidNotStart(RuntimeError):
 
 
 @contextmanager
-def serve_app(env: dict, log_path: Path, timeout_s: float = 60):
-    """``streamlit run app.py`` on a free loopback port; yields its URL, stops it after.
+def serve_app(env: dict, log_path: Path, timeout_s: float = 60, *, script: str = "app.py", cwd: Path = ROOT):
+    """``streamlit run app.py`` (or ``script`` in ``cwd``) on a free loopback port; yields its URL, stops it after.
 
-    Used by the browser tests and by bench/dashboard.py, so both run the app the same way.
+    Used by the browser tests and by bench/dashboard.py and bench/dashboard_folium.py, so all run Streamlit the
+    same way.
     """
     port = _free_port()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout_s
@@ -108,7 +109,7 @@ def serve_app(env: dict, log_path: Path, timeout_s: float = 60):
                 except OSError:
                     pass
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AppDidNotStart("streamlit did not start; its log:\n"
+                    raise AppDidNotStart(f"streamlit run {script} did not start; its log:\n"
                                          + Path(log_path).read_text(errors="replace"))
                 time.sleep(0.3)
             yield url
