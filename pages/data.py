@@ -3,6 +3,7 @@
 import streamlit as st
 
 from geo.constants import POLICE_CATEGORIES, SOURCE_AE
+from hotspots.tasks.overlay import PROTECTION_NOTE
 from geo.readers.inputs import shown_name
 from hotspots.methods.words import plural
 from pages._ui import ae_forms as _ae
@@ -155,7 +156,8 @@ with contents:
         forces = _data.forces_table(shown)
         st.dataframe(forces, hide_index=True, width="stretch", column_config=_data.count_columns(forces))
         if len(shown) < len(status):
-            st.caption(_data.AE_HIDDEN + " The grid above shows A&E counts 1 to 7 as \"1 to 7\".")
+            st.caption(_data.AE_HIDDEN + " The grid above shows A&E counts 1 to 7 as \"1 to 7\". "
+                       + PROTECTION_NOTE)
     else:
         st.info("The store is empty: load police.uk files in the first tab.")
 

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.constants import SOURCE_AE
-from hotspots.methods.suppress import suppress_counts
+from hotspots.tasks.overlay import PROTECTION_NOTE
 from hotspots.methods.words import count_text, plural
 from pages._ui import cache
 from pages._ui.errors import synthetic_banner
@@ -38,12 +38,12 @@ if len(status) and int(status["rows"].sum()):
     st.subheader("Incidents by source and month")
     table = status.pivot_table(index="month", columns="source", values="rows", aggfunc="sum", fill_value=0)
     if "ae" in table.columns:
-        # A&E counts 1 to 7 are never shown outside the Data page (DOMAIN.md section 4); the
-        # column total is not shown either, so nothing can be recovered by subtraction. The column is text
-        # ("1,234", "1 to 7"): one type, right-aligned as the number columns beside it
-        table["ae"] = pd.Series([count_text(v) for v in suppress_counts(table["ae"].to_numpy(),
-                                                                        with_total=False).labels()],
-                                index=table.index, dtype=object)
+        # A&E counts leave through the one publication function (hotspots.tasks.ae_status): 1 to 7 hidden,
+        # the rest perturbed by their records' cell keys; no column total, so nothing is subtracted from one.
+        # The column is text ("1,234", "1 to 7"): one type, right-aligned as the number columns beside it
+        ae_month = cache.ae_published(status).by_month.set_index("month")["rows"]
+        table["ae"] = pd.Series([count_text(ae_month.get(m, 0)) for m in table.index], index=table.index,
+                                dtype=object)
     table.columns = [{"police": "police.uk street crime", "rms": "Force records", "stop_search": "Stop and search",
                       "ae": "A&E assaults"}.get(c, c) for c in table.columns]
     table.index.name = "Month"
@@ -52,6 +52,7 @@ if len(status) and int(status["rows"].sum()):
             if c == "A&E assaults" else st.column_config.NumberColumn(c, format="localized", help="incidents"))
         for c in table.columns})
     if "A&E assaults" in table.columns:
-        st.caption("A&E assaults: counts from 1 to 7 are shown as \"1 to 7\" (NHS small-number practice).")
+        st.caption("A&E assaults: counts from 1 to 7 are shown as \"1 to 7\" (NHS small-number practice). "
+                   + PROTECTION_NOTE)
 else:
     st.info("The store is empty. Load police.uk files with `python -m hotspots ingest police FOLDER`.")

@@ -203,9 +203,15 @@ class AeTables:
         return out.drop(columns="unkeyed")
 
     def ae_partition_keys(self) -> pd.DataFrame:
-        """The cell key of each stored A&E partition: ``force, month`` (YYYY-MM), ``rows``, ``cell_key``."""
+        """The cell keys of each A&E partition: ``force, month`` (YYYY-MM), ``rows``, ``cell_key`` (of its
+        stored records), ``rejected``, ``rejected_key`` (of its rows not stored).
+
+        A row not stored has no record id: its key is the HMAC of the store's secret and the row's place (the
+        file's base name and the row's number in it), the same on every reload of that file.
+        """
+        cols = ["force", "month", "rows", "cell_key", "rejected", "rejected_key"]
         if not self.has_table("ae_records"):
-            return pd.DataFrame(columns=["force", "month", "rows", "cell_key"])
+            return pd.DataFrame(columns=cols)
         if not self._has_key_column():
             self._check_keys(self.source_count(SOURCE_AE))
         out = self.con.execute(
@@ -215,7 +221,34 @@ class AeTables:
             f"FROM incidents i LEFT JOIN {_KEYS} k ON k.force = i.force AND k.id = i.id "
             f"WHERE i.source = '{SOURCE_AE}' GROUP BY ALL ORDER BY 1, 2").df()
         self._check_keys(int(out["unkeyed"].sum()))
-        return out.drop(columns="unkeyed")
+        out = out.drop(columns="unkeyed")
+        rej = self.con.execute(
+            "SELECT force, strftime(month, '%Y-%m') AS month, coalesce(file_key, file) AS f, \"row\" "
+            f"FROM rejections WHERE source = '{SOURCE_AE}' AND month IS NOT NULL").df()
+        if len(rej):
+            secret = self._ae_secret_for_reading()
+            rej["key"] = [ae_record_key(secret, str(f), f"rejected\x1f{fk}\x1f{r}")
+                          for f, fk, r in zip(rej["force"], rej["f"], rej["row"])]
+            g = rej.groupby(["force", "month"], as_index=False, dropna=False).agg(
+                rejected=("key", "size"), rejected_key=("key", "sum"))
+            g["rejected_key"] = g["rejected_key"] % (AE_RECORD_KEY_MAX + 1)
+            out = out.merge(g, on=["force", "month"], how="outer")
+        else:
+            out = out.assign(rejected=0, rejected_key=0)
+        out = out.fillna({"rows": 0, "cell_key": 0, "rejected": 0, "rejected_key": 0})
+        return out.astype({c: "int64" for c in cols[2:]})[cols].sort_values(["force", "month"], ignore_index=True)
+
+    def _ae_secret_for_reading(self) -> bytes:
+        """The store's secret; made if missing and the store is writable. A read-only store without one (only
+        rejected A&E rows were ever loaded, by an older version) keys with a fixed text, stable but public."""
+        if self.has_table("ae_secret"):
+            rows = self.con.execute("SELECT secret FROM ae_secret LIMIT 1").fetchall()
+            if rows:
+                return bytes(rows[0][0])
+        if self.read_only:
+            return b"hotspots: no secret in this store"
+        self.con.execute(AE_SECRET_DDL)
+        return self._ae_secret()
 
     def has_table(self, name: str) -> bool:
         """Whether the store has a table of that name."""

@@ -71,7 +71,7 @@ from hotspots.outputs.sweeps import sweep_action_table, sweep_map_png
 from hotspots.tasks.cctv import site_cameras
 from hotspots.tasks.detect import detect
 from hotspots.tasks.mapcontext import map_context
-from hotspots.tasks.overlay import overlay
+from hotspots.tasks.overlay import PROTECTION_NOTE, overlay
 from hotspots.tasks.patrol import plan_patrol
 from hotspots.tasks.sweeps import plan_sweeps
 from geo.schema import is_synthetic
@@ -568,7 +568,8 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
             f"covers {_month_span(ae_months)}.",
             f"Excess A&E: A&E assaults beyond the hexagon's share of police violence; places ranked by it. "
             f"A&E counts from 1 to {pub.threshold} show as '{hidden}'; only places whose A&E count is shown "
-            "are ranked, since a hidden count's place in the list would give it away."]
+            "are ranked, since a hidden count's place in the list would give it away.",
+            PROTECTION_NOTE]
     if len(weapons):
         text.append("Weapon or method (A&E): " + ", ".join(f"{w} {a}" for w, a in
                                                           zip(weapons["weapon"], weapons["assaults"])) + ".")

@@ -8,8 +8,8 @@ import pandas as pd
 
 from geo.constants import SOURCE_AE
 from hotspots.cli.common import add_db, open_store
-from hotspots.methods.ckm import cell_key
-from hotspots.methods.suppress import primary_label, publish_counts, suppress_counts
+from hotspots.methods.suppress import primary_label
+from hotspots.tasks.ae_status import published_ae_status
 from hotspots.tasks.overlay import PROTECTION_NOTE
 from hotspots.methods.words import plural
 
@@ -24,30 +24,17 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     """What the store holds. A&E counts go through the publication function (``hotspots.methods.suppress``):
-    counts 1 to 7 print as "1 to 7"; stored A&E rows per partition and their total are perturbed by their
-    records' cell keys (cell-key perturbation, ``hotspots.methods.ckm``), so that a load of a few rows
-    cannot be read off as the difference of two totals; and A&E is kept out of the total and reported apart
+    counts 1 to 7 print as "1 to 7"; stored and rejected A&E rows per partition and their totals are perturbed
+    by their records' cell keys (``hotspots.tasks.ae_status``; cell-key perturbation, ``hotspots.methods.ckm``),
+    so that a load of a few rows cannot be read off as the difference of two totals; and A&E is kept out of the total and reported apart
     (the Data page is the one place for exact A&E counts)."""
     with open_store(args) as store:
         df = store.status()
-        keys = store.ae_partition_keys() if len(df) and (df["source"] == SOURCE_AE).any() else None
+        pub = published_ae_status(store) if len(df) and (df["source"] == SOURCE_AE).any() else None
     is_ae = (df["source"] == SOURCE_AE).to_numpy() if len(df) else []
-    other, ae = (df[~is_ae], df[is_ae]) if len(df) else (df, df)
-    ae_total = {}
-    if len(ae):
-        ae = ae.astype({"rows": object, "rejected": object})
-        sups = {}
-        for col in ("rows", "rejected"):
-            s = sups[col] = suppress_counts(df.loc[is_ae, col].to_numpy())
-            ae[col] = s.labels()
-            ae_total[col] = s.total_label()
-        # stored rows: perturbed per partition and as a total, each by its own key sum
-        k = ae[["force", "month"]].merge(keys, on=["force", "month"], how="left")["cell_key"].fillna(0)
-        k = k.astype(int).to_numpy()
-        rows = df.loc[is_ae, "rows"].to_numpy()
-        ae["rows"] = publish_counts(rows, k, hidden=sups["rows"].secondary)
-        if isinstance(ae_total["rows"], int):
-            ae_total["rows"] = publish_counts([int(rows.sum())], [cell_key(keys["cell_key"])])[0]
+    other = df[~is_ae] if len(df) else df
+    ae = pub.partitions.assign(source=SOURCE_AE)[list(df.columns)] if pub is not None and not pub.empty else df[:0]
+    ae_total = pub.totals if pub is not None else {}
     records = sorted((r for f in (other, ae) if len(f) for r in f.to_dict(orient="records")),
                      key=lambda r: (r["source"], r["force"], r["month"]))
     partitions = [{k: (int(v) if k in ("rows", "rejected") and not isinstance(v, str) else v)
@@ -72,8 +59,8 @@ def run(args) -> int:
         fmt = lambda v: f"{v:,}" if isinstance(v, int) else v  # noqa: E731
         print(f"A&E assaults, apart from the total: stored {fmt(ae_total['rows'])}; rows rejected "
               f"{fmt(ae_total['rejected'])}. Counts {primary_label()} are shown as \"{primary_label()}\" and some "
-              "others as \"suppressed\", so that none can be worked out from the rest; stored rows and their "
-              "total are rounded figures; the Data page shows the exact numbers.")
+              "others as \"suppressed\", so that none can be worked out from the rest; the other A&E numbers "
+              "and their totals are rounded figures; the Data page shows the exact numbers.")
         print(PROTECTION_NOTE)
     return 0
 

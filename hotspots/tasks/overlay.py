@@ -200,6 +200,7 @@ class OverlayCounts:
     threshold: int
     top: int = RANKED_MAX
     ae_total_key: int = 0
+    ae_hour_keys: np.ndarray | None = None
 
 
 def _cells_of(h3_11, res: int) -> np.ndarray:
@@ -251,7 +252,9 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     cells = cells.sort_index().reset_index()
     # cell keys (sums of the records' keys, in the store) of each hexagon and of the total, and the counts
     # as published (cell-key perturbation: exact for 0 and 1..threshold, which are shown as 0 or hidden)
-    keys = _key_sums(store, ae, ae_cells)
+    hour_idx = _hour_of_week(ae) if len(ae) else np.zeros(0, dtype=np.int64)
+    wclass = ae["subcategory"].fillna("unknown").astype(str) if len(ae) else pd.Series([], dtype=object)
+    keys = _key_sums(store, ae, {"": ae_cells, _HOUR: hour_idx.astype(str), _WEAPON: wclass.to_numpy(dtype=object)})
     cells["ae_key"] = cells["cell"].map(keys).fillna(0).astype(np.int64)
     cells["ae_published_n"] = perturb(cells["ae_assaults"].to_numpy(), cells["ae_key"].to_numpy(), threshold)
     total_key = int(keys.get(_TOTAL, 0))
@@ -273,16 +276,15 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     cells["class"] = np.select([cells["police_high"] & cells["ae_high"], cells["police_high"], cells["ae_high"]],
                                ["Both high", "Police only", "A&E only"], "Low")
 
-    # A&E by hour of the week (every ISTV record has a time; any without one is its own cell)
-    grid = day_hour_grid(ae[["occurred_at", "occurred_until", "time_precision"]]) if len(ae) else None
-    hours = np.zeros(169, dtype=np.int64)
-    if grid is not None:
-        hours[:168] = np.rint(grid.grid.to_numpy().ravel()).astype(np.int64)
-        hours[168] = len(ae) - int(hours[:168].sum())
-    wclass = ae["subcategory"].fillna("unknown").astype(str) if len(ae) else pd.Series([], dtype=object)
+    # A&E by hour of the week: each record in the hour it happened (every ISTV record has a time to the
+    # minute); a record without a time of day is counted in its own cell (168), as is a time window (the
+    # grid's aoristic spreading would split a record, and a published cell must count whole records)
+    hours = np.bincount(hour_idx, minlength=169).astype(np.int64)
+    hour_keys = np.array([int(keys.get(f"{_HOUR}{i}", 0)) for i in range(169)], dtype=np.int64)
     wcounts = wclass.value_counts()
     order = list(WEAPON_CLASSES) + sorted(set(wcounts.index) - set(WEAPON_CLASSES))
-    weapons = pd.DataFrame({"weapon": order, "assaults": [int(wcounts.get(w, 0)) for w in order]})
+    weapons = pd.DataFrame({"weapon": order, "assaults": [int(wcounts.get(w, 0)) for w in order],
+                            "key": [int(keys.get(f"{_WEAPON}{w}", 0)) for w in order]})
 
     rms_grid = None
     if store.source_count(SOURCE_RMS):
@@ -302,19 +304,35 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     months = sorted(set(ae["month"]) if len(ae) else set())
     return OverlayCounts(res, cells, police_cut, ae_cut, hours, weapons, rms_grid, streets, months,
                          bool(is_synthetic(police) or is_synthetic(ae)), int(threshold), int(top),
-                         ae_total_key=total_key)
+                         ae_total_key=total_key, ae_hour_keys=hour_keys)
 
 
-#: The cell name of the overlay's total in the key sums.
-_TOTAL = "total"
+#: The cell names of the overlay's total, hours of the week and weapon classes in the key sums.
+_TOTAL, _HOUR, _WEAPON = "total", "hour:", "weapon:"
 
 
-def _key_sums(store: Store, ae: pd.DataFrame, ae_cells) -> dict:
-    """Cell keys of each hexagon and of the total (``_TOTAL``), summed in the store (keys never come up)."""
+def _hour_of_week(ae: pd.DataFrame) -> np.ndarray:
+    """Each A&E record's hour of the week (0 = Monday 00:00 .. 167), or 168 without a time of day.
+
+    >>> _hour_of_week(pd.DataFrame({"occurred_at": pd.to_datetime(["2021-06-07 00:10", "2021-06-06 23:59", None]),
+    ...                             "time_precision": ["minute", "minute", "minute"]})).tolist()
+    [0, 167, 168]
+    """
+    at = pd.to_datetime(ae["occurred_at"], errors="coerce")
+    timed = at.notna().to_numpy() & ae["time_precision"].astype(str).isin(("minute", "hour")).to_numpy()
+    idx = (at.dt.day_of_week.fillna(0) * 24 + at.dt.hour.fillna(0)).to_numpy(dtype=np.int64)
+    return np.where(timed, idx, 168).astype(np.int64)
+
+
+def _key_sums(store: Store, ae: pd.DataFrame, groups: dict) -> dict:
+    """Cell keys of the total (``_TOTAL``) and of each cell of each breakdown (``prefix -> cell per record``:
+    hexagons, hours, weapons), summed in the store (record keys never come up)."""
     if not len(ae):
         return {}
-    members = pd.DataFrame({"force": ae["force"].to_numpy(), "id": ae["id"].to_numpy(), "cell": ae_cells})
-    members = pd.concat([members, members.assign(cell=_TOTAL)], ignore_index=True)
+    base = pd.DataFrame({"force": ae["force"].to_numpy(), "id": ae["id"].to_numpy()})
+    members = pd.concat([base.assign(cell=_TOTAL)]
+                        + [base.assign(cell=[f"{prefix}{c}" for c in cells]) for prefix, cells in groups.items()],
+                        ignore_index=True)
     sums = store.ae_key_sums(members)
     return dict(zip(sums["cell"], sums["cell_key"].astype(int)))
 
@@ -500,16 +518,19 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
                                 index=cells.index, dtype=object)
 
     s_hours = suppress_counts(counts.ae_hours, threshold=t)
-    labels = s_hours.labels()
-    shown = s_hours.shown_values()
+    hour_keys = counts.ae_hour_keys if counts.ae_hour_keys is not None else np.zeros(169, dtype=np.int64)
+    labels = publish_counts(counts.ae_hours, hour_keys, threshold=t, hidden=s_hours.secondary)
+    shown = np.array([float(v) if isinstance(v, int) else np.nan for v in labels])
     grid = pd.DataFrame(np.array(labels[:168], dtype=object).reshape(7, 24), index=pd.Index(DAYS, name="day"),
                         columns=pd.Index(range(24), name="hour"))
     grid_values = pd.DataFrame(shown[:168].reshape(7, 24), index=grid.index, columns=grid.columns)
 
-    w = counts.weapons.copy()
-    total_w = int(w["assaults"].sum())
-    w["share_pct"] = (100.0 * w["assaults"] / total_w).round(1) if total_w else 0.0
+    w = counts.weapons.drop(columns="key")
+    w["share_pct"] = 0.0
     weapons, s_weapons = suppress_table(w, "assaults", derived=["share_pct"], threshold=t)
+    weapons["assaults"] = pd.Series(publish_counts(counts.weapons["assaults"].to_numpy(),
+                                                   counts.weapons["key"].to_numpy(), threshold=t,
+                                                   hidden=s_weapons.secondary), index=weapons.index, dtype=object)
 
     # the three groups share one total (all A&E assaults selected): shown only if every group may show it
     groups: list[Suppressed] = [s_cells, s_hours, s_weapons]
@@ -521,6 +542,10 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     else:
         total_label = primary_label(t) if 1 <= ae_total <= t else SECONDARY_LABEL
     tiny = not isinstance(total_label, int)
+    # shares of the published total, from the published counts (an exact share would give the count back)
+    weapons["share_pct"] = pd.Series([round(100.0 * v / total_label, 1) if isinstance(v, int) and not tiny
+                                      and total_label else None for v in weapons["assaults"]],
+                                     index=weapons.index, dtype=object)
     if tiny:
         # Too few A&E assaults to publish any breakdown: with the total only known to be small (or
         # withheld), even which hexagons, hours or weapons have any would narrow the counts (seven

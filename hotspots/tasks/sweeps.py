@@ -50,7 +50,10 @@ A&E counts
     A&E assaults here"), never an upper bound: no count is pinned or shown to be in
     1..7 (tests/unit/test_sweeps.py also tries every count). A per-area A&E label
     ("0", "1 to 7", "suppressed", even "yes/no") would add upper bounds and, with
-    the order, pin values: none is published.
+    the order, pin values: none is published. The scores use each hexagon's A&E count
+    *as published* (cell-key perturbation, ``hotspots.methods.ckm``: 1 to 7 as they are,
+    larger counts moved by -2..+2 by their records' key sum), so the order follows from
+    numbers that may be published, not from the exact counts (issue 16).
 
 Recording artefacts
     Police records at snap points that collect crime that did not happen there ("On or near
@@ -83,6 +86,7 @@ from geo.query import Selection, select_ae, select_incidents
 from hotspots import defaults
 from hotspots.methods.artefacts import artefact_notes, artefacts_in_cells, flag_words, split_artefacts
 from hotspots.methods.cells import analysis_window
+from hotspots.methods.ckm import perturb
 from hotspots.methods.cellsets import cell_components, choose_prefix
 from hotspots.methods.metrics import rank_cells
 from hotspots.methods.places import street_name, top_values
@@ -207,6 +211,26 @@ def weapon_scores(inc: pd.DataFrame, res: int = defaults.SWEEP_RES, weights: dic
     out[cols] = out[cols].fillna(0).astype(np.int64)
     out["flagged"] = out["flagged"].astype(np.int64)
     out = out[["cell", "score", "incidents", *cols, "flagged"]]
+    return out.sort_values(["score", "incidents", "cell"], ascending=[False, False, True], ignore_index=True)
+
+
+def _with_published_ae(store, table: pd.DataFrame, inc: pd.DataFrame, key: np.ndarray, res: int,
+                       weight: float) -> pd.DataFrame:
+    """The scores with each hexagon's A&E knife/sharp count replaced by its published count (cell-key
+    perturbation, ``hotspots.methods.suppress.publish_counts``: 1 to 7 unchanged, larger counts moved by its
+    records' key sum), so that the ranking, the one thing published about A&E here, is computed from numbers
+    that may be published (issue 16)."""
+    ae = inc.loc[key == AE_KEY]
+    cells = cells_to_str(cell_to_parent(ae["h3_11"].to_numpy(dtype=np.uint64), res))
+    sums = store.ae_key_sums(pd.DataFrame({"force": ae["force"].to_numpy(), "id": ae["id"].to_numpy(),
+                                           "cell": cells}))
+    cell_keys = dict(zip(sums["cell"], sums["cell_key"].astype(int)))
+    out = table.copy()
+    n = out[AE_KEY].to_numpy(dtype=np.int64)
+    published = perturb(n, out["cell"].map(cell_keys).fillna(0).to_numpy(dtype=np.int64))
+    out[AE_KEY] = published
+    out["score"] = out["score"] + weight * (published - n)
+    out["incidents"] = out["incidents"] + (published - n)
     return out.sort_values(["score", "incidents", "cell"], ascending=[False, False, True], ignore_index=True)
 
 
@@ -355,7 +379,7 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
         n_areas = defaults.SWEEP_AREAS
     step(0.05, "Selecting incidents")
     cols = ("easting", "northing", "h3_11", "category", "subcategory", "month", "location", "source", "weapon",
-            "force")
+            "force", "id")
     parts = [select_incidents(store, sel.without_ae(), columns=cols, purpose="Knife sweeps")] \
         if sel.without_ae().sources else []
     if sel.has_ae and w.get(AE_KEY, 0) > 0:  # A&E: its counts are never published here, only a rank
@@ -375,6 +399,8 @@ def plan_sweeps(store, sel: Selection = SWEEP_SELECTION, *, res: int = defaults.
     ae_in = bool((key == AE_KEY).any())
     step(0.3, "Scoring hexagons")
     table = weapon_scores(inc, res, w, flag_extra)
+    if ae_in:  # rank by the published (perturbed) A&E counts, never by the exact ones (issue 16)
+        table = _with_published_ae(store, table, inc, key, res, w[AE_KEY])
     window = analysis_window(inc, res, area)
 
     win_area = cells_area_km2(np.asarray(window, dtype=object))

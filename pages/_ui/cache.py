@@ -40,6 +40,7 @@ from hotspots.outputs.patrol import plan_map_png as patrol_map_png
 from hotspots.outputs.patrol import plan_pdf as patrol_pdf
 from hotspots.outputs.sweeps import sweep_map_png, sweep_pdf
 from hotspots.tasks.cctv import site_cameras
+from hotspots.tasks.ae_status import published_ae_status
 from hotspots.tasks.detect import detect
 from hotspots.tasks.did_it_work import evaluate_deployment
 from hotspots.tasks.evaluate import evaluate
@@ -138,6 +139,21 @@ def shown_data(info: dict) -> pd.DataFrame:
     if not len(status) or not info["shown_forces"]:
         return status
     return _without_sample(status, info["shown_forces"]).reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False)
+def _ae_published(path: str, version: float, sites: tuple[str, ...] | None):
+    with Store(path, create=False) as s:
+        return published_ae_status(s, sites)
+
+
+def ae_published(status: pd.DataFrame | None = None):
+    """The A&E rows as they may be published (``hotspots.tasks.ae_status``): of the sites in ``status`` (a
+    status frame, e.g. ``shown_data``), or of every site (cached)."""
+    sites = None
+    if status is not None:
+        sites = tuple(sorted(status.loc[status["source"] == SOURCE_AE, "force"].unique())) if len(status) else ()
+    return _ae_published(*_here(), sites)
 
 
 def ae_loaded() -> bool:

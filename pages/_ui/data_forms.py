@@ -37,7 +37,6 @@ from geo.readers.common import NamedPath, normalise_name
 from geo.readers.rms import DEFAULT_TRUE_VALUES, FIELDS, read_mapping
 from geo.schema import REASONS
 from geo.store import Store
-from hotspots.methods.suppress import suppress_counts
 from hotspots.methods.words import count_text
 from hotspots.methods.words import plural  # noqa: F401 (the pages' name for it: ae_forms, data)
 from hotspots.outputs.files import incidents_csv
@@ -473,10 +472,12 @@ def grid(status: pd.DataFrame, value: str = "rows") -> pd.DataFrame:
     table.index.name, table.columns.name = "Month", None
     ae = SOURCE_LABELS[SOURCE_AE]
     if value == "rows" and ae in table.columns and settings().presentation:
-        # projected: A&E counts 1 to 7 never shown, and the total (the page's metrics) cannot reveal one
-        # as text ("1,234", "1 to 7"): a column mixing numbers and words cannot be sent as Arrow
-        table[ae] = pd.Series([count_text(v) for v in suppress_counts(table[ae].to_numpy()).labels()],
-                              index=table.index, dtype=object)
+        # projected: A&E counts leave through the publication function (1 to 7 hidden, the rest perturbed by
+        # their records' cell keys, hotspots.tasks.ae_status), as text ("1,234", "1 to 7"): a column mixing
+        # numbers and words cannot be sent as Arrow
+        by_month = cache.ae_published(status).by_month.set_index("month")["rows"]
+        table[ae] = pd.Series([count_text(by_month.get(m, 0)) for m in table.index], index=table.index,
+                              dtype=object)
     return table
 
 

@@ -380,6 +380,14 @@ def test_presentation_mode_shows_no_ae_count_outside_the_suppressed_grid(app_env
     assert metric(at, "Rows not stored", CONTENTS_TAB) == f"{police_rejected:,} rows"
     grid = stored_grid(at)
     assert_no_small_counts(list(grid["A&E assaults"]), what="stored grid")
+    # issue 16: the projected months are the published (perturbed) ones, as on the overview
+    from tests.app.test_overview import published_months_by_hand
+
+    with Store(app_env["db"], read_only=True) as s:
+        want = published_months_by_hand(s)
+    shown = {m: int(str(v).replace(",", "")) for m, v in grid["A&E assaults"].items() if str(v)[0].isdigit()}
+    assert shown and shown == {m: want[m] for m in shown}
+    assert "slightly adjusted to protect patients" in texts(contents)
     assert int(grid.drop(columns="A&E assaults").to_numpy().sum()) == police_rows
     # no A&E in the rejected grid, nor a site's rows in the forces table
     grids = [d.value for d in contents.dataframe if d.value.index.name == "Month"]  # stored, then not stored

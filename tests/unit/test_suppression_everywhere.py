@@ -173,9 +173,15 @@ def test_data_page_grid_in_presentation_mode(small_store, monkeypatch):
     at = open_page(small_store, monkeypatch, "pages/data.py", present="1")
     grid = next(d.value for d in at.dataframe if "A&E assaults" in d.value.columns)
     col = published(grid["A&E assaults"])
-    # July's 3 is hidden, and June's 39 with it: the page's total (incidents stored) would give 3 away
+    # July's 3 is hidden, and June's 39 with it: the total a reader can find (``status``'s, perturbed since
+    # issue 16) would still narrow July's 3 (to 1..6 with June's published number beside it)
+    from hotspots.tasks.ae_status import published_ae_status
+
     assert col == [SECONDARY_LABEL, LAB]
-    assert_no_small_counts(col, total=ae_total(small_store), what="data page grid")
+    with Store(small_store, read_only=True) as s:
+        status_total = published_ae_status(s).totals["rows"]
+    assert isinstance(status_total, int) and abs(status_total - 42) <= MAX_MOVE
+    assert_no_small_counts(col, total=status_total, what="data page grid", move=MAX_MOVE)
     # on the normal screen (the Data page is where A&E data is managed) the counts are shown
     at = open_page(small_store, monkeypatch, "pages/data.py")
     grid = next(d.value for d in at.dataframe if "A&E assaults" in d.value.columns)
