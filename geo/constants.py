@@ -106,7 +106,11 @@ SYNTHETIC_MARK = "SYNTHETIC"
 DB_ENV_VAR = "HOTSPOTS_DB"
 DEFAULT_DB_PATH = "data/hotspots.duckdb"
 
-#: A&E record keys for cell-key perturbation are whole numbers 0..255: the cell-key range of the ONS
-#: package ``cell-key-perturbation`` (its ptables have ``ckey`` 0..255 and its ``generate_random_rkey``
-#: draws keys 0..255). A published cell's key is the sum of its records' keys modulo 256.
-AE_RECORD_KEY_MAX = 255
+#: A&E record keys for cell-key perturbation are whole numbers 0..65,535. The ONS package
+#: ``cell-key-perturbation`` uses 0..255 in its shipped ptables; its method takes any range (cell key =
+#: key sum modulo ``max(ckey) + 1``), and a wider one lets the ptable give its widest move to 1 key in
+#: 65,536 (``hotspots.methods.ckm``: why that matters for subtraction). A published cell's key is the
+#: sum of its records' keys modulo 65,536.
+AE_RECORD_KEY_MAX = 65535
+#: Stored with the keys (``meta``), so keys drawn for another range are drawn again.
+AE_RECORD_KEY_RANGE_META = "ae_record_key_range"

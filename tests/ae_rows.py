@@ -186,3 +186,24 @@ def sample_ae_units(sample_dir, located_share: float = 1.0):
         months = sorted({f"{r['month']:%Y-%m}" for r in rows})
         units.append(unit(rows, "ae", rows[0]["force"] if rows else raw["Site Code"].iat[0], f.name, months=months))
     return units
+
+
+def use_secret(store, secret: bytes) -> None:
+    """Give a new store a fixed secret before any A&E record is keyed (so its published A&E numbers are the
+    same on every run); keys drawn from it are what a store with that secret would draw."""
+    from geo.store.ae import AE_SECRET_DDL
+
+    store.con.execute(AE_SECRET_DDL)
+    assert not store.con.execute("SELECT count(*) FROM ae_secret").fetchall()[0][0], "the store has a secret"
+    store.con.execute("INSERT INTO ae_secret VALUES (?)", [bytes(secret).ljust(32, b".")])
+
+
+def sample_year_store(sample_dir, db, secret: bytes):
+    """A store of the synthetic sample already written in ``sample_dir``, keyed with a fixed ``secret``."""
+    from geo.ingest.sample import ingest_sample
+    from geo.store import Store
+
+    with Store(db) as s:
+        use_secret(s, secret)
+        ingest_sample(sample_dir, s)
+    return db

@@ -10,12 +10,13 @@
     One random secret per store (``secrets.token_bytes``), made once: the key of the records' HMACs.
 
 Record keys (cell-key perturbation, ``hotspots.methods.ckm``): each record's ``record_key`` is
-HMAC-SHA256(the store's secret, its site and id) as a whole number 0..255 (``AE_RECORD_KEY_MAX``). The id is
+HMAC-SHA256(the store's secret, its site and id) as a whole number 0..65,535 (``AE_RECORD_KEY_MAX``; the
+range is kept in ``meta``, and keys drawn for an older range are drawn again on the next writable open). The id is
 the ISTV reader's canonical hash of the record's own fields (``geo.readers.ae.record_ids``; ISTV has no id of
 its own), never a row number, so reloading a file gives every record the same key. Keys are filled in the
 file's own transaction (``fill_ae_record_keys``, from the loader's ``after_write``), and a store made before
 keys existed gets its keys the first time its A&E tables are opened for writing. Keys never leave the
-store: ``ae_key_sums`` and ``ae_partition_keys`` return only their sums per published cell (modulo 256).
+store: ``ae_key_sums`` and ``ae_partition_keys`` return only their sums per published cell (modulo 65,536).
 
 The A&E rows of ``incidents`` are always exactly the located ``ae_records`` (one per site and id):
 ``sync_ae_incidents`` deletes the stale ones and adds the missing ones, placing them with a callback the
@@ -35,7 +36,7 @@ from typing import Callable
 import pandas as pd
 import pyarrow as pa
 
-from geo.constants import AE_CATEGORY, AE_RECORD_KEY_MAX, SOURCE_AE
+from geo.constants import AE_CATEGORY, AE_RECORD_KEY_MAX, AE_RECORD_KEY_RANGE_META, SOURCE_AE
 from geo.errors import StoreError
 
 __all__ = ["AE_FIXES_DDL", "AE_RECORDS_DDL", "AE_SECRET_DDL", "AE_VENUES_DDL", "AeTables", "Placer",
@@ -89,13 +90,13 @@ _KEYS = "(SELECT force, id, any_value(record_key) AS record_key FROM ae_records 
 
 
 def ae_record_key(secret: bytes, site: str, record_id: str) -> int:
-    """A record's key: HMAC-SHA256(secret, site and id), its first 8 bytes modulo 256 (0..255, unbiased).
+    """A record's key: HMAC-SHA256(secret, site and id), its first 8 bytes modulo 65,536 (0..65,535, unbiased).
 
     >>> rid = "ae:0123456789abcdef"
     >>> k = ae_record_key(b"k" * 32, "RWH01", rid)
     >>> k == ae_record_key(b"k" * 32, "RWH01", rid), k == ae_record_key(b"j" * 32, "RWH01", rid)
     (True, False)
-    >>> 0 <= ae_record_key(b"k" * 32, "RWH01", "ae:1") <= 255
+    >>> 0 <= ae_record_key(b"k" * 32, "RWH01", "ae:1") <= 65535
     True
     """
     mac = hmac.new(bytes(secret), f"{site}\x1f{record_id}".encode("utf-8"), hashlib.sha256).digest()
@@ -122,21 +123,30 @@ class AeTables:
         """
         if not self.has_table("ae_records"):
             return 0
-        if self._has_key_column() and self.has_table("ae_secret") and not self.con.execute(
-                "SELECT count(*) FROM ae_records WHERE record_key IS NULL").fetchall()[0][0]:
+        if self._has_key_column() and self.has_table("ae_secret") and self._keys_current() and not \
+                self.con.execute("SELECT count(*) FROM ae_records WHERE record_key IS NULL").fetchall()[0][0]:
             return 0
         self.con.execute(AE_SECRET_DDL)
         self.con.execute("ALTER TABLE ae_records ADD COLUMN IF NOT EXISTS record_key INTEGER")
+        if not self._keys_current():  # keys drawn for another range (0..255 before): draw them again
+            self.con.execute("UPDATE ae_records SET record_key = NULL")
         return self.fill_ae_record_keys()
+
+    def _keys_current(self) -> bool:
+        """Whether the stored keys are of this version's range (or there are none to be of another)."""
+        if self.meta(AE_RECORD_KEY_RANGE_META) == str(AE_RECORD_KEY_MAX + 1):
+            return True
+        return not self._has_key_column() or not self.con.execute(
+            "SELECT count(*) FROM ae_records WHERE record_key IS NOT NULL").fetchall()[0][0]
 
     def _has_key_column(self) -> bool:
         return bool(self.con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = "
                                      "'ae_records' AND column_name = 'record_key'").fetchall()[0][0])
 
     def _check_keys(self, missing: int) -> None:
-        if missing:
-            raise StoreError(f"The A&E records in {self.path} have no record keys yet (the store was made by an "
-                             "older version of Hotspots), so their counts cannot be published safely.",
+        if missing or not self._keys_current():
+            raise StoreError(f"The A&E records in {self.path} have no record keys of this version yet (the store was "
+                             "made by an older version of Hotspots), so their counts cannot be published safely.",
                              f"Run python -m hotspots status --db {self.path} once as a user who can write it.")
 
     def _ae_secret(self) -> bytes:
@@ -151,6 +161,8 @@ class AeTables:
     def fill_ae_record_keys(self) -> int:
         """Give every record without a key its key (in the open transaction, if any); returns how many."""
         todo = self.con.execute("SELECT DISTINCT force, id FROM ae_records WHERE record_key IS NULL").fetchall()
+        if self.meta(AE_RECORD_KEY_RANGE_META) != str(AE_RECORD_KEY_MAX + 1):
+            self.set_meta(AE_RECORD_KEY_RANGE_META, str(AE_RECORD_KEY_MAX + 1))
         if not todo:
             return 0
         secret = self._ae_secret()

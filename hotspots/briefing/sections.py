@@ -558,7 +558,8 @@ def _overlay(ctx: _Context, numbers: dict) -> Section:
     metrics = [(f"Police-recorded violence, {period}", f"{pub.totals['police_violence']:,}",
                 ctx.area_name),
                ("A&E assault attendances located", str(ae_total) if not isinstance(ae_total, (int, np.integer))
-                else f"{int(ae_total):,}", f"'{hidden}' and '{SECONDARY_LABEL}' hide small numbers"),
+                else f"{int(ae_total):,}",
+                f"a rounded figure; '{hidden}' and '{SECONDARY_LABEL}' hide small numbers"),
                ("Hexagons 'A&E only' (A&E high, police not)", f"{cc.get('A&E only', 0):,}",
                 f"'Both high': {cc.get('Both high', 0):,}")]
     weapons = pub.weapons.loc[pub.weapons["assaults"].astype(str) != "0"]

@@ -32,7 +32,8 @@ def run(args) -> int:
     ``cell, police_violence, ae_assaults, class, expected_ae, excess`` (A&E counts 1 to 7 as "1 to 7"), then
     ``p, p_fdr, unknown_to_police`` (more A&E assaults than police violence predicts beyond chance).
     ``--json`` prints ``res, months, cells, classes, totals, cells_ae_suppressed, high_cuts, suppression,
-    synthetic, out``, and ``unknown_to_police`` (hexagons listed) with ``unknown_to_police_test``.
+    synthetic, out``, and ``unknown_to_police`` (hexagons listed) with ``unknown_to_police_test``, and ``ae_note``
+    (small numbers are hidden and others slightly adjusted).
     """
     check_suffix(args.out, OVERLAY_WRITERS, what="the overlay output", example="overlay.geojson")  # before any work
     with open_store(args) as store:
@@ -47,7 +48,7 @@ def run(args) -> int:
           + (f" ({SYNTHETIC_NOTE})" if pub.synthetic else ""))
     ae_total = pub.totals["ae_assaults"]
     print(f"Police violence: {plural(pub.totals['police_violence'], 'crime')}; A&E assaults: "
-          + (f"{ae_total:,}" if isinstance(ae_total, int) else ae_total))
+          + (f"{ae_total:,} (a rounded figure)" if isinstance(ae_total, int) else ae_total))
     for k in CLASSES:
         print(f"  {pub.class_counts[k]:>7,} {noun(pub.class_counts[k], 'hexagon'):<8}  {k}")
     print(pub.notes[0])  # the protection line (small numbers hidden, others slightly adjusted)

@@ -43,10 +43,13 @@ Shares and percentages derived from a hidden count are hidden with it
 ``2..threshold`` (it would tell a reader that a "1 to 7" cell is, say, 7):
 ``hotspots.tasks.overlay`` puts its "high" cut at ``threshold + 1`` or above.
 
-What this does not cover: differencing two different queries (two periods or two
-areas that overlap) is not audited; nor is a reader who knows how the secondary
-cell is chosen (e.g. that a smaller shown count was not enough to protect). Both are the usual
-limits of cell suppression and are stated in the page's notes.
+What suppression alone does not cover: differencing two different queries (two periods, two
+areas or two resolutions that overlap). That is what :func:`publish_counts` adds: every shown
+count is perturbed by its records' cell key (``hotspots.methods.ckm``), and a larger count the
+perturbation brings to the threshold or below is hidden as "1 to 7" too (so "1 to 7" reads,
+to a reader who knows the method, 1 to 10); the same records always give the same number.
+Not covered: a reader who knows how the secondary cell is chosen (e.g. that a smaller shown
+count was not enough to protect), the usual limit of cell suppression.
 
 :func:`assert_no_small_counts` is the checker used by the tests: it fails on any
 published A&E count in ``1..threshold`` and on any hidden count a total narrows
@@ -66,7 +69,7 @@ from hotspots.defaults import AE_SUPPRESS_MAX
 from hotspots.methods.ckm import perturb
 
 __all__ = ["SECONDARY_LABEL", "Suppressed", "assert_no_small_counts", "audit_group", "primary_label",
-           "publish_counts", "suppress_counts", "suppress_table"]
+           "publish_counts", "published_small", "suppress_counts", "suppress_table"]
 
 #: What a secondary suppression (a count hidden only to protect a small one) shows.
 SECONDARY_LABEL = "suppressed"
@@ -148,7 +151,7 @@ def publish_counts(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX, hidde
     counts : array of int
         Exact counts (of cells, of a total: a total is a cell like any other, with its own key sum).
     cell_keys : array of int
-        Each count's cell key: the sum of its records' keys modulo 256 (``Store.ae_key_sums``).
+        Each count's cell key: the sum of its records' keys modulo 65,536 (``Store.ae_key_sums``).
     threshold : int
         Counts ``1..threshold`` are published as ``"1 to 7"``.
     hidden : array of bool, optional
@@ -157,14 +160,15 @@ def publish_counts(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX, hidde
     Returns
     -------
     list
-        Per count: 0, ``"1 to 7"``, ``"suppressed"`` or the perturbed int (never in ``1..threshold``;
-        ``hotspots.methods.ckm``). The same records (same count, same key) always give the same value.
+        Per count: 0, ``"1 to 7"`` (a count from 1 to 7, or a larger one the perturbation brought to 7 or
+        below), ``"suppressed"`` or the perturbed int (never in ``1..threshold``; ``hotspots.methods.ckm``).
+        The same records (same count, same key) always give the same value.
 
     Examples
     --------
     >>> publish_counts([0, 3, 40], [0, 9, 77])[:2]
     [0, '1 to 7']
-    >>> abs(publish_counts([0, 3, 40], [0, 9, 77])[2] - 40) <= 2
+    >>> abs(publish_counts([0, 3, 40], [0, 9, 77])[2] - 40) <= 3
     True
     >>> publish_counts([40], [77], hidden=[True])
     ['suppressed']
@@ -173,8 +177,23 @@ def publish_counts(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX, hidde
     n = np.asarray(counts, dtype=np.int64)
     sec = np.zeros(n.shape, dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool)
     moved = perturb(n, np.asarray(cell_keys, dtype=np.int64), t)
+    small = published_small(n, cell_keys, threshold=t)
     lab = primary_label(t)
-    return [lab if 1 <= v <= t else SECONDARY_LABEL if h else int(m) for v, h, m in zip(n, sec, moved)]
+    return [lab if sm else SECONDARY_LABEL if h else int(m) for sm, h, m in zip(small, sec, moved)]
+
+
+def published_small(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX) -> np.ndarray:
+    """Which counts are published as ``"1 to 7"``: those from 1 to ``threshold``, and larger ones the
+    perturbation brings to ``threshold`` or below (``hotspots.methods.ckm``). Pass it as ``primary`` to
+    :func:`suppress_counts` so that secondary suppression protects them all.
+
+    >>> published_small([0, 3, 400], [0, 9, 77]).tolist()
+    [False, True, False]
+    """
+    t = _check_threshold(threshold)
+    n = np.asarray(counts, dtype=np.int64)
+    moved = perturb(n, np.asarray(cell_keys, dtype=np.int64), t)
+    return (n >= 1) & (moved <= t)
 
 
 def audit_group(shown_total: float | None, values, hidden, lower, upper,
@@ -242,7 +261,7 @@ def _reader_bounds(primary, base_lo, base_hi, t: int) -> tuple[np.ndarray, np.nd
 
 
 def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: bool = True,
-                    lower=None, upper=None) -> Suppressed:
+                    lower=None, upper=None, primary=None) -> Suppressed:
     """Primary and secondary suppression of one group of counts.
 
     Parameters
@@ -258,6 +277,9 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
         What else the output tells a reader about each count if it were hidden (e.g. a
         map class "A&E high" says ``>= 10``). Default: 0 and infinity; a hidden count
         above the threshold is in any case known to be at least ``threshold + 1``.
+    primary : array of bool, optional
+        The counts published as "1 to 7" (default: those from 1 to ``threshold``; with cell-key
+        perturbation, :func:`published_small`, which adds larger counts moved to 7 or below).
 
     Returns
     -------
@@ -284,7 +306,7 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
                            "Pass counts of assaults, not rates or shares.")
     v = v.astype(np.int64)
     n = v.size
-    primary = (v >= 1) & (v <= t)
+    primary = (v >= 1) & (v <= t) if primary is None else np.asarray(primary, dtype=bool) & (v >= 1)
     secondary = np.zeros(n, dtype=bool)
     total = int(v.sum())
     base_lo = np.zeros(n) if lower is None else np.asarray(lower, dtype=float)
@@ -322,7 +344,8 @@ def suppress_counts(values, *, threshold: int = AE_SUPPRESS_MAX, with_total: boo
 
 
 def suppress_table(df: pd.DataFrame, count_col: str, *, derived=(), threshold: int = AE_SUPPRESS_MAX,
-                   with_total: bool = True, lower=None, upper=None) -> tuple[pd.DataFrame, Suppressed]:
+                   with_total: bool = True, lower=None, upper=None,
+                   primary=None) -> tuple[pd.DataFrame, Suppressed]:
     """The one function every A&E table goes through before it leaves the library.
 
     Parameters
@@ -335,7 +358,7 @@ def suppress_table(df: pd.DataFrame, count_col: str, *, derived=(), threshold: i
     derived : sequence of str
         Columns computed from the count (shares, percentages, excess over expected):
         set to None wherever the count is hidden.
-    threshold, with_total, lower, upper
+    threshold, with_total, lower, upper, primary
         As :func:`suppress_counts`.
 
     Returns
@@ -352,7 +375,7 @@ def suppress_table(df: pd.DataFrame, count_col: str, *, derived=(), threshold: i
     (['1 to 7', 'suppressed'], [None, None], 32)
     """
     s = suppress_counts(df[count_col].to_numpy(), threshold=threshold, with_total=with_total,
-                        lower=lower, upper=upper)
+                        lower=lower, upper=upper, primary=primary)
     out = df.copy()
     out[count_col] = pd.Series(s.labels(), index=out.index, dtype=object)
     for col in derived:

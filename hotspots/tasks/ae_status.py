@@ -6,8 +6,8 @@ rest are perturbed by their records' cell keys (``hotspots.methods.suppress.publ
 is a cell of its own with its own key sum (never the sum of perturbed parts). So ``status`` before and after
 a small load, or two months' rows against their total, no longer give a small count by subtraction.
 
-A partition's cell key is the sum of its records' keys modulo 256 (``Store.ae_partition_keys``); the key
-of several partitions together (a month over all sites, the total) is the sum of their keys modulo 256,
+A partition's cell key is the sum of its records' keys modulo 65,536 (``Store.ae_partition_keys``); the key
+of several partitions together (a month over all sites, the total) is the sum of their keys modulo 65,536,
 which is exactly the key sum of all their records.
 
 Examples
@@ -27,7 +27,7 @@ import pandas as pd
 
 from geo.store import Store
 from hotspots.methods.ckm import cell_key
-from hotspots.methods.suppress import publish_counts, suppress_counts
+from hotspots.methods.suppress import publish_counts, published_small, suppress_counts
 from hotspots.tasks.overlay import PROTECTION_NOTE
 
 __all__ = ["PublishedAeStatus", "published_ae_status"]
@@ -89,7 +89,7 @@ def published_ae_status(store: Store, sites=None) -> PublishedAeStatus:
         n = keys[col].to_numpy(dtype=np.int64)
         # a partition's count is published with the total over partitions: secondary suppression protects the
         # small ones from it, and the total itself is perturbed as its own cell
-        sup = suppress_counts(n)
+        sup = suppress_counts(n, primary=published_small(n, keys[key].to_numpy()))
         parts[col] = pd.Series(publish_counts(n, keys[key].to_numpy(), hidden=sup.secondary), dtype=object)
         total = sup.total_label()
         totals[col] = publish_counts([int(n.sum())], [cell_key(keys[key])])[0] if isinstance(total, int) else total
@@ -97,7 +97,7 @@ def published_ae_status(store: Store, sites=None) -> PublishedAeStatus:
     months = stored.groupby("month", as_index=False).agg(rows=("rows", "sum"), key=("cell_key", "sum"))
     # the months add up to the total ``status`` publishes: protected from it as the partitions are
     n = months["rows"].to_numpy(dtype=np.int64)
-    sup = suppress_counts(n)
+    sup = suppress_counts(n, primary=published_small(n, months["key"].to_numpy()))
     by_month = pd.DataFrame({"month": months["month"],
                              "rows": pd.Series(publish_counts(n, months["key"].to_numpy(), hidden=sup.secondary),
                                                dtype=object)})

@@ -70,12 +70,12 @@ Suppression and perturbation
 :func:`compute_overlay` returns true counts and stays inside the library, with each hexagon's
 and the total's *cell key* (the sum of their records' keys, from the store) and the hexagons'
 published counts (``ae_published_n``: cell-key perturbation, ``hotspots.methods.ckm``; 0 and
-1..7 unchanged, larger counts moved by -2..+2, never below 8). Expected counts, excess,
-p-values, the A&E high cut and the classes are computed from the published counts and the
-published total, so that neither a class nor a rank can rebuild an exact count (issue 16).
-Shown hexagon counts and the total are published perturbed (the total as a cell of its own,
-with its own key sum), through ``hotspots.methods.suppress.publish_counts``. The hour grid
-and the weapon mix still publish exact counts, suppressed as below.
+1..7 unchanged, larger counts moved by -2..+2, or by 3 for one key in 65,536; one moved to 7
+or below is hidden as "1 to 7"). Expected counts, excess, p-values, the A&E high cut and the
+classes are computed from the published counts and the published total, so that neither a
+class nor a rank can rebuild an exact count (issue 16). Shown hexagon counts, the hours of the
+week, the weapon classes and the total are published perturbed (the total as a cell of its
+own, with its own key sum), through ``hotspots.methods.suppress.publish_counts``.
 :func:`overlay` (what the CLI, the page and the files use) passes every A&E number
 through ``hotspots.methods.suppress``: counts 1-7 show as "1 to 7", totals are protected by
 secondary suppression, and the excess (derived from the count) is hidden with it. The
@@ -113,6 +113,7 @@ from hotspots.methods.suppress import (
     Suppressed,
     primary_label,
     publish_counts,
+    published_small,
     suppress_counts,
     suppress_table,
 )
@@ -270,7 +271,7 @@ def compute_overlay(store: Store, sel: Selection = Selection(), *, res: int = H3
     police_cut = high_cut(cells["police_violence"])
     ae_cut = high_cut(a_pub)
     if 2 <= ae_cut <= threshold:  # a cut inside 2..threshold would reveal part of a suppressed count
-        ae_cut = float(threshold + 1) if (cells["ae_assaults"] > threshold).any() else 1.0
+        ae_cut = float(threshold + 1) if (a_pub > threshold).any() else 1.0
     cells["police_high"] = cells["police_violence"] >= police_cut
     cells["ae_high"] = a_pub >= ae_cut
     cells["class"] = np.select([cells["police_high"] & cells["ae_high"], cells["police_high"], cells["ae_high"]],
@@ -483,7 +484,7 @@ class PublishedOverlay:
                                            "fdr": "Benjamini-Hochberg", "alpha": FDR_ALPHA},
                 "high_cuts": self.cuts, "suppression": {"threshold": self.threshold, "label": self.hidden_label,
                                                         "secondary_label": SECONDARY_LABEL},
-                "synthetic": self.synthetic}
+                "synthetic": self.synthetic, "ae_note": PROTECTION_NOTE}
 
 
 def _cut(x: float):
@@ -497,10 +498,10 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     # what the class says of each cell's A&E count (bounds a reader knows even when it is hidden)
     # The class follows the published count, which is the exact one for 0 and 1..t and moves by at most
     # MAX_MOVE otherwise: so "A&E high" says the exact count is at least the cut - MAX_MOVE. The secondary
-    # suppression still audits the group against the exact total (stricter than the perturbed one a reader
-    # sees), as the A&E hour grid and weapon mix still publish exact counts that add up to it.
-    exact = c["ae_assaults"].to_numpy(dtype=float)
-    small = (exact >= 1) & (exact <= t)
+    # suppression audits the group against the exact total, stricter than the perturbed one a reader sees.
+    # counts published as "1 to 7": the small ones and larger ones the perturbation brought to 7 or below
+    a_pub = c["ae_published_n"].to_numpy(dtype=float)
+    small = (c["ae_assaults"].to_numpy() >= 1) & (a_pub <= t)
     cut = counts.ae_cut
     cut_lo = np.where(small, cut, cut - MAX_MOVE) if math.isfinite(cut) else np.inf
     cut_hi = np.where(small, cut - 1, cut - 1 + MAX_MOVE) if math.isfinite(cut) else np.inf
@@ -508,7 +509,8 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     upper = np.where(c["ae_high"], np.inf, cut_hi)
     cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess",
                                        "p"]],
-                                    "ae_assaults", derived=["excess", "p"], threshold=t, lower=lower, upper=upper)
+                                    "ae_assaults", derived=["excess", "p"], threshold=t, lower=lower, upper=upper,
+                                    primary=small)
     # shown counts are published perturbed (cell-key perturbation), hidden ones keep their labels
     cells["ae_assaults"] = pd.Series(publish_counts(c["ae_assaults"].to_numpy(), c["ae_key"].to_numpy(),
                                                     threshold=t, hidden=s_cells.secondary),
@@ -517,8 +519,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     cells["excess"] = pd.Series([None if v is None else round(float(v), 2) for v in cells["excess"]],
                                 index=cells.index, dtype=object)
 
-    s_hours = suppress_counts(counts.ae_hours, threshold=t)
     hour_keys = counts.ae_hour_keys if counts.ae_hour_keys is not None else np.zeros(169, dtype=np.int64)
+    s_hours = suppress_counts(counts.ae_hours, threshold=t,
+                              primary=published_small(counts.ae_hours, hour_keys, threshold=t))
     labels = publish_counts(counts.ae_hours, hour_keys, threshold=t, hidden=s_hours.secondary)
     shown = np.array([float(v) if isinstance(v, int) else np.nan for v in labels])
     grid = pd.DataFrame(np.array(labels[:168], dtype=object).reshape(7, 24), index=pd.Index(DAYS, name="day"),
@@ -527,7 +530,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
 
     w = counts.weapons.drop(columns="key")
     w["share_pct"] = 0.0
-    weapons, s_weapons = suppress_table(w, "assaults", derived=["share_pct"], threshold=t)
+    weapons, s_weapons = suppress_table(w, "assaults", derived=["share_pct"], threshold=t,
+                                        primary=published_small(counts.weapons["assaults"].to_numpy(),
+                                                                counts.weapons["key"].to_numpy(), threshold=t))
     weapons["assaults"] = pd.Series(publish_counts(counts.weapons["assaults"].to_numpy(),
                                                    counts.weapons["key"].to_numpy(), threshold=t,
                                                    hidden=s_weapons.secondary), index=weapons.index, dtype=object)
@@ -601,7 +606,8 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     unseen["near"] = [_near_text(counts.streets, cell) for cell in unseen["cell"]]
     unseen = unseen.sort_values(["near", "cell"], ignore_index=True)
     notes = [PROTECTION_NOTE,
-             f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice); "
+             f"A&E counts from 1 to {t} are shown as \"{primary_label(t)}\" (NHS small-number practice; so is "
+             f"a slightly larger count the adjustment brings to {t} or below); "
              f"\"{SECONDARY_LABEL}\" marks a larger count (more than {t}) hidden so that totals cannot reveal "
              "a small one."]
     if counts.ae_cut == 1 and t >= 1:

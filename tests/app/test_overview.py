@@ -66,7 +66,7 @@ def published_months_by_hand(store) -> dict:
     """Each month's A&E rows as published: exact count and key sum from the stored records, then ``perturb``."""
     from hotspots.methods.ckm import perturb
 
-    rows = store.con.execute("SELECT strftime(i.month, '%Y-%m'), count(*), sum(k.record_key) % 256 FROM incidents i "
+    rows = store.con.execute("SELECT strftime(i.month, '%Y-%m'), count(*), sum(k.record_key) % 65536 FROM incidents i "
                              "JOIN (SELECT DISTINCT force, id, record_key FROM ae_records) k USING (force, id) "
                              "WHERE i.source = 'ae' GROUP BY 1").fetchall()
     return {m: int(perturb([n], [k])[0]) for m, n, k in rows}

@@ -11,9 +11,8 @@ the truth. Run on the synthetic sample's year with three store secrets (three se
 Done here: overlapping periods on the overlay (Jan-Dec minus Jan-Nov, Feb-Dec minus Feb-Nov, ... Nov-Dec
 minus Nov, against December alone; Watford, res 9), ``status --json`` before and after a 5-row load, a
 parent hexagon minus its children (res 7/8, 8/9, 9/10, the sample's year), and Watford minus a 60 m circle
-round an A&E place (the overlay's totals). Each pairwise, on the overlay's hexagon counts and totals. Not yet
-here (issue 16, left): the LP attacker over all published numbers together, and the outputs not yet
-perturbed (hour grid, weapon mix, briefing's other sections, exports other than the overlay's).
+round an A&E place (the overlay's totals). Each pairwise, as the issue did them. Everything published,
+combined, by subtraction and by linear programming: ``tests/unit/test_ae_adversary.py``.
 """
 
 from __future__ import annotations
@@ -24,15 +23,14 @@ from pathlib import Path
 import pytest
 
 from geo.ingest.ae import ingest_ae
-from geo.ingest.sample import ingest_sample
 from geo.query import Selection
 from geo.sample import write_sample
 from geo.store import Store
-from geo.store.ae import AE_SECRET_DDL
 from hotspots.cli import main
-from hotspots.methods.ckm import MAX_PCV, ptable
+from hotspots.methods.ckm import MAX_MOVE, support
 from hotspots.methods.suppress import SECONDARY_LABEL, publish_counts
 from hotspots.tasks.overlay import compute_overlay, overlay
+from tests.ae_rows import sample_year_store
 from tests.unit.test_ae_reader import istv_csv, rec
 
 T = 7
@@ -44,11 +42,10 @@ SECRETS = (b"issue 16 secret one".ljust(32, b"."), b"issue 16 secret two".ljust(
 def exact_counts_behind(published, upto: int, tiny: bool = False) -> set[int]:
     """Every exact count (0..upto) that can be published as ``published`` (the attacker's view). ``tiny``: an
     overlay with too few assaults for any breakdown, where "suppressed" stands for any count, 0 included."""
-    p = ptable(T)
     if tiny:
         return set(range(0, upto + 1))
-    if published == LAB:
-        return set(range(1, T + 1))
+    if published == LAB:  # 1 to 7, or a larger count the perturbation moved to 7 or below
+        return set(range(1, T + MAX_MOVE + 1))
     if published == SECONDARY_LABEL:
         return set(range(T + 1, upto + 1))
     v = int(published)
@@ -56,8 +53,7 @@ def exact_counts_behind(published, upto: int, tiny: bool = False) -> set[int]:
         return {0}
     out = set()
     for n in range(max(T + 1, v - 5), v + 6):
-        row = n if n <= MAX_PCV else ((n - 1) % 250) + 501
-        if v - n in set(p[row].tolist()):
+        if v - n in support(n, T):
             out.add(n)
     return out
 
@@ -78,11 +74,8 @@ def sample_dir(tmp_path_factory):
 
 def _store(root: Path, secret: bytes) -> Path:
     db = root / f"s-{secret[:22].decode().strip('.').replace(' ', '-')}.duckdb"
-    if not db.exists():
-        with Store(db) as s:
-            s.con.execute(AE_SECRET_DDL)
-            s.con.execute("INSERT INTO ae_secret VALUES (?)", [secret])  # this run's keys: fixed, for the record
-            ingest_sample(root / "sample", s)
+    if not db.exists():  # this run's keys: fixed, for the record
+        sample_year_store(root / "sample", db, secret)
     return db
 
 
@@ -156,7 +149,7 @@ def test_status_before_and_after_a_small_load_gives_no_count_away(sample_dir, tm
 def published_total(db, exclude_month=None) -> int:
     with Store(db, read_only=True) as s:
         n, key = s.con.execute(
-            "SELECT count(*), coalesce(sum(r.record_key), 0) % 256 FROM incidents i "
+            "SELECT count(*), coalesce(sum(r.record_key), 0) % 65536 FROM incidents i "
             "JOIN (SELECT DISTINCT force, id, record_key FROM ae_records) r USING (force, id) "
             "WHERE i.source = 'ae' AND strftime(i.month, '%Y-%m') IS DISTINCT FROM ?", [exclude_month]).fetchall()[0]
     return publish_counts([int(n)], [int(key)])[0]

@@ -2,9 +2,9 @@
 
 - ``hotspots.methods.ckm`` against the ONS package ``cell-key-perturbation`` (3.1.0,
   ``create_perturbed_table``) on the same records, keys and ptable: same cell keys, same published counts,
-  and the same cells hidden (the package hides a perturbed count below its threshold; here 1..7 are hidden
-  exact and the ptable never moves a larger count below 8, so the two agree).
-- Record keys: HMAC-SHA256 of the store's secret and the record's site and id, 0..255; a reload of the same
+  and the same cells hidden (the package hides a perturbed count below its threshold, as
+  ``publish_counts`` does: 1..7 are hidden, and so is a larger count moved to 7 or below).
+- Record keys: HMAC-SHA256 of the store's secret and the record's site and id, 0..65,535; a reload of the same
   file, or of the file with its rows in another order, keeps them; a store made before keys gets them.
 - The same query twice, and after a reload, publishes the same numbers.
 """
@@ -21,7 +21,8 @@ import pytest
 from geo.errors import StoreError
 from geo.ingest.ae import ingest_ae
 from geo.store import Store
-from hotspots.methods.ckm import KEY_MODULUS, MAX_MOVE, MAX_PCV, cell_key, perturb, ptable, ptable_frame
+from hotspots.methods.ckm import (KEY_MODULUS, MAX_MOVE, MAX_PCV, PERTURBATION_KEYS, cell_key, moves, perturb,
+                                  ptable, ptable_frame)
 from hotspots.methods.suppress import publish_counts
 from hotspots.tasks.overlay import overlay
 from tests.unit.test_ae_reader import istv_csv, rec
@@ -36,33 +37,46 @@ def test_matches_the_ons_package():
     sizes += rng.integers(1, 60, size=60).tolist()
     cells = np.repeat([f"c{i:03d}" for i in range(len(sizes))], sizes)
     micro = pd.DataFrame({"cell": cells, "record_key": rng.integers(0, KEY_MODULUS, size=len(cells))})
-    got = create_perturbed_table(data=micro, ptable=ptable_frame(7), geog=[], tab_vars=["cell"],
+    # the package joins on (pcv, ckey): the rows these counts use (the whole table is 49 million rows)
+    pcvs = sorted({n if n <= MAX_PCV else ((n - 1) % 250) + 501 for n in sizes})
+    frame = ptable_frame(7, rows=pcvs)
+    assert frame["ckey"].max() + 1 == KEY_MODULUS                          # the package's modulus is ours
+    got = create_perturbed_table(data=micro, ptable=frame, geog=[], tab_vars=["cell"],
                                  record_key="record_key", threshold=8).set_index("cell")
     by_cell = micro.groupby("cell")["record_key"]
     n = by_cell.size()
     keys = by_cell.apply(cell_key)
-    assert (got.loc[n.index, "ckey"] == keys).all()                       # cell key = key sum mod 256
+    assert (got.loc[n.index, "ckey"] == keys).all()                       # cell key = key sum mod 65,536
     ours = pd.Series(perturb(n.to_numpy(), keys.to_numpy(), 7), index=n.index)
     pkg = got.loc[n.index, "count"]
+    published = pd.Series(publish_counts(n.to_numpy(), keys.to_numpy()), index=n.index, dtype=object)
+    shown = published.map(lambda v: isinstance(v, int))
+    assert (pkg[shown].astype(int) == ours[shown]).all()                  # the same published counts
+    assert (published[shown] == ours[shown]).all()
+    assert pkg[~shown].isna().all()                                       # the same cells hidden: 1..7,
+    assert pkg[shown].notna().all()                                       # and larger ones moved below 8
     big = n > 7
-    assert (pkg[big].astype(int) == ours[big]).all()                      # the same published counts
-    assert pkg[~big].isna().all()                                         # 1..7 hidden by both
-    assert pkg[big].notna().all()
     assert (ours[big] != n[big]).any()                                    # and some were moved
 
 
 def test_ptable_rules():
-    p = ptable(7)
-    assert p.shape == (MAX_PCV + 1, KEY_MODULUS)
-    assert (p[:8] == 0).all()                                              # 0 and 1..7: never moved
-    n = np.arange(8, MAX_PCV + 1)[:, None]
-    assert ((n + p[8:]) >= 8).all() and (np.abs(p) <= MAX_MOVE).all()      # never a small number, small moves
-    for row in p[10:]:                                                     # 10 %, 20 %, 40 %, 20 %, 10 %
-        assert [int((row == v).sum()) for v in (-2, -1, 0, 1, 2)] == [26, 51, 102, 51, 26]
-    assert (p == ptable(7)).all()                                          # fixed
+    rows = [0, 1, 5, 7, 8, 9, 10, 11, 12, 40, 333, 500, 501, 750]
+    p = ptable(7, rows)
+    assert p.shape == (len(rows), KEY_MODULUS)
+    assert (p[:4] == 0).all()                                              # 0 and 1..7: never moved
+    n = np.array(rows)[:, None]
+    assert (np.abs(p) <= MAX_MOVE).all()                                   # small moves
+    for row in p[4:]:                                                      # exact shares, every row above 7
+        assert {v: int((row == v).sum()) for v in range(-3, 4)} == PERTURBATION_KEYS
+    assert MAX_MOVE == 3 and PERTURBATION_KEYS[-3] == PERTURBATION_KEYS[3] == 1
+    # an 8 lands at 7 or below (and is then hidden as "1 to 7") for 30 % of keys, a 9 for 10 %, a 10 for 1 key
+    assert [int(((n[i] + p[i]) <= 7).sum()) for i in (4, 5, 6, 7)] == [6553 + 13107 + 1, 6553 + 1, 1, 0]
+    assert (p == ptable(7, rows)).all()                                    # fixed
+    # rows differ: which keys take which move is dealt afresh per row
+    assert (p[-1] != p[-2]).mean() > 0.5
     # counts above 750 reuse rows 501..750 (the ONS package's rule)
-    assert perturb([751], [3]).tolist() == [751 + int(p[501, 3])]
-    assert perturb([1000], [3]).tolist() == [1000 + int(p[((1000 - 1) % 250) + 501, 3])]
+    assert perturb([751], [3]).tolist() == [751 + int(moves([501], [3])[0])]
+    assert perturb([1000], [3]).tolist() == [1000 + int(moves([((1000 - 1) % 250) + 501], [3])[0])]
     with pytest.raises(ValueError):
         perturb([-1], [0])
 
@@ -72,7 +86,7 @@ def test_publish_counts_hides_small_and_moves_the_rest():
     keys = [0, 5, 5, 200, 5, 5]
     out = publish_counts(counts, keys, hidden=[False, False, False, False, False, True])
     assert out[:3] == [0, "1 to 7", "1 to 7"] and out[5] == "suppressed"
-    assert out[3] == 8 + int(ptable(7)[8, 200]) and out[4] == 40 + int(ptable(7)[40, 5])
+    assert out[3] == 8 + int(moves([8], [200])[0]) and out[4] == 40 + int(moves([40], [5])[0])
     assert publish_counts(counts, keys) == publish_counts(counts, keys)
 
 
@@ -95,13 +109,14 @@ def test_record_keys_are_hmacs_that_a_reload_keeps(tmp_path):
         ingest_ae([f], s)
         first = _keys(s)
         secret = bytes(s.con.execute("SELECT secret FROM ae_secret").fetchall()[0][0])
-        assert len(first) == 40 and first["record_key"].between(0, 255).all()
+        assert len(first) == 40 and first["record_key"].between(0, 65535).all()
         assert s.con.execute("SELECT count(*) FROM ae_secret").fetchall()[0][0] == 1 and len(secret) == 32
-        # HMAC-SHA256(secret, site and id), first 8 bytes modulo 256: worked out here apart from the store
+        # HMAC-SHA256(secret, site and id), first 8 bytes modulo 65,536: worked out here apart from the store
         for force, rid, key in first.itertuples(index=False):
             mac = hmac.new(secret, f"{force}\x1f{rid}".encode(), hashlib.sha256).digest()
-            assert key == int.from_bytes(mac[:8], "big") % 256
-        assert first["record_key"].nunique() > 20                       # spread over 0..255
+            assert key == int.from_bytes(mac[:8], "big") % 65536
+        assert first["record_key"].nunique() > 20                       # spread over 0..65,535
+        assert first["record_key"].max() > 255                          # not the old range
         # the same file again, and the file with its rows reversed: the same keys (never row order)
         ingest_ae([f], s)
         pd.testing.assert_frame_equal(_keys(s), first)
@@ -115,7 +130,11 @@ def test_record_keys_are_hmacs_that_a_reload_keeps(tmp_path):
         assert (_keys(s)["record_key"] != first["record_key"]).any()
 
 
-def test_a_store_made_before_record_keys_gets_them(tmp_path):
+@pytest.mark.parametrize("older", ["no key column", "keys of the old range"])
+def test_a_store_keyed_by_an_older_version_gets_its_keys(tmp_path, older):
+    # as an older version left it: no key column (before keys), or keys 0..255 (this project's first version
+    # of record keys). Read-only it is refused with the fix; writable its keys are drawn (again) from the same
+    # secret, so they are what a new load gives, and the published numbers are the same
     f = tmp_path / "istv-2023-01.csv"
     f.write_bytes(istv_csv(_records(30)))
     db = tmp_path / "old.duckdb"
@@ -123,14 +142,18 @@ def test_a_store_made_before_record_keys_gets_them(tmp_path):
         ingest_ae([f], s)
         first = _keys(s)
         pub = overlay(s).cells["ae_assaults"].tolist()
-        # as an older version left it: no key column (the secret stays: the same keys come back)
-        s.con.execute("ALTER TABLE ae_records DROP COLUMN record_key")
-    with Store(db, read_only=True) as s:                              # read-only: refused with the fix
-        with pytest.raises(StoreError, match="no record keys yet"):
+        if older == "no key column":
+            s.con.execute("ALTER TABLE ae_records DROP COLUMN record_key")
+        else:
+            s.con.execute("UPDATE ae_records SET record_key = record_key % 256")
+            s.set_meta("ae_record_key_range", "256")
+    with Store(db, read_only=True) as s:
+        with pytest.raises(StoreError, match="no record keys of this version yet"):
             overlay(s)
     with Store(db) as s:                                              # writable: migrated on opening
         pd.testing.assert_frame_equal(_keys(s), first)
         assert overlay(s).cells["ae_assaults"].tolist() == pub
+        assert s.meta("ae_record_key_range") == "65536"
         s.con.execute("UPDATE ae_records SET record_key = NULL")      # rows without keys
     with Store(db) as s:
         pd.testing.assert_frame_equal(_keys(s), first)

@@ -446,7 +446,7 @@ def test_the_ranking_follows_the_published_ae_counts_not_the_exact_ones(tmp_path
         for j, (cell, n) in enumerate(zip(FAR, exact)):
             first = sum(exact[:j])
             by_cell[cell] = [key for r, key in keys.items() if first <= _row_number(r) < first + n]
-        published = {c: int(perturb([len(v)], [sum(v) % 256])[0]) for c, v in by_cell.items()}
+        published = {c: int(perturb([len(v)], [sum(v) % 65536])[0]) for c, v in by_cell.items()}
         want = sorted(FAR, key=lambda c: (-published[c], c))
         got = plan.cells.sort_values("rank")["cell"].tolist()
         assert got == want, (k, published, got)
