@@ -503,8 +503,9 @@ def publish(counts: OverlayCounts) -> PublishedOverlay:
     a_pub = c["ae_published_n"].to_numpy(dtype=float)
     small = (c["ae_assaults"].to_numpy() >= 1) & (a_pub <= t)
     cut = counts.ae_cut
-    cut_lo = np.where(small, cut, cut - MAX_MOVE) if math.isfinite(cut) else np.inf
-    cut_hi = np.where(small, cut - 1, cut - 1 + MAX_MOVE) if math.isfinite(cut) else np.inf
+    exact = (c["ae_assaults"].to_numpy() >= 1) & (c["ae_assaults"].to_numpy() <= t)  # published unmoved
+    cut_lo = np.where(exact, cut, cut - MAX_MOVE) if math.isfinite(cut) else np.inf
+    cut_hi = np.where(exact, cut - 1, cut - 1 + MAX_MOVE) if math.isfinite(cut) else np.inf
     lower = np.where(c["ae_high"], cut_lo, 0.0)
     upper = np.where(c["ae_high"], np.inf, cut_hi)
     cells, s_cells = suppress_table(c[["cell", "police_violence", "ae_assaults", "class", "expected_ae", "excess",

@@ -52,8 +52,9 @@ A&E counts
     ("0", "1 to 7", "suppressed", even "yes/no") would add upper bounds and, with
     the order, pin values: none is published. The scores use each hexagon's A&E count
     *as published* (cell-key perturbation, ``hotspots.methods.ckm``: 1 to 7 as they are,
-    larger counts moved by -2..+2 by their records' key sum), so the order follows from
-    numbers that may be published, not from the exact counts (issue 16).
+    larger counts moved by -2..+2, or 3 for one key in 65,536, by their records' key sum),
+    so the order follows from numbers that may be published, not from the exact counts
+    (issue 16).
 
 Recording artefacts
     Police records at snap points that collect crime that did not happen there ("On or near
