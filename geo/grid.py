@@ -147,15 +147,22 @@ def cell_to_parent(cells: np.ndarray, res: int) -> np.ndarray:
     return (c & ~_RES_MASK) | (np.uint64(res) << np.uint64(_RES_SHIFT)) | finer
 
 
-def parent_sql(column: str, res: int) -> str:
-    """A DuckDB expression giving the parent at ``res`` of a UBIGINT H3 column.
+def parent_sql(column: str, res: int, dialect: str = "duckdb") -> str:
+    """An SQL expression giving the parent at ``res`` of an H3 column, by the index's bits (no H3 extension).
+
+    The resolution sits in bits 52-55; each finer digit is 3 bits, set to 7 (unused) in a parent. DuckDB keeps
+    cells as UBIGINT; PostgreSQL has no unsigned 64-bit type, so BIGINT (an H3 index's top bit is always 0, so
+    every cell is a positive BIGINT and the same bit operations hold).
 
     >>> parent_sql('h3_11', 9)
     '((h3_11 & ~(15::UBIGINT << 52)) | (9::UBIGINT << 52) | 262143::UBIGINT)'
+    >>> parent_sql('h3_11', 9, dialect="postgres")
+    '((h3_11 & ~(15::BIGINT << 52)) | (9::BIGINT << 52) | 262143::BIGINT)'
     """
     res = int(res)
     finer = (1 << ((15 - res) * 3)) - 1
-    return f"(({column} & ~(15::UBIGINT << 52)) | ({res}::UBIGINT << 52) | {finer}::UBIGINT)"
+    kind = {"duckdb": "UBIGINT", "postgres": "BIGINT"}[dialect]
+    return f"(({column} & ~(15::{kind} << 52)) | ({res}::{kind} << 52) | {finer}::{kind})"
 
 
 def cells_to_str(cells: np.ndarray) -> np.ndarray:

@@ -106,3 +106,38 @@ def _fixed_store_secrets(request, monkeypatch):
         return hashlib.sha256(f"{request.node.nodeid} {made[0]}".encode()).digest()[:n]
 
     monkeypatch.setattr(ae_tables.secrets, "token_bytes", token_bytes)
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    """A PostgreSQL database with PostGIS for the ``postgres`` tests (issue 17): ``HOTSPOTS_TEST_PG`` when set
+    (``.ci/run`` starts a cluster with ``CI=true``), else a throwaway cluster of this session's
+    (tests/pgcluster.py). Skipped with the reason when none can be started, except under ``CI=true``."""
+    import os
+
+    from tests import pgcluster
+
+    given = os.environ.get("HOTSPOTS_TEST_PG")
+    if given:
+        yield given
+        return
+    import shutil
+    import tempfile
+
+    # not under pytest's own temporary folder: that is private to this user, and as root the server runs as
+    # nobody, who must reach its folder
+    folder = tempfile.mkdtemp(prefix="hotspots-pg-")
+    os.chmod(folder, 0o755)
+    try:
+        try:
+            url = pgcluster.start(folder)
+        except pgcluster.ClusterError as err:
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI=true and no PostgreSQL cluster: {err}")
+            pytest.skip(f"no PostgreSQL server could be started here: {err}")
+        try:
+            yield url
+        finally:
+            pgcluster.stop(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
