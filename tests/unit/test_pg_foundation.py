@@ -86,3 +86,83 @@ def test_advisory_locks_serialise_two_writers_on_one_key(pg_url):
     a.join(20)
     b.join(20)
     assert order == ["first locked", "first done", "second locked", "second done"]
+
+
+# -- the store's schema on PostgreSQL (geo/store/pg_schema.py) -------------------------------------------------
+@pytest.fixture
+def pg_db(pg_url):
+    """A fresh database on the cluster for one test (dropped after)."""
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    url = pg_url.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _row(i: int, x: float, y: float, **over) -> dict:
+    e, n = lonlat_to_bng(np.array([x]), np.array([y]))
+    row = {"id": f"c{i}", "source": "police", "force": "Hertfordshire Constabulary",
+           "category": "Violence and sexual offences", "month": "2021-06-01", "time_precision": "month",
+           "lon": x, "lat": y, "easting": float(e[0]), "northing": float(n[0]),
+           "h3_11": h3.str_to_int(h3.latlng_to_cell(y, x, 11)), "source_file": "f.csv", "source_row": i + 2,
+           "load_id": 1}
+    row.update(over)
+    return row
+
+
+def _insert(con, rows: list[dict]) -> None:
+    cols = list(rows[0])
+    con.execute(f"INSERT INTO incidents ({', '.join(cols)}) SELECT * FROM unnest("
+                + ", ".join(f"%s::{t}[]" for t in _pg_types(cols)) + ")", [[r[c] for r in rows] for c in cols])
+
+
+def _pg_types(cols):
+    from geo.store.pg_schema import pg_type
+    from geo.schema import INCIDENT_COLUMNS
+
+    types = {c.name: pg_type(c.sql_type) for c in INCIDENT_COLUMNS}
+    return [types[c] if types[c] != "double precision" else "float8" for c in cols]
+
+
+def test_the_schema_is_made_once_versioned_and_drawn_on_bng(pg_db):
+    from geo.errors import StoreError
+    from geo.store.pg_schema import PG_SCHEMA_VERSION, create_schema, schema_version
+
+    lon, lat = _points(50, seed=3)
+    with psycopg.connect(pg_db) as con:
+        assert schema_version(con) is None
+        assert create_schema(con) == PG_SCHEMA_VERSION
+        assert create_schema(con) == PG_SCHEMA_VERSION            # a second start changes nothing
+        _insert(con, [_row(i, lo, la) for i, (lo, la) in enumerate(zip(lon, lat))])
+        con.commit()
+        # QGIS finds the layer: a Point column on EPSG:27700, with a GiST index
+        geo_cols = con.execute("SELECT f_table_name, f_geometry_column, srid, type FROM geometry_columns "
+                               "WHERE f_table_name IN ('incidents', 'incidents_h3') ORDER BY 1").fetchall()
+        assert geo_cols == [("incidents", "geom", 27700, "POINT"), ("incidents_h3", "geom", 27700, "POINT")]
+        assert con.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'incidents' AND indexdef LIKE "
+                           "'%USING gist (geom)%'").fetchone()[0] == 1
+        xy = np.array(con.execute("SELECT ST_X(geom), ST_Y(geom) FROM incidents ORDER BY source_row").fetchall())
+        e, n = lonlat_to_bng(lon, lat)
+        np.testing.assert_allclose(xy[:, 0], e)
+        np.testing.assert_allclose(xy[:, 1], n)
+        # the H3 view: parents by bit arithmetic, as h3-py gives them
+        got = con.execute("SELECT h3_7, h3_8, h3_9, h3_10, h3_11 FROM incidents_h3 ORDER BY source_row").fetchall()
+        want = [tuple(h3.cell_to_parent(h3.latlng_to_cell(la, lo, 11), r) for r in H3_RESOLUTIONS)
+                for lo, la in zip(lon, lat)]
+        assert got == want
+        # the checks: no H3 cell, infinite coordinates, a month from another millennium are refused
+        for bad in ({"h3_11": 0}, {"lon": float("inf")}, {"month": "3021-06-01"}):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                with con.transaction():
+                    _insert(con, [_row(99, -0.4, 51.7, **bad)])
+        # a newer layout is refused with a sentence
+        con.execute("UPDATE meta SET value = %s WHERE key = 'schema_version'", [str(PG_SCHEMA_VERSION + 1)])
+        con.commit()
+        with pytest.raises(StoreError, match="newer than this version understands"):
+            create_schema(con, where="the test database")
