@@ -37,6 +37,7 @@ import shapely
 from geo.constants import DB_ENV_VAR, DEFAULT_DB_PATH, H3_RESOLUTIONS, SOURCE_POLICE, SOURCE_STOP_SEARCH
 from geo.errors import StoreError
 from geo.grid import check_resolution, parent_sql
+from geo.store.urls import is_pg, redacted
 from geo.months import FIRST_POLICE_MONTH, current_month
 from geo.schema import INCIDENT_CHECKS, INCIDENT_COLUMNS, REASONS, REJECTION_COLUMNS
 from geo.boundaries import Area
@@ -177,6 +178,11 @@ class Store(AeTables, BasemapTables):
                  wait_s: float | None = None, on_wait: Callable[[float, float], None] | None = None):
         self._outcomes_seen: bool | None = None
         self._in_transaction = False
+        name = path or os.environ.get(DB_ENV_VAR)
+        if is_pg(name):  # a PostgreSQL connection string (issue 17): never treated as a file name
+            raise StoreError(f"{redacted(name)} names a PostgreSQL database; this version of Hotspots keeps its "
+                             "store in a DuckDB file only (the shared PostgreSQL store is being built).",
+                             "Give --db (or HOTSPOTS_DB) a file path such as data/hotspots.duckdb.")
         self.path = str(path) if str(path) == ":memory:" else resolve_db_path(path)
         #: why this store cannot be written (None: it can): a read-only file, or opened for reading
         self.read_only_reason: str | None = "it was opened for reading only" if read_only else None

@@ -166,3 +166,4 @@ def test_the_schema_is_made_once_versioned_and_drawn_on_bng(pg_db):
         con.commit()
         with pytest.raises(StoreError, match="newer than this version understands"):
             create_schema(con, where="the test database")
+
