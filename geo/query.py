@@ -139,7 +139,8 @@ def _area_filter(df: pd.DataFrame, area: Area | None) -> pd.DataFrame:
 def _select(store: Store, sel: Selection, columns, within_cell) -> pd.DataFrame:
     cols = list(dict.fromkeys(list(columns) + (["easting", "northing"] if sel.area is not None else [])))
     df = store.select_incidents(cols, date_from=sel.date_from, date_to=sel.date_to, categories=sel.categories,
-                                sources=sel.sources, forces=sel.forces, within_cell=within_cell)
+                                sources=sel.sources, forces=sel.forces, within_cell=within_cell,
+                                bbox=None if sel.area is None else tuple(sel.area.geometry.bounds))
     return _area_filter(df, sel.area)
 
 
