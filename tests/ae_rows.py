@@ -93,13 +93,10 @@ def _ae_records_of(rows: list[dict]):
 
     def after_write(store) -> int:
         store.ensure_ae_tables()
-        store.con.register("u_test_records", records)
-        try:
+        with store.registered("u_test_records", records):
             store.con.execute("INSERT INTO ae_records (file_key, force, month, id, source_row, located) "
                               "SELECT file_key, force, month, id, source_row, TRUE FROM u_test_records r "
                               "WHERE NOT EXISTS (SELECT 1 FROM ae_records a WHERE a.force = r.force AND a.id = r.id)")
-        finally:
-            store.con.unregister("u_test_records")
         return store.fill_ae_record_keys()
 
     return after_write

@@ -169,13 +169,10 @@ class AeTables:
         keys = pa.table({"force": pa.array([f for f, _ in todo], pa.string()),
                          "id": pa.array([i for _, i in todo], pa.string()),
                          "record_key": pa.array([ae_record_key(secret, f, i) for f, i in todo], pa.int32())})
-        self.con.register("u_ae_keys", keys)
-        try:
+        with self.registered("u_ae_keys", keys):
             self.con.execute("UPDATE ae_records SET record_key = k.record_key FROM u_ae_keys k "
                              "WHERE ae_records.record_key IS NULL AND ae_records.force IS NOT DISTINCT FROM k.force "
                              "AND ae_records.id IS NOT DISTINCT FROM k.id")
-        finally:
-            self.con.unregister("u_ae_keys")
         return len(todo)
 
     def ae_key_sums(self, members: pd.DataFrame) -> pd.DataFrame:
@@ -201,16 +198,13 @@ class AeTables:
         rows = pa.table({"force": pa.array(members["force"].astype(str).tolist(), pa.string()),
                          "id": pa.array(members["id"].astype(str).tolist(), pa.string()),
                          "cell": pa.array(members["cell"].astype(str).tolist(), pa.string())})
-        self.con.register("u_ae_members", rows)
-        try:
+        with self.registered("u_ae_members", rows):
             out = self.con.execute(
                 f"SELECT m.cell, count(*)::BIGINT AS records, "
                 f"(coalesce(sum(k.record_key), 0) % {AE_RECORD_KEY_MAX + 1})::INTEGER AS cell_key, "
                 f"count(*) FILTER (WHERE k.id IS NOT NULL AND k.record_key IS NULL)::BIGINT AS unkeyed "
                 f"FROM u_ae_members m LEFT JOIN {_KEYS} k ON k.force = m.force AND k.id = m.id "
                 f"GROUP BY m.cell ORDER BY m.cell").df()
-        finally:
-            self.con.unregister("u_ae_members")
         self._check_keys(int(out["unkeyed"].sum()))
         return out.drop(columns="unkeyed")
 
@@ -287,11 +281,8 @@ class AeTables:
                                     preserve_index=False)
         with self.transaction("save the venue gazetteer") as c:
             c.execute("DELETE FROM ae_venues")
-            c.register("u_venues", rows)
-            try:
+            with self.registered("u_venues", rows):
                 c.execute("INSERT INTO ae_venues SELECT * FROM u_venues")
-            finally:
-                c.unregister("u_venues")
 
     def ae_descriptions(self) -> list[str]:
         """The distinct non-blank descriptions of the stored records."""
@@ -390,14 +381,11 @@ class AeTables:
             rows = placer(missing)
             if rows.num_rows == 0:
                 return 0
-            c.register("u_ae_sync", rows)
-            try:
+            with self.registered("u_ae_sync", rows):
                 c.execute(f"""INSERT INTO incidents (id, source, force, category, subcategory, month, occurred_at,
                     time_precision, lon, lat, easting, northing, h3_11, weapon, source_file, source_row, load_id)
                     SELECT id, '{SOURCE_AE}', force, '{AE_CATEGORY}', subcategory,
                            date_trunc('month', occurred_at)::DATE, occurred_at, 'minute', lon, lat, easting,
                            northing, h3_11, weapon, source_file, source_row, load_id
                     FROM u_ae_sync""")
-            finally:
-                c.unregister("u_ae_sync")
             return rows.num_rows

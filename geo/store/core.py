@@ -335,6 +335,15 @@ class Store(AeTables, BasemapTables):
             pass
 
     @contextmanager
+    def registered(self, name: str, table: pa.Table):
+        """An Arrow table visible to SQL as ``name`` for the block, unregistered after whatever happens."""
+        self.con.register(name, table)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    @contextmanager
     def transaction(self, action: str, doing: str | None = None):
         """Run the block in one transaction (the connection is yielded), or in the one already open.
 
@@ -502,11 +511,10 @@ class Store(AeTables, BasemapTables):
         c.execute(f"DELETE FROM {name} WHERE file_key = ?", [unit.file_key])
         for p in (parts if unit.mode == "replace" else []):
             c.execute(f"DELETE FROM {name} WHERE force = ? AND month = ?", [p["force"], p["month"]])
-        c.register("u_side", rows)
         cols = [n for n in rows.column_names if n != "load_id"]
         names = ", ".join(f'"{n}"' for n in cols)
-        c.execute(f"INSERT INTO {name} ({names}, load_id) SELECT {names}, ? FROM u_side", [load_id])
-        c.unregister("u_side")
+        with self.registered("u_side", rows):
+            c.execute(f"INSERT INTO {name} ({names}, load_id) SELECT {names}, ? FROM u_side", [load_id])
 
     @staticmethod
     def _latest_outcomes_sql(ids: str) -> str:

@@ -103,6 +103,7 @@ from geo.crs import lonlat_to_bng
 from geo.errors import SettingError
 from geo.grid import cell_to_parent, cells_to_latlng, cells_to_str
 from geo.query import Selection, select_ae, select_incidents
+from geo.readers.ae import WEAPON_CLASSES as READER_WEAPON_CLASSES
 from geo.store import Store
 from hotspots.defaults import AE_SUPPRESS_MAX, FDR_ALPHA, SPECS
 from hotspots.methods.heavy import scipy_stats
@@ -132,9 +133,8 @@ CLASSES: tuple[str, ...] = ("Both high", "Police only", "A&E only", "Low")
 #: A 2 x 2 bivariate palette (Stevens' scheme): red for A&E, blue for police, dark for both.
 CLASS_COLOURS: dict[str, str] = {"Both high": "#574249", "Police only": "#64acbe", "A&E only": "#c85a5a",
                                  "Low": "#e8e8e8"}
-#: Weapon classes of A&E records (the ISTV reader's contract), in display order.
-WEAPON_CLASSES: tuple[str, ...] = ("knife/sharp", "glass/bottle", "blunt object", "body", "firearm", "other",
-                                   "unknown")
+#: Weapon classes of A&E records (the ISTV reader's contract, ``geo.readers.ae``), in display order.
+WEAPON_CLASSES: tuple[str, ...] = tuple(READER_WEAPON_CLASSES)
 #: The one line every view showing A&E numbers carries (issue 16).
 PROTECTION_NOTE = "Small numbers are hidden and others slightly adjusted to protect patients."
 #: Places listed under "violence unknown to police".
