@@ -46,7 +46,7 @@ import zlib
 from array import array
 from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from pmtiles.tile import Compression, TileType, deserialize_header, tileid_to_zxy, zxy_to_tileid
 from pmtiles.writer import Writer
@@ -54,7 +54,7 @@ from pmtiles.writer import Writer
 from geo.errors import HotspotsError, InputFileError, SettingError
 
 __all__ = ["MANIFEST", "MAX_TILE_BYTES", "PART_BYTES", "MBTilesSource", "PMTilesSource", "TileServerError",
-           "TileSource", "XyzSource", "install_tiles", "iter_parts", "open_tiles", "plain_text", "read_manifest",
+           "TileSource", "XyzSource", "install_tiles", "open_tiles", "plain_text", "read_manifest",
            "safe_folder", "xyz_template"]
 
 #: The most one tile may hold, compressed or not (a map tile is a few to a few hundred kB).
@@ -960,8 +960,3 @@ def read_manifest(folder) -> dict:
                                  fix="Install the tile file again (Data page, Map backgrounds).")
     return m
 
-
-def iter_parts(manifest: dict, folder) -> Iterator[Path]:
-    """The installed parts' paths, in order."""
-    for part, _size in manifest["parts"]:
-        yield Path(folder) / part

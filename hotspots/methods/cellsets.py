@@ -286,8 +286,7 @@ def walkable_areas(order, cells, area_km2, pt_cell, pt_x, pt_y, pt_w, *, max_are
 
     label = np.full(len(cells), -1, dtype=np.int64)
     where: dict[str, int] = {}           # cell id -> area label
-    members: list[list[int]] = []        # area label -> cell positions
-    a_km2: list[float] = []
+    a_km2: list[float] = []              # area label -> its area (km²), walk (m) and walk order
     walks: list[float] = []
     orders: list[np.ndarray] = []
     left_out: list[tuple[int, str]] = []
@@ -312,32 +311,30 @@ def walkable_areas(order, cells, area_km2, pt_cell, pt_x, pt_y, pt_w, *, max_are
         for lab in near:
             if a_km2[lab] + area[i] > max_area_km2 * (1 + 1e-12):
                 continue
-            pts = np.concatenate([orders[lab], mine]) if mine.size else orders[lab]
-            o, length = walk(np.asarray(pts, dtype=np.intp))
+            # a hexagon without snap points adds no stop: the area's walk stays as it is
+            o, length = walk(np.concatenate([orders[lab], mine])) if mine.size else (orders[lab], walks[lab])
             if length > max_walk_m + 1e-9:
                 continue
-            members[lab].append(i)
             a_km2[lab] += area[i]
             walks[lab], orders[lab] = length, o
             label[i] = lab
             placed = True
             break
         if not placed:
-            lab = len(members)
-            members.append([i])
+            lab = len(a_km2)
             a_km2.append(float(area[i]))
             walks.append(own_walk)
             orders.append(own_order)
             label[i] = lab
         where[cells[i]] = int(label[i])
         used += area[i]
-        if n_areas is not None and len(members) == int(n_areas):
+        if n_areas is not None and len(a_km2) == int(n_areas):
             break
-    if not members:
+    if not a_km2:
         raise SettingError(f"No hexagon fits in a patrol area of at most {max_area_km2:g} km² and a "
                            f"{max_walk_m:,.0f} m walk.",
                            "Raise the largest area or the longest walk, or choose smaller hexagons (a higher res).")
-    if n_areas is not None and len(members) != int(n_areas):
+    if n_areas is not None and len(a_km2) != int(n_areas):
         raise SettingError(f"The top-ranked hexagons do not form {int(n_areas)} separate areas.",
                            "Ask for fewer areas, or give a share of the area instead (--budget-pct).")
     return WalkableAreas(label, taken, left_out, walks, orders)

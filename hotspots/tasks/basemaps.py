@@ -78,16 +78,11 @@ class Basemap:
     manifest: dict | None = field(default=None, compare=False, hash=False)
 
     @property
-    def online(self) -> bool:
-        """Whether the browser fetches tiles from another machine."""
-        return self.kind in ("osm", "server")
-
-    @property
     def host(self) -> str:
         return re.sub(r"^[a-z]+://", "", self.url).split("/")[0].replace("{s}.", "") if self.url else ""
 
 
-def _check_name(name: str, store: Store) -> str:
+def _check_name(name: str) -> str:
     name = " ".join(str(name or "").split())
     if not name:
         raise SettingError("A map background needs a name.", "Give a short name, e.g. 'OS Open Zoomstack'.")
@@ -107,7 +102,7 @@ def add_server(store: Store, name: str, url: str, attribution: str = "") -> Base
     SettingError
         An unusable name or address (``geo.tiles.xyz_template`` says why).
     """
-    name = _check_name(name, store)
+    name = _check_name(name)
     src = XyzSource(url, attribution)
     store.save_basemap(name, "server", src.url, src.attribution)
     return Basemap(name, "server", url=src.url, attribution=src.attribution)
@@ -124,7 +119,7 @@ def add_file(store: Store, name: str, path, attribution: str | None = None, *, r
     InputFileError
         The file cannot be read or is not a tile file the map can draw.
     """
-    name = _check_name(name, store)
+    name = _check_name(name)
     root = Path(root) if root else tiles_dir()
     folder = safe_folder(name)
     for other in configured(store, root):

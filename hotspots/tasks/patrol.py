@@ -89,9 +89,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from geo.constants import H3_DEFAULT_RES, PRECISION_MONTH
+from geo.constants import H3_DEFAULT_RES, H3_STORED_RES, PRECISION_MONTH
 from geo.errors import SettingError
-from geo.constants import H3_STORED_RES
 from geo.grid import (cell_resolution, cell_to_parent, cells_area_km2, cells_to_bng, cells_to_bng_polygon,
                       cells_to_str, str_to_cells)
 from geo.months import months_between
@@ -107,6 +106,7 @@ from hotspots.methods.harm import harm_of, harm_weights
 from hotspots.methods.metrics import accuracy_at_shares, rank_cells
 from hotspots.methods.places import street_name, top_values
 from hotspots.methods.temporal import day_hour_grid
+from hotspots.methods.words import plural, verb
 from geo.schema import is_synthetic
 
 __all__ = ["MONTH_ONLY_NOTE", "PatrolPlan", "backtest_months", "plan_patrol"]
@@ -200,22 +200,6 @@ def walk_res(res: int) -> int:
     return min(int(res) + 1, H3_STORED_RES)
 
 
-def types_words(categories) -> str:
-    """The crime types of a plan in words.
-
-    >>> types_words(()), types_words(("Robbery",)), types_words(("Robbery", "Burglary", "Drugs"))
-    ('all crime types', 'Robbery', 'Robbery, Burglary and Drugs')
-    """
-    cats = list(categories or ())
-    if not cats:
-        return "all crime types"
-    return cats[0] if len(cats) == 1 else ", ".join(cats[:-1]) + " and " + cats[-1]
-
-
-def _plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def cap_notes(summary: dict) -> list[str]:
     """How the size caps were applied, in sentences (from a plan's summary).
 
@@ -234,15 +218,15 @@ def cap_notes(summary: dict) -> list[str]:
                    f"plan uses res {summary['res']}.")
     z, a = summary.get("zones_split", 0), summary.get("areas_from_split", 0)
     if z:
-        out.append(f"{_plural(z, 'hot zone')} {'was' if z == 1 else 'were'} larger than that and "
-                   f"{'was' if z == 1 else 'were'} split into {_plural(a, 'area')}.")
+        out.append(f"{plural(z, 'hot zone')} {verb(z, 'was', 'were')} larger than that and "
+                   f"{verb(z, 'was', 'were')} split into {plural(a, 'area')}.")
     left = summary.get("cells_left_out") or []
     for why, words in (("walk", f"needs a walk longer than {summary['max_walk_m']:,.0f} m"),
                        ("area", f"is larger than {summary['max_area_km2']:g} km²")):
         n = sum(1 for c in left if c["why"] == why)
         if n:
-            out.append(f"{_plural(n, 'hexagon')} {'was' if n == 1 else 'were'} left out: on its own "
-                       f"{'it' if n == 1 else 'each'} {words}.")
+            out.append(f"{plural(n, 'hexagon')} {verb(n, 'was', 'were')} left out: on its own "
+                       f"{verb(n, 'it', 'each')} {words}.")
     return out
 
 

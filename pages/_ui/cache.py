@@ -34,6 +34,7 @@ from hotspots.briefing.pptx import briefing_pptx
 from hotspots.briefing.sections import build_briefing
 from hotspots.briefing.words import command_area_words
 from hotspots.methods.harm import harm_weights
+from hotspots.tasks.mapcontext import CONTEXT_LAYERS
 from hotspots.methods.temporal import day_hour_grid, monthly_series
 from hotspots.outputs.cctv import plan_pdf as cctv_pdf
 from hotspots.outputs.patrol import plan_map_png as patrol_map_png
@@ -648,10 +649,6 @@ def basemap(s: Settings) -> Basemap:
         return resolve_basemap(OFFLINE)
 
 
-#: The outline layers an offline map writes names of: districts, and wards when loaded.
-PLACE_LAYERS = ("district", "ward")
-
-
 @st.cache_data(show_spinner=False)
 def _places(path: str, version: float, area_key: tuple[str, str] | None) -> dict:
     with Store(path, create=False) as store:
@@ -659,7 +656,7 @@ def _places(path: str, version: float, area_key: tuple[str, str] | None) -> dict
         area = store.area(*area_key) if area_key else None
         streets, total = street_labels(store, area)
     outlines = []
-    for layer in PLACE_LAYERS:
+    for layer in CONTEXT_LAYERS:  # districts, and wards when loaded
         if layer not in layers:
             continue
         fc = _boundaries_geojson(path, version, layer)

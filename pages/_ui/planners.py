@@ -8,6 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 from hotspots.methods.words import plural
+from hotspots.outputs.plans import METHOD_HEADING
 from pages._ui.errors import md_escape
 from pages._ui.state import WHOLE_STORE, Settings, use_area_from
 
@@ -64,7 +65,7 @@ def artefacts_checkbox(key: str, where=None) -> bool:
              "around them. They are left out of plans unless you tick this; the tables and the map flag them."))
 
 
-def show_notes(notes, summary: dict | None = None, title: str = "How this plan was made") -> None:
+def show_notes(notes, summary: dict | None = None, title: str = METHOD_HEADING) -> None:
     """The plan's own notes (how the caps were applied, what was left out and why) as a short list, in an
     expander whose label says how many incidents were left out at recording artefacts; open when short."""
     notes = [str(n) for n in (notes or []) if str(n).strip()]
