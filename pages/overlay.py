@@ -27,7 +27,9 @@ if not cache.ae_loaded():
 
 pub = ov.overlay(s)
 sm = pub.summary()
-c1, c2, c3, c4 = st.columns(4)
+# two rows of two: four side by side cut "29,471 crimes" to "29,471 cri..." at 1280 px
+c1, c2 = st.columns(2)
+c3, c4 = st.columns(2)
 c1.metric("Police violence", plural(pub.totals['police_violence'], "crime"))
 total = pub.totals["ae_assaults"]
 c2.metric("A&E assaults", plural(total, "assault"),
