@@ -177,7 +177,7 @@ def publish_counts(counts, cell_keys, *, threshold: int = AE_SUPPRESS_MAX, hidde
     n = np.asarray(counts, dtype=np.int64)
     sec = np.zeros(n.shape, dtype=bool) if hidden is None else np.asarray(hidden, dtype=bool)
     moved = perturb(n, np.asarray(cell_keys, dtype=np.int64), t)
-    small = published_small(n, cell_keys, threshold=t)
+    small = (n >= 1) & (moved <= t)  # as published_small: 1 to 7, and larger counts moved to 7 or below
     lab = primary_label(t)
     return [lab if sm else SECONDARY_LABEL if h else int(m) for sm, h, m in zip(small, sec, moved)]
 

@@ -58,11 +58,8 @@ def app_url(tmp_path_factory):
         ingest_sample(root / "sample", s)
         ingest_police([hostile], s)
     env = dict(os.environ, HOTSPOTS_DB=str(db), HOTSPOTS_SAMPLE_DIR=str(root / "sample"))
-    try:
-        with serve_app(env, root / "streamlit.log") as url:
-            yield {"url": url, "db": str(db)}
-    except AppDidNotStart as err:
-        pytest.fail(str(err))
+    with _served(env, root / "streamlit.log", db) as app:
+        yield app
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +72,17 @@ def real_app_url(real_db, tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e-real")
     (root / "no-sample").mkdir()
     env = dict(os.environ, HOTSPOTS_DB=str(real_db), HOTSPOTS_SAMPLE_DIR=str(root / "no-sample"))
+    with _served(env, root / "streamlit.log", real_db) as app:
+        yield app
+
+
+@contextmanager
+def _served(env: dict, log: Path, db):
+    """The app served for a session fixture: ``{"url", "db"}``; the tests fail, with the log's tail, if it
+    does not start."""
     try:
-        with serve_app(env, root / "streamlit.log") as url:
-            yield {"url": url, "db": str(real_db)}
+        with serve_app(env, log) as url:
+            yield {"url": url, "db": str(db)}
     except AppDidNotStart as err:
         pytest.fail(str(err))
 
